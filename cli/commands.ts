@@ -1,0 +1,216 @@
+import { readFile } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import type { ParseArgsOptionsConfig } from 'node:util'
+import { setAgentPassword } from '../lib/auth/auth-service.ts'
+import { generatePassword } from '../lib/auth/passwords.ts'
+import { ingestStoredMail } from '../lib/mail/ingest-mail.ts'
+import { startDynamoDbLocal } from '../lib/local/dynamodb-local.ts'
+import { checkPrerequisites } from '../lib/local/prerequisites.ts'
+import { readRunningServer } from '../lib/local/runtime-file.ts'
+import { storeRawMail } from '../lib/local/smtp-inbound.ts'
+import { localLambdaContext, startLocalRuntime } from '../lib/local/start-local.ts'
+import { ConfigError, loadConfigFile } from '../lib/platform/config.ts'
+import { createLogger } from '../lib/platform/logger.ts'
+import { readRuntimeSettings } from '../lib/platform/runtime-settings.ts'
+import { buildDependencies, type Dependencies } from '../lib/runtime/dependencies.ts'
+import { createDynamoClient } from '../lib/store/dynamodb-client.ts'
+import { ensureTable } from '../lib/store/ensure-table.ts'
+import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
+
+export interface Command {
+  options?: ParseArgsOptionsConfig
+  run(positionals: string[], values: Record<string, string | boolean | undefined>): Promise<number | void>
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`)
+
+/**
+ * Runs `work` against the local data: the running server's DynamoDB Local when `npm start` is up,
+ * otherwise a DynamoDB Local of our own on the same data dir for the duration of the command.
+ */
+export async function withLocalDependencies<T>(work: (deps: Dependencies) => Promise<T>): Promise<T> {
+  const settings = readRuntimeSettings()
+  const running = await readRunningServer(settings.dataDir)
+  let endpoint = settings.dynamodbEndpoint ?? running?.dynamodbEndpoint
+  const database = endpoint ? undefined : await startDynamoDbLocal({ dbPath: join(settings.dataDir, 'dynamodb') })
+  endpoint ??= database!.endpoint
+  try {
+    const client = createDynamoClient({ region: settings.region, endpoint })
+    await ensureTable(client, settings.tableName)
+    client.destroy()
+    const deps = await buildDependencies({ ...settings, dynamodbEndpoint: endpoint }, { logger: createLogger(settings.logLevel === 'INFO' ? 'WARN' : settings.logLevel) })
+    return await work(deps)
+  } finally {
+    await database?.stop()
+  }
+}
+
+function failPrerequisites(): boolean {
+  const problems = checkPrerequisites()
+  for (const problem of problems) console.error(`✗ ${problem.what}\n  fix: ${problem.fix}`)
+  return problems.length > 0
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+/** An mbox "From " separator line is not part of the message (an MTA would not deliver it). */
+export function stripMboxSeparator(raw: Buffer): Buffer {
+  if (!raw.subarray(0, 5).equals(Buffer.from('From '))) return raw
+  const end = raw.indexOf(0x0a)
+  return end === -1 ? raw : raw.subarray(end + 1)
+}
+
+const start: Command = {
+  async run() {
+    if (failPrerequisites()) return 1
+    const settings = readRuntimeSettings()
+    try {
+      loadConfigFile(settings.configPath)
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(error.message)
+        return 1
+      }
+      throw error
+    }
+    const running = await readRunningServer(settings.dataDir)
+    if (running) {
+      console.error(`Docket is already running on this data dir (pid ${running.pid}, ${running.httpUrl}). Stop it first, or set DOCKET_DATA_DIR.`)
+      return 1
+    }
+    console.log('Starting Docket (DynamoDB Local takes a few seconds)…')
+    const runtime = await startLocalRuntime(settings)
+    const { config } = runtime.deps
+    const lines = [
+      '',
+      `Docket is running.`,
+      `  Web client and API   ${runtime.httpUrl}/   (API under ${runtime.httpUrl}/api, OpenAPI at /api/openapi.json)`,
+      `  Inbound mail (SMTP)  ${settings.host}:${runtime.smtpPort}   for ${config.mail.addresses.map((address) => address.address).join(', ')}`,
+      `  Data                 ${settings.dataDir}   (outgoing mail: ${join(settings.dataDir, 'outbox')})`,
+      '',
+      'Log in as:',
+      ...config.agents.map((agent) => {
+        const fresh = runtime.provisioned.find((entry) => entry.login === agent.login)
+        const password = fresh ? fresh.password : settings.demoPassword ? '(DOCKET_DEMO_PASSWORD)' : '(set on first start; change with `npx docket agent password ' + agent.login + '`)'
+        return `  ${agent.login.padEnd(10)} password ${password}`
+      }),
+      '',
+      'Send a test mail:',
+      `  curl smtp://${settings.host}:${runtime.smtpPort} --mail-from customer@example.net --mail-rcpt support@example.com --upload-file test/fixtures/welcome.eml`,
+      '',
+      'Stop with Ctrl+C.',
+    ]
+    console.log(lines.join('\n'))
+    await new Promise<void>((resolve) => {
+      const shutdown = () => resolve()
+      process.once('SIGINT', shutdown)
+      process.once('SIGTERM', shutdown)
+    })
+    console.log('Stopping Docket…')
+    await runtime.stop()
+    return 0
+  },
+}
+
+const configCheck: Command = {
+  async run(positionals) {
+    const file = resolve(positionals[0] ?? readRuntimeSettings().configPath)
+    try {
+      const config = loadConfigFile(file)
+      console.log(`${file} is valid: ${config.queues.length} queues, ${config.mail.addresses.length} addresses, ${config.agents.length} agents.`)
+      return 0
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(error.message)
+        return 1
+      }
+      throw error
+    }
+  },
+}
+
+const mailIngest: Command = {
+  async run(positionals) {
+    if (positionals.length === 0) throw new Error('give one or more mail files, or - for standard input')
+    return withLocalDependencies(async (deps) => {
+      let failures = 0
+      for (const source of positionals) {
+        try {
+          const raw = stripMboxSeparator(source === '-' ? await readStdin() : await readFile(source))
+          const key = await storeRawMail(deps.rawMail, raw, { recipients: [] })
+          const outcome = await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key })
+          print({ action: outcome.action, ticketNumber: outcome.ticketNumber, articleId: outcome.articleId, queue: outcome.queue, ...(outcome.reason ? { reason: outcome.reason } : {}), ...(positionals.length > 1 ? { file: source } : {}) })
+        } catch (error) {
+          failures++
+          print({ action: 'failed', file: source, error: (error as Error).message })
+        }
+      }
+      return failures > 0 ? 1 : 0
+    })
+  },
+}
+
+const agentPassword: Command = {
+  options: { password: { type: 'string' } },
+  async run(positionals, values) {
+    const login = positionals[0]
+    if (!login) throw new Error('give the agent login, e.g. `docket agent password admin`')
+    const password = typeof values.password === 'string' ? values.password : generatePassword()
+    await withLocalDependencies((deps) => setAgentPassword(deps, login, password))
+    console.log(`Password of ${login} set${typeof values.password === 'string' ? '' : `: ${password}`}`)
+  },
+}
+
+const invoke: Command = {
+  async run(positionals) {
+    const [name, eventFile] = positionals
+    const entry = name ? functionCatalog[name as FunctionName] : undefined
+    if (!entry || !eventFile) throw new Error(`usage: docket invoke <${Object.keys(functionCatalog).join('|')}> <event.json>`)
+    const event: unknown = JSON.parse(await readFile(eventFile, 'utf8'))
+    return withLocalDependencies(async (deps) => {
+      if (name === 'mail-received') await seedSampleMail(deps, event, eventFile)
+      const handler = (await entry.load())(deps)
+      print(await handler(event as never, localLambdaContext(name!)))
+    })
+  },
+}
+
+/** Sample mail events refer to raw mail keys; a sample .eml beside the event file is stored under that key first. */
+async function seedSampleMail(deps: Dependencies, event: unknown, eventFile: string): Promise<void> {
+  const bodies = ((event as { Records?: { body?: string }[] }).Records ?? []).map((record) => record.body ?? '{}')
+  for (const body of bodies) {
+    const notification = JSON.parse(body) as { Records?: { s3?: { object?: { key?: string } } }[] }
+    for (const record of notification.Records ?? []) {
+      const key = decodeURIComponent((record.s3?.object?.key ?? '').replace(/\+/g, ' '))
+      const sample = join(resolve(eventFile, '..'), basename(key))
+      if (key && !(await deps.rawMail.head(key)) && existsSync(sample)) {
+        await deps.rawMail.put(key, await readFile(sample), { contentType: 'message/rfc822' })
+        console.error(`(stored ${sample} as raw mail ${key} for this event)`)
+      }
+    }
+  }
+}
+
+export const commands: Record<string, Command> = {
+  start,
+  'config': { async run(positionals, values) { if (positionals[0] !== 'check') throw new Error('usage: docket config check [file]'); return configCheck.run(positionals.slice(1), values) } },
+  'mail': {
+    async run(positionals, values) {
+      if (positionals[0] === 'ingest') return mailIngest.run(positionals.slice(1), values)
+      throw new Error('usage: docket mail ingest <file.eml ...|->')
+    },
+  },
+  'agent': {
+    options: agentPassword.options!,
+    async run(positionals, values) {
+      if (positionals[0] === 'password') return agentPassword.run(positionals.slice(1), values)
+      throw new Error('usage: docket agent password <login> [--password P]')
+    },
+  },
+  invoke,
+}

@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util'
+import { commands } from './commands.ts'
+
+const usage = `docket: Docket's command line (local data dir, or the running server)
+
+  docket start                              run Docket locally (same as npm start)
+  docket config check [file]                validate docket.config.yaml
+  docket mail ingest <file.eml ...|->       ingest mail like OTRS's PostMaster::Read
+  docket agent password <login> [--password P]
+                                            set an agent's password (generated when omitted)
+  docket invoke <function> <event.json>     run a Lambda handler locally with an event
+
+Environment: DOCKET_CONFIG, DOCKET_DATA_DIR, PORT, SMTP_PORT, DOCKET_DEMO_PASSWORD`
+
+const [name, ...rest] = process.argv.slice(2)
+const command = name ? commands[name] : undefined
+if (!command) {
+  console.log(usage)
+  process.exit(name && name !== 'help' && name !== '--help' ? 2 : 0)
+}
+try {
+  const { values, positionals } = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true })
+  process.exitCode = (await command.run(positionals, values as Record<string, string | boolean | undefined>)) ?? 0
+} catch (error) {
+  console.error(`docket ${name}: ${(error as Error).message}`)
+  process.exitCode = 1
+}

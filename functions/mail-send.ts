@@ -1,0 +1,20 @@
+import middy from '@middy/core'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
+import { OutboundMessageSchema } from '../schemas/messages.ts'
+import { sendArticleMail } from '../lib/mail/send-article-mail.ts'
+import { processSqsBatch } from '../lib/queue/sqs-batch.ts'
+import type { Dependencies } from '../lib/runtime/dependencies.ts'
+import { forFunction, lambdaEntry } from '../lib/runtime/lambda-entry.ts'
+
+/** Outbound queue → here: send each article's stored MIME (SES in AWS, outbox/relay locally). */
+export const createMailSendHandler = (shared: Dependencies) => {
+  const deps = forFunction(shared)
+  return middy(async (event: SQSEvent): Promise<SQSBatchResponse> =>
+    processSqsBatch(event, OutboundMessageSchema, async (message) => {
+      await sendArticleMail(deps, message.ticketNumber, message.articleId)
+    }, deps.logger),
+  ).use(injectLambdaContext(deps.logger))
+}
+
+export const handler = lambdaEntry(createMailSendHandler)

@@ -1,0 +1,29 @@
+import type { AgentConfig, DocketConfig } from '../../schemas/config.ts'
+
+/** OTRS queue permissions: rw implies every other right. */
+export type Right = 'ro' | 'rw' | 'create' | 'move_into' | 'note' | 'owner' | 'priority'
+
+const allRights: Right[] = ['ro', 'rw', 'create', 'move_into', 'note', 'owner', 'priority']
+
+/** The rights an agent holds on a queue, from roles → groups, or all of them for admins. Pure. */
+export function rightsOn(config: DocketConfig, agent: AgentConfig, queueName: string): Set<Right> {
+  if (agent.admin) return new Set(allRights)
+  const queue = config.queues.find((candidate) => candidate.name === queueName)
+  if (!queue) return new Set()
+  const rights = new Set<Right>()
+  for (const roleName of agent.roles) {
+    const role = config.roles.find((candidate) => candidate.name === roleName)
+    for (const right of role?.groups[queue.group] ?? []) rights.add(right)
+  }
+  if (rights.has('rw')) return new Set(allRights)
+  return rights
+}
+
+export function hasRight(config: DocketConfig, agent: AgentConfig, queueName: string, right: Right): boolean {
+  return rightsOn(config, agent, queueName).has(right)
+}
+
+/** Queues the agent may read (ro, or rw which includes it). */
+export function readableQueues(config: DocketConfig, agent: AgentConfig): string[] {
+  return config.queues.filter((queue) => rightsOn(config, agent, queue.name).has('ro')).map((queue) => queue.name)
+}

@@ -1,0 +1,180 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb'
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  TrimmedDataAccessException,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams'
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { createDynamoClient } from '../store/dynamodb-client.ts'
+import type { DocketLogger } from '../platform/logger.ts'
+import type { Worker } from './queue-worker.ts'
+
+/**
+ * Local Lambda event source mapping for the table's stream: reads DynamoDB Local's stream and
+ * invokes the same indexer handler DynamoDB Streams invokes in AWS, with a real
+ * DynamoDBStreamEvent. Progress is checkpointed per shard, so a restart resumes where it stopped.
+ */
+export interface StreamPollerOptions {
+  endpoint: string
+  tableName: string
+  checkpointFile: string
+  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>
+  logger: DocketLogger
+  intervalMs?: number
+  batchSize?: number
+}
+
+type Checkpoints = Record<string, string>
+
+function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
+  const change = record.dynamodb ?? {}
+  return {
+    eventID: record.eventID ?? '',
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? 'local',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(change.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(change.ApproximateCreationDateTime.getTime() / 1000) } : {}),
+      Keys: change.Keys as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
+      ...(change.NewImage ? { NewImage: change.NewImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] } : {}),
+      ...(change.OldImage ? { OldImage: change.OldImage as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'] } : {}),
+      SequenceNumber: change.SequenceNumber ?? '',
+      SizeBytes: change.SizeBytes ?? 0,
+      StreamViewType: (change.StreamViewType ?? 'NEW_AND_OLD_IMAGES') as 'NEW_AND_OLD_IMAGES',
+    },
+  }
+}
+
+export function startStreamPoller(options: StreamPollerOptions): Worker & { drain(): Promise<void> } {
+  const { endpoint, tableName, logger } = options
+  const intervalMs = options.intervalMs ?? 200
+  const streams = new DynamoDBStreamsClient({ region: 'local', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+  const dynamo = createDynamoClient({ region: 'local', endpoint })
+  const iterators = new Map<string, string | null>()
+  let checkpoints: Checkpoints = {}
+  let running = true
+  let streamArn: string | undefined
+
+  const saveCheckpoints = async () => {
+    await mkdir(dirname(options.checkpointFile), { recursive: true })
+    await writeFile(`${options.checkpointFile}.tmp`, JSON.stringify(checkpoints))
+    await rename(`${options.checkpointFile}.tmp`, options.checkpointFile)
+  }
+
+  const iteratorFor = async (shardId: string): Promise<string | undefined> => {
+    const after = checkpoints[shardId]
+    try {
+      const result = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      )
+      return result.ShardIterator
+    } catch (error) {
+      if (!(error instanceof TrimmedDataAccessException) && !(error as Error).name.includes('Validation')) throw error
+      // The checkpoint is older than the stream keeps (24 h): start at the oldest record. The indexer is idempotent.
+      const result = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))
+      return result.ShardIterator
+    }
+  }
+
+  /** One pass over every shard; returns how many records were handed to the handler. */
+  const pollOnce = async (): Promise<number> => {
+    if (!streamArn) {
+      const table = await dynamo.send(new DescribeTableCommand({ TableName: tableName }))
+      streamArn = table.Table?.LatestStreamArn
+      if (!streamArn) return 0
+    }
+    const shards = []
+    let lastShard: string | undefined
+    do {
+      const page = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(lastShard ? { ExclusiveStartShardId: lastShard } : {}) }))
+      shards.push(...(page.StreamDescription?.Shards ?? []))
+      lastShard = page.StreamDescription?.LastEvaluatedShardId
+    } while (lastShard)
+    let delivered = 0
+    for (const shard of shards) {
+      const shardId = shard.ShardId!
+      if (iterators.get(shardId) === null) continue // closed shard, fully read
+      let iterator = iterators.get(shardId) ?? (await iteratorFor(shardId))
+      if (!iterator) continue
+      let page
+      try {
+        page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }))
+      } catch (error) {
+        if (error instanceof ExpiredIteratorException) {
+          iterators.delete(shardId)
+          continue
+        }
+        throw error
+      }
+      const records = page.Records ?? []
+      if (records.length > 0) {
+        const event: DynamoDBStreamEvent = { Records: records.map((record) => toLambdaRecord(record, streamArn!)) }
+        const response = await options.handler(event)
+        const failure = response?.batchItemFailures?.[0]?.itemIdentifier
+        if (failure) {
+          // Retry from the failed record on the next pass, as Lambda does with ReportBatchItemFailures.
+          const before = records.findIndex((record) => record.dynamodb?.SequenceNumber === failure) - 1
+          if (before >= 0) checkpoints[shardId] = records[before]!.dynamodb!.SequenceNumber!
+          iterators.delete(shardId)
+          await saveCheckpoints()
+          delivered += Math.max(before + 1, 0)
+          continue
+        }
+        checkpoints[shardId] = records.at(-1)!.dynamodb!.SequenceNumber!
+        await saveCheckpoints()
+        delivered += records.length
+      }
+      iterator = page.NextShardIterator
+      iterators.set(shardId, iterator ?? null)
+    }
+    return delivered
+  }
+
+  let idle: (() => void) | undefined
+  const loop = (async () => {
+    checkpoints = await readFile(options.checkpointFile, 'utf8').then((text) => JSON.parse(text) as Checkpoints, () => ({}))
+    while (running) {
+      let delivered = 0
+      try {
+        delivered = await pollOnce()
+      } catch (error) {
+        logger.error('stream poll failed; retrying', { error: error as Error })
+        iterators.clear()
+      }
+      if (delivered === 0) {
+        idle?.()
+        await new Promise((resolve) => setTimeout(resolve, intervalMs))
+      }
+    }
+  })()
+
+  return {
+    async stop() {
+      running = false
+      await loop
+      streams.destroy()
+      dynamo.destroy()
+    },
+    /** Resolves once a poll pass finds nothing new: everything written so far has been handled. */
+    drain() {
+      return new Promise<void>((resolve) => {
+        idle = () => {
+          idle = undefined
+          resolve()
+        }
+      })
+    },
+  }
+}

@@ -1,0 +1,75 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { DocketError } from './errors.ts'
+import { formatIssues } from './config.ts'
+
+/**
+ * Everything Docket reads from the process environment, parsed in one place. Nothing else in
+ * lib/ reads process.env; the result is passed down.
+ */
+const port = z.coerce.number().int().min(0).max(65535)
+
+const SettingsSchema = z.object({
+  DOCKET_RUNTIME: z.enum(['aws', 'local']).default('local'),
+  DOCKET_CONFIG: z.string().default('docket.config.yaml'),
+  DOCKET_DATA_DIR: z.string().default('.docket'),
+  DOCKET_HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  SMTP_PORT: port.default(2525),
+  DOCKET_DEMO_PASSWORD: z.string().min(1).optional(),
+  DOCKET_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  /** Local: DynamoDB Local endpoint of a running instance (set by `npm start` for its children). */
+  DOCKET_DYNAMODB_ENDPOINT: z.url().optional(),
+  DOCKET_TABLE_NAME: z.string().default('docket'),
+  DOCKET_RAW_MAIL_BUCKET: z.string().default('docket-raw-mail'),
+  DOCKET_ATTACHMENTS_BUCKET: z.string().default('docket-attachments'),
+  DOCKET_OUTBOUND_QUEUE_URL: z.string().optional(),
+  DOCKET_SES_CONFIGURATION_SET: z.string().optional(),
+  DOCKET_JWT_SECRET_ARN: z.string().optional(),
+  AWS_REGION: z.string().default('eu-west-1'),
+})
+
+export interface RuntimeSettings {
+  runtime: 'aws' | 'local'
+  configPath: string
+  dataDir: string
+  host: string
+  httpPort: number
+  smtpPort: number
+  demoPassword: string | undefined
+  logLevel: string
+  dynamodbEndpoint: string | undefined
+  tableName: string
+  rawMailBucket: string
+  attachmentsBucket: string
+  outboundQueueUrl: string | undefined
+  sesConfigurationSet: string | undefined
+  jwtSecretArn: string | undefined
+  region: string
+}
+
+export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+  const parsed = SettingsSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new DocketError('invalid_config', `environment is not valid:\n  - ${formatIssues(parsed.error.issues).join('\n  - ')}`)
+  }
+  const value = parsed.data
+  return {
+    runtime: value.DOCKET_RUNTIME,
+    configPath: resolve(value.DOCKET_CONFIG),
+    dataDir: resolve(value.DOCKET_DATA_DIR),
+    host: value.DOCKET_HOST,
+    httpPort: value.PORT,
+    smtpPort: value.SMTP_PORT,
+    demoPassword: value.DOCKET_DEMO_PASSWORD,
+    logLevel: value.DOCKET_LOG_LEVEL,
+    dynamodbEndpoint: value.DOCKET_DYNAMODB_ENDPOINT,
+    tableName: value.DOCKET_TABLE_NAME,
+    rawMailBucket: value.DOCKET_RAW_MAIL_BUCKET,
+    attachmentsBucket: value.DOCKET_ATTACHMENTS_BUCKET,
+    outboundQueueUrl: value.DOCKET_OUTBOUND_QUEUE_URL,
+    sesConfigurationSet: value.DOCKET_SES_CONFIGURATION_SET,
+    jwtSecretArn: value.DOCKET_JWT_SECRET_ARN,
+    region: value.AWS_REGION,
+  }
+}

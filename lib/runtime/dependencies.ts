@@ -1,0 +1,105 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { S3Client } from '@aws-sdk/client-s3'
+import { SESv2Client } from '@aws-sdk/client-sesv2'
+import { SQSClient } from '@aws-sdk/client-sqs'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { OutboundMessage } from '../../schemas/messages.ts'
+import { DynamoAgentStore } from '../auth/adapters/dynamodb-agent-store.ts'
+import type { AuthDeps } from '../auth/auth-service.ts'
+import { FsBlobStore } from '../blobs/adapters/fs-blob-store.ts'
+import { S3BlobStore } from '../blobs/adapters/s3-blob-store.ts'
+import { OutboxMailSender } from '../mail/adapters/outbox-mail-sender.ts'
+import { SesMailSender } from '../mail/adapters/ses-mail-sender.ts'
+import { SmtpRelayMailSender } from '../mail/adapters/smtp-relay-mail-sender.ts'
+import type { IngestDeps } from '../mail/ingest-mail.ts'
+import type { SendArticleDeps } from '../mail/send-article-mail.ts'
+import { systemClock, type Clock } from '../platform/clock.ts'
+import { loadConfigFile, type DocketConfig } from '../platform/config.ts'
+import { createLogger, type DocketLogger } from '../platform/logger.ts'
+import type { RuntimeSettings } from '../platform/runtime-settings.ts'
+import { FsWorkQueue } from '../queue/adapters/fs-work-queue.ts'
+import { SqsWorkQueue } from '../queue/adapters/sqs-work-queue.ts'
+import type { WorkQueue } from '../queue/ports.ts'
+import { createDocumentClient } from '../store/dynamodb-client.ts'
+import { DynamoTicketStore } from '../ticket/adapters/dynamodb-ticket-store.ts'
+import type { AgentArticleDeps } from '../ticket/agent-article.ts'
+
+/** Everything the domain needs, built once per process from the runtime (aws or local). */
+export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleDeps, AuthDeps {
+  settings: RuntimeSettings
+  config: DocketConfig
+  clock: Clock
+  logger: DocketLogger
+  outbound: WorkQueue<OutboundMessage>
+}
+
+export interface BuildOptions {
+  config?: DocketConfig
+  clock?: Clock
+  logger?: DocketLogger
+}
+
+/** The one place that chooses adapters: AWS services in Lambda, their local stand-ins otherwise. */
+export async function buildDependencies(settings: RuntimeSettings, options: BuildOptions = {}): Promise<Dependencies> {
+  const config = options.config ?? loadConfigFile(settings.configPath)
+  const logger = options.logger ?? createLogger(settings.logLevel)
+  const clock = options.clock ?? systemClock
+  if (settings.runtime === 'local' && !settings.dynamodbEndpoint) {
+    throw new Error('local runtime needs a DynamoDB Local endpoint (started by `npm start`, or DOCKET_DYNAMODB_ENDPOINT)')
+  }
+  const documents = createDocumentClient({ region: settings.region, endpoint: settings.dynamodbEndpoint })
+  const tickets = new DynamoTicketStore(documents, settings.tableName)
+  const agents = new DynamoAgentStore(documents, settings.tableName)
+  const common = { settings, config, clock, logger, tickets, agents }
+
+  if (settings.runtime === 'aws') {
+    const s3 = new S3Client({ region: settings.region })
+    if (!settings.outboundQueueUrl) throw new Error('DOCKET_OUTBOUND_QUEUE_URL is not set')
+    return {
+      ...common,
+      rawMail: new S3BlobStore(s3, settings.rawMailBucket),
+      attachments: new S3BlobStore(s3, settings.attachmentsBucket),
+      outbound: new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl),
+      mailSender: new SesMailSender(new SESv2Client({ region: settings.region }), settings.sesConfigurationSet),
+      jwtSecret: await readAwsSecret(settings),
+    }
+  }
+
+  const outbound = new FsWorkQueue<OutboundMessage>(localQueueDir(settings, 'outbound'), 'outbound', { maxReceiveCount: 5 })
+  await outbound.init()
+  const blobRoot = join(settings.dataDir, 'blobs')
+  return {
+    ...common,
+    rawMail: new FsBlobStore(blobRoot, settings.rawMailBucket),
+    attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket),
+    outbound,
+    mailSender: config.mail.relay ? new SmtpRelayMailSender(config.mail.relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
+    jwtSecret: await readOrCreateLocalSecret(settings.dataDir),
+  }
+}
+
+export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound') => join(settings.dataDir, 'queues', name)
+
+async function readAwsSecret(settings: RuntimeSettings): Promise<Uint8Array> {
+  if (!settings.jwtSecretArn) throw new Error('DOCKET_JWT_SECRET_ARN is not set')
+  const result = await new SecretsManagerClient({ region: settings.region }).send(new GetSecretValueCommand({ SecretId: settings.jwtSecretArn }))
+  if (!result.SecretString) throw new Error('the JWT secret is empty')
+  return new TextEncoder().encode(result.SecretString)
+}
+
+/** The local signing key lives in the data dir, created on first start, so sessions survive restarts. */
+async function readOrCreateLocalSecret(dataDir: string): Promise<Uint8Array> {
+  const file = join(dataDir, 'secrets.json')
+  try {
+    const { jwtSecret } = JSON.parse(await readFile(file, 'utf8')) as { jwtSecret: string }
+    return Buffer.from(jwtSecret, 'base64')
+  } catch {
+    await mkdir(dataDir, { recursive: true })
+    const secret = randomBytes(32)
+    await writeFile(file, JSON.stringify({ jwtSecret: secret.toString('base64') }), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
+    const { jwtSecret } = JSON.parse(await readFile(file, 'utf8')) as { jwtSecret: string }
+    return Buffer.from(jwtSecret, 'base64')
+  }
+}

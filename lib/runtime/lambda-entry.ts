@@ -1,0 +1,32 @@
+import type { Context } from 'aws-lambda'
+import { readRuntimeSettings } from '../platform/runtime-settings.ts'
+import { buildDependencies, type Dependencies } from './dependencies.ts'
+
+let shared: Promise<Dependencies> | undefined
+
+/**
+ * Turns a handler factory into a Lambda handler: dependencies are built on the first invocation
+ * (from the environment) and reused while the instance lives. Locally the same factory is called
+ * with the local runtime's dependencies instead.
+ */
+export function lambdaEntry<E, R>(factory: (deps: Dependencies) => (event: E, context: Context) => Promise<R>): (event: E, context: Context) => Promise<R> {
+  let handler: ((event: E, context: Context) => Promise<R>) | undefined
+  return async (event, context) => {
+    if (!handler) {
+      shared ??= buildDependencies(readRuntimeSettings()).catch((error: unknown) => {
+        shared = undefined
+        throw error
+      })
+      handler = factory(await shared)
+    }
+    return handler(event, context)
+  }
+}
+
+/**
+ * A function's own view of the dependencies: its own child logger, so the Lambda context the
+ * logger middleware adds never leaks into another function sharing the process (local runtime).
+ */
+export function forFunction(deps: Dependencies): Dependencies {
+  return { ...deps, logger: deps.logger.createChild() }
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * Every key of the single table is built here, never at a call site. Each item also carries
+ * `entity` so a stream consumer or an operator can tell what it is.
+ */
+export interface Key {
+  pk: string
+  sk: string
+}
+
+export type Entity =
+  | 'ticket'
+  | 'article'
+  | 'history'
+  | 'message-id'
+  | 'ticket-counter'
+  | 'ingest'
+  | 'customer'
+  | 'agent'
+  | 'session'
+
+/** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
+export const dueShardCount = 4
+
+export function shardOf(number: string, shards = dueShardCount): number {
+  let hash = 0
+  for (const char of number) hash = (hash * 31 + char.charCodeAt(0)) >>> 0
+  return hash % shards
+}
+
+/** Message-IDs are compared without angle brackets; very long ones are hashed to fit a key. */
+export function normalizeMessageId(messageId: string): string {
+  const bare = messageId.trim().replace(/^<+/, '').replace(/>+$/, '').trim()
+  return bare.length > 500 ? `sha256:${createHash('sha256').update(bare).digest('hex')}` : bare
+}
+
+export const keys = {
+  ticket: (number: string): Key => ({ pk: `TICKET#${number}`, sk: 'META' }),
+  ticketPartition: (number: string) => `TICKET#${number}`,
+  article: (number: string, articleId: string): Key => ({ pk: `TICKET#${number}`, sk: `ARTICLE#${articleId}` }),
+  history: (number: string, entryId: string): Key => ({ pk: `TICKET#${number}`, sk: `HISTORY#${entryId}` }),
+  messageIdPartition: (messageId: string) => `MSGID#${normalizeMessageId(messageId)}`,
+  messageId: (messageId: string, number: string, articleId: string): Key => ({
+    pk: `MSGID#${normalizeMessageId(messageId)}`,
+    sk: `${number}#${articleId}`,
+  }),
+  ticketCounter: (day: string): Key => ({ pk: `COUNTER#TICKET#${day}`, sk: 'COUNTER' }),
+  /** Ingest dedupe record for one stored object (bucket/key, decoded). */
+  ingestByObject: (bucket: string, objectKey: string): Key => ({ pk: `INGEST#OBJECT#${bucket}/${objectKey}`, sk: 'INGEST' }),
+  /** Ingest dedupe record for one mail content, however often it was delivered. */
+  ingestByContent: (contentHash: string): Key => ({ pk: `INGEST#CONTENT#${contentHash}`, sk: 'INGEST' }),
+  customer: (email: string): Key => ({ pk: `CUSTOMER#${email.toLowerCase()}`, sk: 'META' }),
+  agent: (login: string): Key => ({ pk: `AGENT#${login}`, sk: 'META' }),
+  session: (sessionId: string): Key => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
+}
+
+/** Index attributes, built from the ticket's state so a view never drifts from its ticket. */
+export const indexKeys = {
+  queue: (queue: string, stateType: string) => `QUEUE#${queue}#${stateType}`,
+  owner: (login: string) => `OWNER#${login}`,
+  responsible: (login: string) => `RESPONSIBLE#${login}`,
+  customer: (email: string) => `CUSTOMER#${email.toLowerCase()}`,
+  company: (customerId: string) => `COMPANY#${customerId.toLowerCase()}`,
+  due: (kind: 'PENDING' | 'PURGE', shard: number) => `DUE#${kind}#${shard}`,
+  escalation: (shard: number) => `ESCALATION#${shard}`,
+}

@@ -1,0 +1,127 @@
+import type { StateType } from '../../schemas/config.ts'
+
+/** A ticket as the domain sees it; the store adds keys and index attributes around it. */
+export interface Ticket {
+  number: string
+  title: string
+  queue: string
+  state: string
+  stateType: StateType
+  /** 1 very low … 5 very high (OTRS default 3 normal). */
+  priority: number
+  lock: 'lock' | 'unlock'
+  owner: string | null
+  responsible: string | null
+  /** The customer user: an email address. */
+  customer: string | null
+  /** The customer's company (OTRS CustomerID), from the mail domain by default. */
+  customerId: string | null
+  createdAt: string
+  changedAt: string
+  pendingUntil: string | null
+  mergedInto: string | null
+  /** Optimistic concurrency: every write is conditional on the version it read. */
+  version: number
+  articleCount: number
+}
+
+export type ArticleSender = 'customer' | 'agent' | 'system'
+/** OTRS communication channels: Email, Phone, Internal (notes). */
+export type ArticleChannel = 'email' | 'phone' | 'note'
+
+export interface Attachment {
+  id: string
+  name: string
+  size: number
+  contentType: string
+  /** Opaque blob key: never derived from the sender's file name. */
+  blobKey: string
+  contentId: string | null
+  inline: boolean
+}
+
+export type TransmissionStatus = 'queued' | 'sent' | 'failed'
+
+export interface Transmission {
+  status: TransmissionStatus
+  attempts: number
+  error: string | null
+  changedAt: string
+  providerMessageId: string | null
+  /** Envelope: the queue's address and every recipient. */
+  sender: string
+  recipients: string[]
+}
+
+export interface Article {
+  id: string
+  ticketNumber: string
+  sender: ArticleSender
+  channel: ArticleChannel
+  visibleToCustomer: boolean
+  from: string
+  to: string
+  cc: string
+  replyTo: string | null
+  subject: string
+  bodyText: string
+  /** Set when the text was too large to keep inline: the full text lives in this blob. */
+  bodyTextBlobKey: string | null
+  htmlBlobKey: string | null
+  messageId: string | null
+  inReplyTo: string | null
+  references: string[]
+  attachments: Attachment[]
+  /** The raw mail as received or sent. */
+  rawBlobKey: string | null
+  createdAt: string
+  /** Agent login for agent articles, null for mail. */
+  createdBy: string | null
+  /** Outbound mail only. */
+  transmission: Transmission | null
+  /** What the parser had to work around (e.g. a missing From), shown to agents. */
+  notes: string[]
+}
+
+/** OTRS history types, so agents recognise the audit trail. */
+export type HistoryType =
+  | 'NewTicket'
+  | 'EmailCustomer'
+  | 'FollowUp'
+  | 'SendAnswer'
+  | 'AddNote'
+  | 'StateUpdate'
+  | 'Lock'
+  | 'Unlock'
+  | 'OwnerUpdate'
+  | 'ResponsibleUpdate'
+  | 'PriorityUpdate'
+  | 'Move'
+  | 'TitleUpdate'
+  | 'CustomerUpdate'
+  | 'SetPendingTime'
+  | 'Merged'
+  | 'Split'
+  | 'Link'
+  | 'Bounce'
+  | 'Forward'
+  | 'SendAutoReply'
+  | 'SendAgentNotification'
+  | 'TimeAccounting'
+  | 'Misc'
+
+export interface HistoryEntry {
+  id: string
+  type: HistoryType
+  at: string
+  /** Agent login, customer address or "system". */
+  by: string
+  message: string
+  changes: Record<string, { before: unknown; after: unknown }> | null
+}
+
+export interface TicketThread {
+  ticket: Ticket
+  articles: Article[]
+  history: HistoryEntry[]
+}

@@ -1,0 +1,81 @@
+import type { Article, HistoryEntry, Ticket, TicketThread, Transmission } from './model.ts'
+
+export type IngestAction = 'created' | 'followup' | 'duplicate' | 'rejected' | 'ignored'
+
+/** What became of one inbound mail; kept for good, so a redelivery answers with the first outcome. */
+export interface IngestRecord {
+  action: Exclude<IngestAction, 'duplicate'>
+  ticketNumber: string | null
+  articleId: string | null
+  queue: string | null
+  rawBlobKey: string
+  at: string
+  reason: string | null
+}
+
+/** How the ingest of one mail is identified: by the stored object and by its content. */
+export interface IngestIdentity {
+  bucket: string
+  objectKey: string
+  contentHash: string
+}
+
+export interface CustomerUser {
+  email: string
+  name: string
+  customerId: string
+  createdAt: string
+}
+
+/** One atomic change of a ticket: its new state plus everything appended with it. */
+export interface TicketChange {
+  ticket: Ticket
+  /** The version that was read; null to create a ticket that must not exist yet. */
+  expectedVersion: number | null
+  newArticles: Article[]
+  history: HistoryEntry[]
+  /** Message-ID index entries for threading later mail. */
+  messageIds: { messageId: string; articleId: string }[]
+  ingest?: { identity: IngestIdentity; record: IngestRecord }
+  /** Created when absent; an existing customer user is left as it is. */
+  customer?: CustomerUser
+}
+
+export interface MessageIdHit {
+  messageId: string
+  ticketNumber: string
+  articleId: string
+}
+
+export interface TicketListQuery {
+  queues: string[]
+  stateTypes: string[]
+  /** Exact state name within those types, e.g. "new". */
+  state?: string | undefined
+  order: 'asc' | 'desc'
+  limit: number
+  cursor?: string | undefined
+}
+
+export interface Page<T> {
+  items: T[]
+  next: string | null
+}
+
+/** Persistence of tickets and everything hanging off them (one DynamoDB table, in AWS and locally). */
+export interface TicketStore {
+  /** Next value of the per-day ticket counter (atomic). */
+  nextTicketCounter(day: string): Promise<number>
+  /** Applies a change atomically; throws ConcurrentUpdateError or DuplicateIngestError. */
+  save(change: TicketChange): Promise<void>
+  get(number: string): Promise<Ticket | undefined>
+  getThread(number: string): Promise<TicketThread | undefined>
+  getArticle(number: string, articleId: string): Promise<Article | undefined>
+  /** Updates an article's transmission record; false when it no longer is as expected (someone else moved it on). */
+  updateTransmission(number: string, articleId: string, transmission: Transmission, expected: Pick<Transmission, 'status' | 'attempts'> | null): Promise<boolean>
+  findByMessageIds(messageIds: string[]): Promise<MessageIdHit[]>
+  findIngest(identity: IngestIdentity): Promise<IngestRecord | undefined>
+  /** Records an outcome that created no article (ignored, rejected); false if one was already recorded. */
+  recordIngest(identity: IngestIdentity, record: IngestRecord): Promise<boolean>
+  listTickets(query: TicketListQuery): Promise<Page<Ticket>>
+}

@@ -1,0 +1,48 @@
+import type { DocketConfig } from '../platform/config.ts'
+import { firstStateOfType, stateTypeOf } from '../platform/config.ts'
+import { invalidRequest } from '../platform/errors.ts'
+import { newId } from '../platform/ids.ts'
+import type { HistoryEntry, HistoryType, Ticket } from './model.ts'
+
+/** Pure ticket rules (OTRS semantics). Time comes in as an argument. */
+
+export function historyEntry(type: HistoryType, by: string, at: Date, message: string, changes: HistoryEntry['changes'] = null): HistoryEntry {
+  return { id: newId(at), type, by, at: at.toISOString(), message, changes }
+}
+
+export function resolveState(config: DocketConfig, state: string, field = 'state'): { state: string; stateType: Ticket['stateType'] } {
+  const stateType = stateTypeOf(config, state)
+  if (!stateType) {
+    throw invalidRequest(`unknown state "${state}"; use one of: ${config.states.map((candidate) => candidate.name).join(', ')}`, field)
+  }
+  return { state, stateType }
+}
+
+/** A customer's follow-up: a new ticket stays new, any other state becomes open (OTRS). */
+export function stateAfterCustomerFollowUp(config: DocketConfig, ticket: Ticket): string {
+  if (ticket.stateType === 'new') return ticket.state
+  return firstStateOfType(config, 'open')
+}
+
+/** The next version of a ticket: bumps version and change time. */
+export function nextVersion(ticket: Ticket, at: Date, patch: Partial<Ticket>): Ticket {
+  return { ...ticket, ...patch, version: ticket.version + 1, changedAt: at.toISOString() }
+}
+
+/** History entries for every field that differs between two versions of a ticket. */
+export function describeChanges(before: Ticket, after: Ticket, by: string, at: Date): HistoryEntry[] {
+  const entries: HistoryEntry[] = []
+  const changed = <K extends keyof Ticket>(field: K) => before[field] !== after[field]
+  const entry = (type: HistoryType, field: keyof Ticket, message: string) =>
+    entries.push(historyEntry(type, by, at, message, { [field]: { before: before[field], after: after[field] } }))
+  if (changed('state')) entry('StateUpdate', 'state', `Old: "${before.state}" New: "${after.state}"`)
+  if (changed('queue')) entry('Move', 'queue', `Ticket moved from queue "${before.queue}" to "${after.queue}"`)
+  if (changed('lock')) entry(after.lock === 'lock' ? 'Lock' : 'Unlock', 'lock', after.lock === 'lock' ? 'Ticket locked' : 'Ticket unlocked')
+  if (changed('owner')) entry('OwnerUpdate', 'owner', `New owner is "${after.owner ?? '-'}"`)
+  if (changed('responsible')) entry('ResponsibleUpdate', 'responsible', `New responsible is "${after.responsible ?? '-'}"`)
+  if (changed('priority')) entry('PriorityUpdate', 'priority', `Changed priority from ${before.priority} to ${after.priority}`)
+  if (changed('title')) entry('TitleUpdate', 'title', `Title changed from "${before.title}" to "${after.title}"`)
+  if (changed('customer')) entry('CustomerUpdate', 'customer', `Customer changed to "${after.customer ?? '-'}"`)
+  if (changed('pendingUntil') && after.pendingUntil) entry('SetPendingTime', 'pendingUntil', `Pending time set to ${after.pendingUntil}`)
+  return entries
+}

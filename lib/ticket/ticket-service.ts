@@ -1,0 +1,62 @@
+import type { DocketConfig } from '../platform/config.ts'
+import type { Clock } from '../platform/clock.ts'
+import { notFound } from '../platform/errors.ts'
+import { ConcurrentUpdateError } from './errors.ts'
+import type { Ticket } from './model.ts'
+import type { TicketChange, TicketStore } from './ports.ts'
+import { formatTicketNumber, ticketNumberDay } from './ticket-number.ts'
+
+export interface TicketServiceDeps {
+  config: DocketConfig
+  tickets: TicketStore
+  clock: Clock
+}
+
+const maxAttempts = 8
+
+/** Allocates the next ticket number of today (in the system's time zone). */
+export async function allocateTicketNumber({ config, tickets }: TicketServiceDeps, at: Date): Promise<string> {
+  const day = ticketNumberDay(at, config.system.timeZone)
+  return formatTicketNumber(day, config.system.id, await tickets.nextTicketCounter(day))
+}
+
+/**
+ * Creates a ticket: `build` receives a fresh number and returns the change to write. A number is
+ * never reused; on the (theoretical) clash with an existing ticket a new one is drawn.
+ */
+export async function createTicket(deps: TicketServiceDeps, build: (number: string, at: Date) => TicketChange | Promise<TicketChange>): Promise<TicketChange> {
+  for (let attempt = 1; ; attempt++) {
+    const at = deps.clock.now()
+    const change = await build(await allocateTicketNumber(deps, at), at)
+    try {
+      await deps.tickets.save({ ...change, expectedVersion: null })
+      return change
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= maxAttempts) throw error
+    }
+  }
+}
+
+/**
+ * Read–modify–write of one ticket with optimistic concurrency: `change` sees the current ticket
+ * and returns what to write; a concurrent writer makes us re-read and try again, so no update is lost.
+ */
+export async function changeTicket<T>(
+  deps: TicketServiceDeps,
+  number: string,
+  change: (ticket: Ticket, at: Date) => Promise<{ change: TicketChange | null; result: T }> | { change: TicketChange | null; result: T },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const ticket = await deps.tickets.get(number)
+    if (!ticket) throw notFound(`ticket ${number}`)
+    const outcome = await change(ticket, deps.clock.now())
+    if (!outcome.change) return outcome.result
+    try {
+      await deps.tickets.save({ ...outcome.change, expectedVersion: ticket.version })
+      return outcome.result
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= maxAttempts) throw error
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt))
+    }
+  }
+}

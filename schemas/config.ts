@@ -1,0 +1,204 @@
+import { z } from 'zod'
+
+/**
+ * `docket.config.yaml`: the admin's interface. Parsed once at start (local), at synth (AWS)
+ * and by `docket config check`. Strict objects, so a misspelt key is an error that names its path
+ * instead of a silently ignored setting.
+ */
+
+const emailAddress = z.email({ message: 'must be an email address such as support@example.com' })
+
+/** OTRS state types: they drive the views, the state names are the admin's. */
+export const stateTypes = [
+  'new',
+  'open',
+  'pending reminder',
+  'pending auto',
+  'closed',
+  'merged',
+  'removed',
+] as const
+export const StateTypeSchema = z.enum(stateTypes)
+export type StateType = z.infer<typeof StateTypeSchema>
+
+const StateSchema = z.strictObject({
+  name: z.string().min(1),
+  type: StateTypeSchema,
+  /** For `pending auto` states: the state the ticket takes when its pending time is reached. */
+  autoCloseTo: z.string().optional(),
+})
+
+/** OTRS's shipped states, with the LizardNet guide's "closed - no response needed". */
+export const defaultStates: z.infer<typeof StateSchema>[] = [
+  { name: 'new', type: 'new' },
+  { name: 'open', type: 'open' },
+  { name: 'closed successful', type: 'closed' },
+  { name: 'closed unsuccessful', type: 'closed' },
+  { name: 'closed - no response needed', type: 'closed' },
+  { name: 'pending reminder', type: 'pending reminder' },
+  { name: 'pending auto close+', type: 'pending auto', autoCloseTo: 'closed successful' },
+  { name: 'pending auto close-', type: 'pending auto', autoCloseTo: 'closed unsuccessful' },
+  { name: 'merged', type: 'merged' },
+  { name: 'removed', type: 'removed' },
+]
+
+export const defaultPriorities = ['1 very low', '2 low', '3 normal', '4 high', '5 very high']
+
+const QueueSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[^#/]+$/, 'queue names may not contain "#" or "/"'),
+  /** The group whose members may work in this queue (OTRS: every queue belongs to one group). */
+  group: z.string().min(1),
+  /** The address replies from this queue are sent from; defaults to the first address routed to it. */
+  systemAddress: emailAddress.optional(),
+  /** What a customer's mail to a closed ticket of this queue does (OTRS: follow-up option). */
+  followUp: z.enum(['reopen', 'reject', 'new-ticket']).default('reopen'),
+  /** Lock the ticket to its owner again when a customer follow-up reopens it (OTRS default). */
+  lockOnFollowUp: z.boolean().default(true),
+  salutation: z.string().default('Dear {{customer.name}},'),
+  signature: z.string().default('Your {{queue.name}} team'),
+  comment: z.string().optional(),
+})
+
+const AddressSchema = z.strictObject({
+  address: emailAddress,
+  displayName: z.string().optional(),
+  queue: z.string().min(1),
+})
+
+const RoleSchema = z.strictObject({
+  name: z.string().min(1),
+  /** group name → rights, as OTRS's Roles ↔ Groups screen. */
+  groups: z.record(z.string(), z.array(z.enum(['ro', 'rw', 'create', 'move_into', 'note', 'owner', 'priority']))),
+})
+
+const AgentSchema = z.strictObject({
+  login: z.string().min(1).regex(/^[a-zA-Z0-9._@-]+$/, 'use letters, digits, ".", "_", "@" or "-"'),
+  firstName: z.string().min(1),
+  lastName: z.string().default(''),
+  email: emailAddress,
+  roles: z.array(z.string()).default([]),
+  /** Admins hold every right on every queue and may run admin operations. */
+  admin: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+})
+
+export const ConfigSchema = z
+  .strictObject({
+    system: z.strictObject({
+      /** OTRS SystemID: part of every ticket number, so two installations never share numbers. */
+      id: z.string().regex(/^\d{1,10}$/, 'must be 1 to 10 digits, e.g. "42"'),
+      /** Host name used in Message-IDs of outgoing mail. */
+      fqdn: z.string().min(1).default('docket.localhost'),
+      /** IANA time zone for ticket-number dates and business hours. */
+      timeZone: z
+        .string()
+        .default('UTC')
+        .refine((zone) => isKnownTimeZone(zone), 'must be an IANA time zone such as "Europe/Amsterdam"'),
+      name: z.string().default('Docket'),
+    }),
+    ticket: z
+      .strictObject({
+        /** OTRS Ticket::Hook: the marker before the number in subjects, e.g. "Ticket#". */
+        hook: z.string().min(1).default('Ticket#'),
+        numberGenerator: z.enum(['date']).default('date'),
+      })
+      .default({ hook: 'Ticket#', numberGenerator: 'date' }),
+    mail: z.strictObject({
+      addresses: z.array(AddressSchema).min(1),
+      /** Queue for mail that matches no configured address (OTRS: PostmasterDefaultQueue). */
+      defaultQueue: z.string().min(1),
+      /** Domains whose every address is accepted by the SMTP server and routed to the default queue. */
+      catchAllDomains: z.array(z.string().min(1)).default([]),
+      spam: z
+        .strictObject({
+          header: z.string().default('X-Spam-Score'),
+          threshold: z.number().default(5),
+          queue: z.string().min(1),
+        })
+        .optional(),
+      bounceQueue: z.string().min(1).optional(),
+      /** Largest accepted mail, in bytes. */
+      maxMessageBytes: z.number().int().positive().default(40 * 1024 * 1024),
+      /** Send local outbound mail through this SMTP relay instead of writing the outbox folder. */
+      relay: z
+        .strictObject({ host: z.string(), port: z.number().int().default(587), secure: z.boolean().default(false) })
+        .optional(),
+    }),
+    queues: z.array(QueueSchema).min(1),
+    states: z.array(StateSchema).default(defaultStates),
+    priorities: z.array(z.string()).length(5).default(defaultPriorities),
+    groups: z.array(z.strictObject({ name: z.string().min(1), comment: z.string().optional() })).min(1),
+    roles: z.array(RoleSchema).default([]),
+    agents: z.array(AgentSchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    const queueNames = new Set(config.queues.map((queue) => queue.name))
+    const groupNames = new Set(config.groups.map((group) => group.name))
+    const roleNames = new Set(config.roles.map((role) => role.name))
+    const stateNames = new Set(config.states.map((state) => state.name))
+    const mustBeQueue = (name: string | undefined, path: (string | number)[]) => {
+      if (name !== undefined && !queueNames.has(name)) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown queue "${name}"; declare it under queues:` })
+      }
+    }
+    config.mail.addresses.forEach((address, index) => mustBeQueue(address.queue, ['mail', 'addresses', index, 'queue']))
+    mustBeQueue(config.mail.defaultQueue, ['mail', 'defaultQueue'])
+    mustBeQueue(config.mail.spam?.queue, ['mail', 'spam', 'queue'])
+    mustBeQueue(config.mail.bounceQueue, ['mail', 'bounceQueue'])
+    config.queues.forEach((queue, index) => {
+      if (!groupNames.has(queue.group)) {
+        ctx.addIssue({ code: 'custom', path: ['queues', index, 'group'], message: `unknown group "${queue.group}"; declare it under groups:` })
+      }
+    })
+    config.roles.forEach((role, index) => {
+      for (const group of Object.keys(role.groups)) {
+        if (!groupNames.has(group)) {
+          ctx.addIssue({ code: 'custom', path: ['roles', index, 'groups', group], message: `unknown group "${group}"` })
+        }
+      }
+    })
+    config.agents.forEach((agent, index) => {
+      agent.roles.forEach((role, roleIndex) => {
+        if (!roleNames.has(role)) {
+          ctx.addIssue({ code: 'custom', path: ['agents', index, 'roles', roleIndex], message: `unknown role "${role}"; declare it under roles:` })
+        }
+      })
+    })
+    findDuplicates(config.queues.map((queue) => queue.name)).forEach((name) =>
+      ctx.addIssue({ code: 'custom', path: ['queues'], message: `queue "${name}" is declared twice` }),
+    )
+    findDuplicates(config.agents.map((agent) => agent.login)).forEach((login) =>
+      ctx.addIssue({ code: 'custom', path: ['agents'], message: `agent "${login}" is declared twice` }),
+    )
+    findDuplicates(config.mail.addresses.map((address) => address.address.toLowerCase())).forEach((address) =>
+      ctx.addIssue({ code: 'custom', path: ['mail', 'addresses'], message: `address "${address}" is declared twice` }),
+    )
+    for (const required of ['new', 'open', 'merged', 'removed'] as const) {
+      if (!config.states.some((state) => state.type === required)) {
+        ctx.addIssue({ code: 'custom', path: ['states'], message: `a state of type "${required}" is required` })
+      }
+    }
+    config.states.forEach((state, index) => {
+      if (state.type === 'pending auto' && (state.autoCloseTo === undefined || !stateNames.has(state.autoCloseTo))) {
+        ctx.addIssue({ code: 'custom', path: ['states', index, 'autoCloseTo'], message: 'a pending auto state needs autoCloseTo: the name of a closed state' })
+      }
+    })
+  })
+
+export type DocketConfig = z.infer<typeof ConfigSchema>
+export type QueueConfig = DocketConfig['queues'][number]
+export type AgentConfig = DocketConfig['agents'][number]
+
+function findDuplicates(values: string[]): string[] {
+  const seen = new Set<string>()
+  return [...new Set(values.filter((value) => (seen.has(value) ? true : (seen.add(value), false))))]
+}
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}

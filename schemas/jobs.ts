@@ -1,12 +1,16 @@
 import { z } from 'zod'
 
-/** The scheduled jobs. EventBridge passes `{ "job": name }` as the rule's constant input. */
+/**
+ * The scheduled jobs. EventBridge passes `{ "job": name, "time": <the schedule's firing time> }`
+ * (an input transformer over the Scheduled Event), so a run acts as of the time it was due, also
+ * when it is retried later.
+ */
 export const builtInJobs = ['pending', 'junk-cleanup', 'junk-purge', 'escalations'] as const
 
 export const ScheduledJobEventSchema = z.object({
   job: z.string().min(1),
-  /** For manual runs: the time the job should act as of. */
-  now: z.iso.datetime().optional(),
+  /** The time the run acts as of: the schedule's firing time, or `--now` of a manual run. */
+  time: z.iso.datetime({ offset: true }).optional(),
   dryRun: z.boolean().default(false),
 })
 export type ScheduledJobEvent = z.infer<typeof ScheduledJobEventSchema>

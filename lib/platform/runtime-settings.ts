@@ -49,7 +49,8 @@ export interface RuntimeSettings {
 }
 
 export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
-  const parsed = SettingsSchema.safeParse(env)
+  // An empty variable (`DOCKET_X=`) means unset, as shells and CI templates often write it.
+  const parsed = SettingsSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')))
   if (!parsed.success) {
     throw new DocketError('invalid_config', `environment is not valid:\n  - ${formatIssues(parsed.error.issues).join('\n  - ')}`)
   }

@@ -12,7 +12,10 @@ export interface TicketServiceDeps {
   clock: Clock
 }
 
-const maxAttempts = 8
+// Many writers on one ticket (a busy thread, a bulk action) take turns: retries back off with
+// full jitter so they spread out instead of colliding again.
+const maxAttempts = 30
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 10 * 2 ** attempt)))
 
 /** Allocates the next ticket number of today (in the system's time zone). */
 export async function allocateTicketNumber({ config, tickets }: TicketServiceDeps, at: Date): Promise<string> {
@@ -56,7 +59,7 @@ export async function changeTicket<T>(
       return outcome.result
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= maxAttempts) throw error
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt))
+      await backoff(attempt)
     }
   }
 }

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest'
+import { mail } from '../support/local-stack.ts'
+
+const docket = (args: string[], env: Record<string, string>, input?: string) =>
+  spawnSync(process.execPath, ['bin/docket.js', ...args], { encoding: 'utf8', env: { ...process.env, DOCKET_LOG_LEVEL: 'ERROR', ...env }, input, timeout: 120_000 })
+
+describe('docket CLI', () => {
+  let dir: string
+  let env: Record<string, string>
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'docket-cli-'))
+    env = { DOCKET_DATA_DIR: dir, DOCKET_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'), DOCKET_TABLE_NAME: `cli-${randomUUID()}` }
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('mail ingest prints one JSON line per mail; the same file again is a duplicate', async () => {
+    const file = join(dir, 'hello.eml')
+    await writeFile(file, mail({ subject: 'via the CLI' }))
+    const first = docket(['mail', 'ingest', file], env)
+    expect(first.status, first.stderr).toBe(0)
+    const created = JSON.parse(first.stdout.trim()) as Record<string, string>
+    expect(created).toMatchObject({ action: 'created', queue: 'Support' })
+    expect(created.ticketNumber).toMatch(/^\d{8}42\d{6}$/)
+    expect(Object.keys(created).sort()).toEqual(['action', 'articleId', 'queue', 'ticketNumber'])
+    const second = docket(['mail', 'ingest', file], env)
+    expect(JSON.parse(second.stdout.trim())).toEqual({ ...created, action: 'duplicate' })
+  })
+
+  it('mail ingest reads standard input and several files, and strips an mbox "From " line', async () => {
+    const stdin = docket(['mail', 'ingest', '-'], env, `From sender@example.org Fri Dec 21 23:59:24 2001\n${mail({ subject: 'from stdin' })}`)
+    expect(JSON.parse(stdin.stdout.trim())).toMatchObject({ action: 'created' })
+    const files = await Promise.all(['a', 'b'].map(async (name) => {
+      const path = join(dir, `${name}.eml`)
+      await writeFile(path, mail({ subject: `file ${name}`, to: 'sales@example.com' }))
+      return path
+    }))
+    const many = docket(['mail', 'ingest', ...files], env)
+    const lines = many.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>)
+    expect(lines.map((line) => [line.action, line.queue])).toEqual([['created', 'Sales'], ['created', 'Sales']])
+  })
+
+  it('mail ingest works with no server and no DynamoDB Local running (starts its own on the data dir)', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'docket-cli-own-'))
+    try {
+      const file = join(own, 'x.eml')
+      await writeFile(file, mail({ subject: 'offline ingest' }))
+      const result = docket(['mail', 'ingest', file], { DOCKET_DATA_DIR: own, DOCKET_DYNAMODB_ENDPOINT: '' })
+      expect(result.status, result.stderr).toBe(0)
+      expect(JSON.parse(result.stdout.trim())).toMatchObject({ action: 'created', ticketNumber: expect.stringMatching(/000001$/) })
+    } finally {
+      await rm(own, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  it('config check names the bad path and exits non-zero', async () => {
+    const bad = join(dir, 'bad.yaml')
+    await writeFile(bad, (await import('node:fs')).readFileSync('docket.config.yaml', 'utf8').replace('id: "42"', 'id: "forty-two"'))
+    const result = docket(['config', 'check', bad], env)
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain('system.id: must be 1 to 10 digits')
+    const good = docket(['config', 'check'], env)
+    expect(good.status).toBe(0)
+    expect(good.stdout).toMatch(/is valid: 5 queues/)
+  })
+
+  it('start refuses a bad config with the path of the field and a non-zero exit', async () => {
+    const bad = join(dir, 'bad-start.yaml')
+    await writeFile(bad, 'system:\n  id: "42"\n')
+    const result = docket(['start'], { ...env, DOCKET_CONFIG: bad })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/mail: .*expected object/i)
+  })
+})

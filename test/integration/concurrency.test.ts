@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ingestStoredMail } from '../../lib/mail/ingest-mail.ts'
+import { storeRawMail } from '../../lib/local/smtp-inbound.ts'
+import type { Dependencies } from '../../lib/runtime/dependencies.ts'
+import { createTicket } from '../../lib/ticket/ticket-service.ts'
+import { historyEntry } from '../../lib/ticket/ticket-rules.ts'
+import { mail, testDependencies } from '../support/local-stack.ts'
+
+async function inParallel<T>(count: number, concurrency: number, work: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++
+        results[index] = await work(index)
+      }
+    }),
+  )
+  return results
+}
+
+describe('concurrency through DynamoDB Local', () => {
+  let deps: Dependencies
+  beforeAll(async () => {
+    deps = await testDependencies()
+  })
+
+  it('1,000 parallel ticket creates: 1,000 distinct numbers', async () => {
+    const numbers = await inParallel(1000, 50, async () => {
+      const change = await createTicket(deps, (number, at) => ({
+        ticket: {
+          number,
+          title: 'load',
+          queue: 'Raw',
+          state: 'new',
+          stateType: 'new',
+          priority: 3,
+          lock: 'unlock',
+          owner: null,
+          responsible: null,
+          customer: null,
+          customerId: null,
+          createdAt: at.toISOString(),
+          changedAt: at.toISOString(),
+          pendingUntil: null,
+          mergedInto: null,
+          version: 1,
+          articleCount: 0,
+        },
+        expectedVersion: null,
+        newArticles: [],
+        history: [historyEntry('NewTicket', 'system', at, 'load test')],
+        messageIds: [],
+      }))
+      return change.ticket.number
+    })
+    expect(new Set(numbers).size).toBe(1000)
+  }, 180_000)
+
+  it('the same stored mail notified 200× at concurrency 50 makes one article', async () => {
+    const key = await storeRawMail(deps.rawMail, Buffer.from(mail({ subject: 'delivered many times' })), { recipients: [] })
+    const outcomes = await inParallel(200, 50, () => ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key }))
+    const created = outcomes.filter((outcome) => outcome.action === 'created')
+    expect(created).toHaveLength(1)
+    expect(outcomes.filter((outcome) => outcome.action === 'duplicate')).toHaveLength(199)
+    expect(new Set(outcomes.map((outcome) => outcome.ticketNumber))).toEqual(new Set([created[0]!.ticketNumber]))
+    const thread = await deps.tickets.getThread(created[0]!.ticketNumber!)
+    expect(thread!.articles).toHaveLength(1)
+  }, 120_000)
+
+  it('the same bytes stored twice under two keys (an MTA re-send) make one article', async () => {
+    const raw = Buffer.from(mail({ subject: 'sent twice by the MTA' }))
+    const first = await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key: await storeRawMail(deps.rawMail, raw, { recipients: [] }) })
+    const second = await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key: await storeRawMail(deps.rawMail, Buffer.concat([Buffer.from('Received: from relay2.example.net\r\n'), raw]), { recipients: [] }) })
+    expect(first.action).toBe('created')
+    expect(second).toMatchObject({ action: 'duplicate', ticketNumber: first.ticketNumber })
+  })
+
+  it('different mails that reuse one Message-ID stay distinct', async () => {
+    const first = await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key: await storeRawMail(deps.rawMail, Buffer.from(mail({ subject: 'alert 1', messageId: 'static-id@monitoring.example', body: 'disk full' })), { recipients: [] }) })
+    const second = await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key: await storeRawMail(deps.rawMail, Buffer.from(mail({ subject: 'alert 2', messageId: 'static-id@monitoring.example', body: 'cpu hot' })), { recipients: [] }) })
+    expect(first.action).toBe('created')
+    expect(second.action).not.toBe('duplicate')
+  })
+
+  it('50 parallel follow-ups to one ticket: 50 articles, no lost update', async () => {
+    const first = await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key: await storeRawMail(deps.rawMail, Buffer.from(mail({ subject: 'busy ticket' })), { recipients: [] }) })
+    const number = first.ticketNumber!
+    await inParallel(50, 50, async (index) => {
+      const key = await storeRawMail(deps.rawMail, Buffer.from(mail({ subject: `Re: [Ticket#${number}] busy ticket`, body: `follow-up ${index}` })), { recipients: [] })
+      return ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key })
+    })
+    const thread = await deps.tickets.getThread(number)
+    expect(thread!.articles).toHaveLength(51)
+    expect(thread!.ticket.articleCount).toBe(51)
+  }, 120_000)
+})

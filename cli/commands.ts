@@ -5,6 +5,7 @@ import type { ParseArgsOptionsConfig } from 'node:util'
 import { setAgentPassword } from '../lib/auth/auth-service.ts'
 import { generatePassword } from '../lib/auth/passwords.ts'
 import { ingestStoredMail } from '../lib/mail/ingest-mail.ts'
+import { stripMboxSeparator } from '../lib/mail/parse-mail.ts'
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.ts'
 import { checkPrerequisites } from '../lib/local/prerequisites.ts'
 import { readRunningServer } from '../lib/local/runtime-file.ts'
@@ -56,13 +57,6 @@ async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
-}
-
-/** An mbox "From " separator line is not part of the message (an MTA would not deliver it). */
-export function stripMboxSeparator(raw: Buffer): Buffer {
-  if (!raw.subarray(0, 5).equals(Buffer.from('From '))) return raw
-  const end = raw.indexOf(0x0a)
-  return end === -1 ? raw : raw.subarray(end + 1)
 }
 
 const start: Command = {

@@ -9,6 +9,7 @@ export const functionCatalog = {
   'mail-send': { entry: 'functions/mail-send.ts', load: async () => (await import('./mail-send.ts')).createMailSendHandler as HandlerFactory },
   api: { entry: 'functions/api.ts', load: async () => (await import('./api.ts')).createApiHandler as HandlerFactory },
   'search-indexer': { entry: 'functions/search-indexer.ts', load: async () => (await import('./search-indexer.ts')).createSearchIndexerHandler as HandlerFactory },
+  'outbox-relay': { entry: 'functions/outbox-relay.ts', load: async () => (await import('./outbox-relay.ts')).createOutboxRelayHandler as HandlerFactory },
   jobs: { entry: 'functions/jobs.ts', load: async () => (await import('./jobs.ts')).createJobsHandler as HandlerFactory },
 } satisfies Record<string, { entry: string; load: () => Promise<HandlerFactory> }>
 

@@ -2,17 +2,17 @@ import middy from '@middy/core'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import { OutboundMessageSchema } from '../schemas/messages.ts'
-import { sendArticleMail } from '../lib/mail/send-article-mail.ts'
+import { sendOutbound } from '../lib/mail/send-article-mail.ts'
 import { processSqsBatch } from '../lib/queue/sqs-batch.ts'
 import type { Dependencies } from '../lib/runtime/dependencies.ts'
 import { forFunction, lambdaEntry } from '../lib/runtime/lambda-entry.ts'
 
-/** Outbound queue → here: send each article's stored MIME (SES in AWS, outbox/relay locally). */
+/** Outbound queue → here: send each stored outgoing mail (SES in AWS, outbox/relay locally). */
 export const createMailSendHandler = (shared: Dependencies) => {
   const deps = forFunction(shared)
   return middy(async (event: SQSEvent): Promise<SQSBatchResponse> =>
     processSqsBatch(event, OutboundMessageSchema, async (message) => {
-      await sendArticleMail(deps, message.ticketNumber, message.articleId)
+      await sendOutbound(deps, message)
     }, deps.logger),
   ).use(injectLambdaContext(deps.logger))
 }

@@ -44,6 +44,13 @@ export const defaultStates: z.infer<typeof StateSchema>[] = [
 
 export const defaultPriorities = ['1 very low', '2 low', '3 normal', '4 high', '5 very high']
 
+export const defaultFreemailDomains = [
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com', 'ymail.com',
+  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'gmx.de', 'gmx.net', 'gmx.at', 'gmx.ch', 'web.de', 't-online.de',
+  'proton.me', 'protonmail.com', 'mail.com', 'yandex.ru', 'mail.ru', 'zoho.com', 'hey.com', 'fastmail.com',
+  'hotmail.nl', 'live.nl', 'ziggo.nl', 'kpnmail.nl', 'xs4all.nl', 'planet.nl', 'outlook.de', 'freenet.de',
+]
+
 const QueueSchema = z.strictObject({
   name: z.string().min(1).regex(/^[^#/]+$/, 'queue names may not contain "#" or "/"'),
   /** The group whose members may work in this queue (OTRS: every queue belongs to one group). */
@@ -56,6 +63,10 @@ const QueueSchema = z.strictObject({
   lockOnFollowUp: z.boolean().default(true),
   salutation: z.string().default('Dear {{customer.name}},'),
   signature: z.string().default('Your {{queue.name}} team'),
+  /** Auto responses by occasion: names from autoResponses:. */
+  autoResponses: z
+    .strictObject({ newTicket: z.string().optional(), followUp: z.string().optional(), reject: z.string().optional() })
+    .default({}),
   comment: z.string().optional(),
 })
 
@@ -63,6 +74,60 @@ const AddressSchema = z.strictObject({
   address: emailAddress,
   displayName: z.string().optional(),
   queue: z.string().min(1),
+  /**
+   * Honour X-Docket-* control headers in mail arriving at this address (OTRS: a trusted mail
+   * account). Only for addresses that internal systems write to: anyone who can mail the address
+   * can then steer the ticket.
+   */
+  trusted: z.boolean().default(false),
+})
+
+const regexSource = z.string().min(1).refine((source) => {
+  try {
+    new RegExp(source, 'iu')
+    return true
+  } catch {
+    return false
+  }
+}, 'must be a valid regular expression')
+
+/** OTRS postmaster filter: every match condition must hold; then the headers are set. */
+const PostmasterFilterSchema = z.strictObject({
+  name: z.string().min(1),
+  match: z
+    .array(
+      z.strictObject({
+        /** A header name (any), or "Body". */
+        header: z.string().min(1),
+        /** Regular expression, case-insensitive; named groups `(?<name>…)` are usable in set: as ${name}. */
+        value: regexSource,
+        /** True: the condition holds when the expression does NOT match. */
+        negate: z.boolean().default(false),
+      }),
+    )
+    .min(1),
+  /** Control headers to set, e.g. X-Docket-Queue: Sales. X-Docket-FollowUp-* apply to follow-ups. */
+  set: z.record(z.string().regex(/^X-Docket-[A-Za-z0-9-]+$/i, 'only X-Docket-* headers can be set'), z.string()),
+  stopAfterMatch: z.boolean().default(false),
+})
+
+const AutoResponseSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Subject; the ticket marker is added. Variables: {{ticket.number}}, {{ticket.title}}, {{customer.name}}, {{customer.email}}, {{queue.name}}, {{mail.subject}}. */
+  subject: z.string().min(1),
+  body: z.string().min(1),
+})
+
+const ExternalNumberSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Regular expression with one capture group: the partner's ticket number. */
+  pattern: regexSource,
+  /** Where to look: the subject (default) or the body too. */
+  searchBody: z.boolean().default(false),
+  /** Only from these senders (regular expression on the From address); any sender when absent. */
+  from: regexSource.optional(),
+  /** The dynamic field that keeps the partner's number on our ticket. */
+  dynamicField: z.string().regex(/^[A-Za-z0-9]+$/),
 })
 
 const RoleSchema = z.strictObject({
@@ -80,6 +145,16 @@ const AgentSchema = z.strictObject({
   /** Admins hold every right on every queue and may run admin operations. */
   admin: z.boolean().default(false),
   enabled: z.boolean().default(true),
+  /** OTRS "My Queues": notifications for new tickets come from these. Default: every queue the agent may read except the spam queue. */
+  myQueues: z.array(z.string()).optional(),
+  notifications: z
+    .strictObject({
+      /** A new ticket in one of my queues. */
+      newTicket: z.boolean().default(true),
+      /** A customer follow-up on a ticket I own. */
+      followUp: z.boolean().default(true),
+    })
+    .default({ newTicket: true, followUp: true }),
 })
 
 export const ConfigSchema = z
@@ -95,6 +170,8 @@ export const ConfigSchema = z
         .default('UTC')
         .refine((zone) => isKnownTimeZone(zone), 'must be an IANA time zone such as "Europe/Amsterdam"'),
       name: z.string().default('Docket'),
+      /** Where agents open the web client: links in notifications point here. */
+      webUrl: z.url().default('http://127.0.0.1:3000'),
     }),
     ticket: z
       .strictObject({
@@ -117,6 +194,24 @@ export const ConfigSchema = z
         })
         .optional(),
       bounceQueue: z.string().min(1).optional(),
+      followUp: z
+        .strictObject({
+          /** Also take ticket numbers quoted in the body (OTRS: PostMaster::CheckFollowUpModule body search). */
+          searchBody: z.boolean().default(false),
+          /** Partner ticket numbers that thread to our ticket (OTRS: ExternalTicketNumberRecognition). */
+          externalNumbers: z.array(ExternalNumberSchema).default([]),
+        })
+        .default({ searchBody: false, externalNumbers: [] }),
+      autoResponseLimits: z
+        .strictObject({
+          /** Auto responses to one address per calendar day (OTRS: 40). */
+          perAddressPerDay: z.number().int().positive().default(40),
+          /** Auto responses on one ticket per 10 minutes (Zammad allows 10; fewer stops ping-pong sooner). */
+          perTicketPer10Minutes: z.number().int().positive().default(5),
+        })
+        .default({ perAddressPerDay: 40, perTicketPer10Minutes: 5 }),
+      /** Free-mail domains: their users each get their own CustomerID instead of one per domain. */
+      freemailDomains: z.array(z.string()).default(defaultFreemailDomains),
       /** Largest accepted mail, in bytes. */
       maxMessageBytes: z.number().int().positive().default(40 * 1024 * 1024),
       /** Send local outbound mail through this SMTP relay instead of writing the outbox folder. */
@@ -130,6 +225,8 @@ export const ConfigSchema = z
     groups: z.array(z.strictObject({ name: z.string().min(1), comment: z.string().optional() })).min(1),
     roles: z.array(RoleSchema).default([]),
     agents: z.array(AgentSchema).min(1),
+    postmasterFilters: z.array(PostmasterFilterSchema).default([]),
+    autoResponses: z.array(AutoResponseSchema).default([]),
   })
   .superRefine((config, ctx) => {
     const queueNames = new Set(config.queues.map((queue) => queue.name))
@@ -173,6 +270,25 @@ export const ConfigSchema = z
     findDuplicates(config.mail.addresses.map((address) => address.address.toLowerCase())).forEach((address) =>
       ctx.addIssue({ code: 'custom', path: ['mail', 'addresses'], message: `address "${address}" is declared twice` }),
     )
+    const responseNames = new Set(config.autoResponses.map((response) => response.name))
+    config.queues.forEach((queue, index) => {
+      for (const [occasion, name] of Object.entries(queue.autoResponses)) {
+        if (name !== undefined && !responseNames.has(name)) {
+          ctx.addIssue({ code: 'custom', path: ['queues', index, 'autoResponses', occasion], message: `unknown auto response "${name}"; declare it under autoResponses:` })
+        }
+      }
+    })
+    config.agents.forEach((agent, index) => {
+      agent.myQueues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['agents', index, 'myQueues', queueIndex]))
+    })
+    config.postmasterFilters.forEach((filter, index) => {
+      for (const [header, value] of Object.entries(filter.set)) {
+        if (/^X-Docket-(FollowUp-)?Queue$/i.test(header) && !value.includes('${')) mustBeQueue(value, ['postmasterFilters', index, 'set', header])
+        if (/^X-Docket-(FollowUp-)?State$/i.test(header) && !value.includes('${') && !stateNames.has(value)) {
+          ctx.addIssue({ code: 'custom', path: ['postmasterFilters', index, 'set', header], message: `unknown state "${value}"` })
+        }
+      }
+    })
     for (const required of ['new', 'open', 'merged', 'removed'] as const) {
       if (!config.states.some((state) => state.type === required)) {
         ctx.addIssue({ code: 'custom', path: ['states'], message: `a state of type "${required}" is required` })

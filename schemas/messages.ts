@@ -7,5 +7,11 @@ export const SendArticleMessageSchema = z.strictObject({
   articleId: z.string().min(1),
 })
 
-export const OutboundMessageSchema = z.discriminatedUnion('kind', [SendArticleMessageSchema])
+/** A mail that is not an article (agent notification, answer to a rejected follow-up). */
+export const SendMailMessageSchema = z.strictObject({
+  kind: z.literal('send-mail'),
+  outboundMailId: z.string().min(1),
+})
+
+export const OutboundMessageSchema = z.discriminatedUnion('kind', [SendArticleMessageSchema, SendMailMessageSchema])
 export type OutboundMessage = z.infer<typeof OutboundMessageSchema>

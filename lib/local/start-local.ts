@@ -11,6 +11,7 @@ import { ensureTable } from '../store/ensure-table.ts'
 import { createMailReceivedHandler } from '../../functions/mail-received.ts'
 import { createMailSendHandler } from '../../functions/mail-send.ts'
 import { createSearchIndexerHandler } from '../../functions/search-indexer.ts'
+import { createOutboxRelayHandler } from '../../functions/outbox-relay.ts'
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts'
 import { createLocalHttpApp, startHttpServer } from './http-server.ts'
 import { startQueueWorker } from './queue-worker.ts'
@@ -90,6 +91,7 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: { lo
     stops.push(() => inboundWorker.stop())
     const outboundWorker = startQueueWorker(outbound, (event) => mailSend(event, localLambdaContext('mail-send')), logger)
     stops.push(() => outboundWorker.stop())
+    // Two consumers of the table's stream, as in AWS: each with its own checkpoint.
     const poller = startStreamPoller({
       endpoint,
       tableName: settings.tableName,
@@ -98,6 +100,16 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: { lo
       logger,
     })
     stops.push(() => poller.stop())
+    const outboxRelay = createOutboxRelayHandler(deps)
+    const relayPoller = startStreamPoller({
+      endpoint,
+      tableName: settings.tableName,
+      checkpointFile: join(settings.dataDir, 'outbox-relay-checkpoints.json'),
+      handler: (event) => outboxRelay(event, localLambdaContext('outbox-relay')),
+      logger,
+      intervalMs: 100,
+    })
+    stops.push(() => relayPoller.stop())
 
     let ready = false
     const smtp = await startSmtpServer({ host: settings.host, port: settings.smtpPort, config: deps.config, rawMail: deps.rawMail, inbound, logger })

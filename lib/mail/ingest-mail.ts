@@ -1,20 +1,27 @@
 import type { BlobStore } from '../blobs/ports.ts'
-import { firstStateOfType } from '../platform/config.ts'
+import { findQueue } from '../platform/config.ts'
 import { newId } from '../platform/ids.ts'
 import { DuplicateIngestError } from '../ticket/errors.ts'
-import type { Ticket } from '../ticket/model.ts'
+import type { Article, HistoryEntry, OutboundMailRecord, Ticket } from '../ticket/model.ts'
 import type { IngestAction, IngestIdentity, IngestRecord } from '../ticket/ports.ts'
-import { historyEntry, nextVersion, stateAfterCustomerFollowUp } from '../ticket/ticket-rules.ts'
+import { describeChanges, historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
 import { changeTicket, createTicket, type TicketServiceDeps } from '../ticket/ticket-service.ts'
+import { prepareNotification } from './agent-notification.ts'
+import { autoResponseArticle, autoResponseMail, prepareAutoResponse, type AutoResponseDeps, type PreparedAutoResponse } from './auto-response.ts'
+import { unknownSender } from './customer-id.ts'
 import { mailContentHash } from './mail-identity.ts'
-import { customerArticleFromMail, storeMailParts } from './mail-article.ts'
+import { customerArticleFromMail, storeMailParts, type StoredMailParts } from './mail-article.ts'
 import { formatAddress, parseMail, type InboundMail } from './parse-mail.ts'
-import { control, runPostmaster, type PostmasterContext, type PostmasterDeps } from './postmaster/pipeline.ts'
+import { followUpFields, newTicketFields, participantsOf, type NewTicketFields } from './postmaster/decision.ts'
 import { postmasterFilters } from './postmaster/filters.ts'
+import { control, isYes, runPostmaster, type PostmasterContext, type PostmasterDeps } from './postmaster/pipeline.ts'
+import type { MailStateStore } from './ports.ts'
 
-export interface IngestDeps extends TicketServiceDeps, Omit<PostmasterDeps, 'tickets'> {
+export interface IngestDeps extends TicketServiceDeps, Omit<PostmasterDeps, 'tickets'>, AutoResponseDeps {
   rawMail: BlobStore
   attachments: BlobStore
+  mailState: MailStateStore
+  settings: { runtime: 'aws' | 'local' }
 }
 
 /** A raw mail already stored in the raw-mail bucket (the S3 object SES wrote, or the local file). */
@@ -31,8 +38,25 @@ export interface IngestOutcome {
   reason: string | null
 }
 
-/** Metadata key under which the local SMTP server keeps the envelope recipients of a stored mail. */
+/** What the current configuration would do with a mail, without writing anything. */
+export interface IngestPreview {
+  action: IngestAction
+  ticketNumber: string | null
+  queue: string | null
+  state: string | null
+  priority: number | null
+  title: string | null
+  customer: string | null
+  spam: boolean
+  linkedTo: string | null
+  matchedFilters: string[]
+  autoResponse: string | null
+  trace: string[]
+}
+
+/** Metadata keys under which the local SMTP server keeps the envelope of a stored mail. */
 export const envelopeRecipientsMetadata = 'envelope-recipients'
+export const envelopeSenderMetadata = 'envelope-sender'
 
 const fromRecord = (action: IngestAction, record: IngestRecord): IngestOutcome => ({
   action,
@@ -42,70 +66,101 @@ const fromRecord = (action: IngestAction, record: IngestRecord): IngestOutcome =
   reason: record.reason,
 })
 
+interface Ingestion {
+  mail: InboundMail
+  context: PostmasterContext
+  identity: IngestIdentity
+  stored: StoredMail
+}
+
 /**
  * Ingests one stored raw mail. Idempotent per stored object and per content: the dedupe record is
  * written in the same transaction as the article, so a mail delivered any number of times, even
  * concurrently, makes exactly one article; later deliveries answer "duplicate".
  */
 export async function ingestStoredMail(deps: IngestDeps, stored: StoredMail): Promise<IngestOutcome> {
+  const prepared = await prepareIngestion(deps, stored)
+  if ('action' in prepared) return prepared
+  const outcome = await applyIngestion(deps, prepared)
+  deps.logger.info('mail ingested', { key: stored.key, ...outcome, trace: prepared.context.trace })
+  return outcome
+}
+
+/** `docket mail ingest --dry-run`: runs the postmaster on a stored mail and says what would happen. */
+export async function previewStoredMail(deps: IngestDeps, stored: StoredMail): Promise<IngestPreview> {
+  const prepared = await prepareIngestion(deps, stored)
+  if ('action' in prepared) {
+    return { action: prepared.action, ticketNumber: prepared.ticketNumber, queue: prepared.queue, state: null, priority: null, title: null, customer: null, spam: false, linkedTo: null, matchedFilters: [], autoResponse: null, trace: ['already ingested'] }
+  }
+  const { context, mail } = prepared
+  const base = { spam: context.spam, matchedFilters: context.matchedFilters, trace: context.trace, linkedTo: context.newTicketLinkedTo?.ticketNumber ?? null }
+  const autoResponse = (occasion: 'newTicket' | 'followUp' | 'reject', queue: string) => {
+    const name = findQueue(deps.config, queue)?.autoResponses[occasion]
+    if (!name) return null
+    return context.noAutoResponse ? `none (${context.noAutoResponse})` : name
+  }
+  if (isYes(context.controls.get(control.ignore))) {
+    return { ...base, action: 'ignored', ticketNumber: null, queue: null, state: null, priority: null, title: null, customer: null, autoResponse: null }
+  }
+  const existing = context.bounce?.ticketNumber ?? context.rejected?.ticketNumber ?? context.followUp?.ticketNumber
+  if (existing) {
+    const ticket = await deps.tickets.get(existing)
+    return {
+      ...base,
+      action: context.rejected ? 'rejected' : 'followup',
+      ticketNumber: existing,
+      queue: ticket?.queue ?? null,
+      state: ticket && !context.bounce && !context.rejected ? followUpFields(deps.config, context, ticket).state : (ticket?.state ?? null),
+      priority: ticket?.priority ?? null,
+      title: ticket?.title ?? null,
+      customer: ticket?.customer ?? null,
+      autoResponse: ticket && !context.bounce ? autoResponse(context.rejected ? 'reject' : 'followUp', ticket.queue) : null,
+    }
+  }
+  const fields = newTicketFields(deps.config, context, mail, deps.clock.now())
+  return { ...base, action: 'created', ticketNumber: null, queue: fields.queue, state: fields.state, priority: fields.priority, title: fields.title, customer: fields.customer, autoResponse: autoResponse('newTicket', fields.queue) }
+}
+
+async function prepareIngestion(deps: IngestDeps, stored: StoredMail): Promise<Ingestion | IngestOutcome> {
   const raw = await deps.rawMail.get(stored.key)
   const identity: IngestIdentity = { bucket: stored.bucket, objectKey: stored.key, contentHash: mailContentHash(raw) }
   const earlier = await deps.tickets.findIngest(identity)
   if (earlier) return fromRecord('duplicate', earlier)
-
   const info = await deps.rawMail.head(stored.key)
-  const envelopeRecipients = (info?.metadata[envelopeRecipientsMetadata] ?? '').split(',').filter(Boolean)
   const mail = await parseMail(raw)
-  const decision = await runPostmaster(postmasterFilters, { mail, envelopeRecipients }, deps)
-  const queue = decision.controls.get(control.queue) ?? deps.config.mail.defaultQueue
-  const parts = await storeMailParts(deps.attachments, identity.contentHash, mail)
-  const sender = mail.from ? formatAddress(mail.from) : ''
-  const customerEmail = mail.from?.address.toLowerCase() ?? null
+  const context = await runPostmaster(
+    postmasterFilters,
+    {
+      mail,
+      envelopeRecipients: (info?.metadata[envelopeRecipientsMetadata] ?? '').split(',').filter(Boolean),
+      envelopeSender: info?.metadata[envelopeSenderMetadata] || null,
+      sesVerdictsTrusted: deps.settings.runtime === 'aws',
+    },
+    deps,
+  )
+  return { mail, context, identity, stored }
+}
 
+function ingestRecord(action: IngestRecord['action'], ticketNumber: string | null, articleId: string | null, queue: string | null, ingestion: Ingestion, at: Date, reason: string | null = null): IngestRecord {
+  return { action, ticketNumber, articleId, queue, rawBlobKey: ingestion.stored.key, at: at.toISOString(), reason }
+}
+
+async function applyIngestion(deps: IngestDeps, ingestion: Ingestion): Promise<IngestOutcome> {
+  const { context, identity } = ingestion
+  if (isYes(context.controls.get(control.ignore))) {
+    // The raw mail is archived already; only its processing stops here.
+    const by = deps.config.postmasterFilters.filter((filter) => context.matchedFilters.includes(filter.name) && Object.keys(filter.set).some((name) => name.toLowerCase() === control.ignore.toLowerCase())).at(-1)
+    const reason = by ? `dropped by postmaster filter "${by.name}"` : 'dropped by X-Docket-Ignore from a trusted address'
+    deps.logger.info('mail ignored', { key: ingestion.stored.key, reason })
+    await deps.tickets.recordIngest(identity, ingestRecord('ignored', null, null, null, ingestion, deps.clock.now(), reason))
+    return { action: 'ignored', ticketNumber: null, articleId: null, queue: null, reason }
+  }
+  const parts = await storeMailParts(deps.attachments, identity.contentHash, ingestion.mail)
   try {
-    if (decision.followUp) {
-      return await appendFollowUp(deps, decision, { mail, parts, identity, stored, sender, customerEmail })
-    }
-    const created = await createTicket(deps, (number, at) => {
-      const articleId = newId(at)
-      const article = customerArticleFromMail(mail, parts, { articleId, ticketNumber: number, rawBlobKey: stored.key, at, from: sender })
-      const newState = firstStateOfType(deps.config, 'new')
-      const ticket: Ticket = {
-        number,
-        title: mail.subject.slice(0, 255) || '(no subject)',
-        queue,
-        state: newState,
-        stateType: 'new',
-        priority: 3,
-        lock: 'unlock',
-        owner: null,
-        responsible: null,
-        customer: customerEmail,
-        customerId: customerEmail?.split('@')[1] ?? null,
-        createdAt: at.toISOString(),
-        changedAt: at.toISOString(),
-        pendingUntil: null,
-        mergedInto: null,
-        version: 1,
-        articleCount: 1,
-      }
-      const by = customerEmail ?? 'system'
-      return {
-        ticket,
-        expectedVersion: null,
-        newArticles: [article],
-        history: [
-          historyEntry('NewTicket', by, at, `New ticket [${number}] created (${decision.trace.join('; ')})`),
-          historyEntry('EmailCustomer', by, at, `Email from ${sender || 'unknown sender'}`),
-        ],
-        messageIds: mail.messageId ? [{ messageId: mail.messageId, articleId }] : [],
-        ingest: { identity, record: ingestRecord('created', number, articleId, queue, stored.key, at) },
-        ...(customerEmail
-          ? { customer: { email: customerEmail, name: mail.from?.name || customerEmail, customerId: customerEmail.split('@')[1] ?? customerEmail, createdAt: at.toISOString() } }
-          : {}),
-      }
-    })
-    return { action: 'created', ticketNumber: created.ticket.number, articleId: created.newArticles[0]!.id, queue: created.ticket.queue, reason: null }
+    if (context.bounce?.ticketNumber) return await appendBounce(deps, ingestion, parts, context.bounce.ticketNumber)
+    if (context.rejected) return await rejectFollowUp(deps, ingestion, context.rejected)
+    if (context.followUp) return await appendFollowUp(deps, ingestion, parts, context.followUp.ticketNumber)
+    return await createFromMail(deps, ingestion, parts)
   } catch (error) {
     if (error instanceof DuplicateIngestError) {
       const record = await deps.tickets.findIngest(identity)
@@ -115,37 +170,164 @@ export async function ingestStoredMail(deps: IngestDeps, stored: StoredMail): Pr
   }
 }
 
-function ingestRecord(action: IngestRecord['action'], ticketNumber: string | null, articleId: string | null, queue: string | null, rawBlobKey: string, at: Date, reason: string | null = null): IngestRecord {
-  return { action, ticketNumber, articleId, queue, rawBlobKey, at: at.toISOString(), reason }
+const senderDisplay = (context: PostmasterContext) => (context.sender.source === 'none' ? unknownSender.name : formatAddress(context.sender))
+const writer = (context: PostmasterContext) => context.sender.address || 'system'
+
+async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: StoredMailParts): Promise<IngestOutcome> {
+  const { mail, context } = ingestion
+  const created = await createTicket(deps, async (number, at) => {
+    const fields: NewTicketFields = newTicketFields(deps.config, context, mail, at)
+    const articleId = newId(at)
+    const article = customerArticleFromMail(mail, parts, { articleId, ticketNumber: number, rawBlobKey: ingestion.stored.key, at, from: senderDisplay(context) })
+    const ticket: Ticket = {
+      number,
+      title: fields.title,
+      queue: fields.queue,
+      state: fields.state,
+      stateType: fields.stateType,
+      priority: fields.priority,
+      lock: 'unlock',
+      owner: fields.owner,
+      responsible: fields.responsible,
+      customer: fields.customer,
+      customerId: fields.customerId,
+      createdAt: at.toISOString(),
+      changedAt: at.toISOString(),
+      pendingUntil: fields.pendingUntil,
+      mergedInto: null,
+      version: 1,
+      articleCount: 1,
+      participants: participantsOf(deps.config, [], context, mail),
+      dynamicFields: fields.dynamicFields,
+    }
+    const by = writer(context)
+    const history: HistoryEntry[] = [
+      historyEntry('NewTicket', by, at, `New ticket [${number}] created (${context.trace.join('; ')})`),
+      historyEntry('EmailCustomer', by, at, `Email from ${senderDisplay(context)}`),
+    ]
+    const newArticles: Article[] = [article]
+    const messageIds = mail.messageId ? [{ messageId: mail.messageId, articleId }] : []
+    const response = await prepareAutoResponse(deps, 'newTicket', context, mail, ticket, at)
+    if (response) {
+      const reply = autoResponseArticle(response, number, mail.messageId, at)
+      newArticles.push(reply)
+      messageIds.push({ messageId: response.messageId, articleId: reply.id })
+      history.push(historyEntry('SendAutoReply', 'system', at, `Sent auto response "${response.name}" to ${response.recipient}`))
+      ticket.articleCount += 1
+    }
+    const outboundMails: OutboundMailRecord[] = []
+    if (!context.spam) {
+      const notification = await prepareNotification(deps, 'new-ticket', ticket, { from: senderDisplay(context), text: mail.text }, context.sender.address, at)
+      if (notification) {
+        outboundMails.push(notification)
+        history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${notification.recipients.join(', ')} of the new ticket`))
+      }
+    }
+    const linkedTo = context.newTicketLinkedTo
+    if (linkedTo) history.push(historyEntry('Link', 'system', at, `Linked to ticket ${linkedTo.ticketNumber}: ${linkedTo.reason}`))
+    return {
+      ticket,
+      expectedVersion: null,
+      newArticles,
+      history,
+      messageIds,
+      ingest: { identity: ingestion.identity, record: ingestRecord('created', number, articleId, ticket.queue, ingestion, at) },
+      customer: { email: fields.customer, name: context.sender.name || (context.sender.source === 'none' ? unknownSender.name : fields.customer), customerId: fields.customerId, createdAt: at.toISOString() },
+      outboundMails,
+      ...(linkedTo ? { links: [{ ticketNumber: linkedTo.ticketNumber, type: 'normal' as const, by: 'system' }] } : {}),
+      ...(context.externalRefs.length > 0 ? { externalRefs: context.externalRefs } : {}),
+    }
+  })
+  return { action: 'created', ticketNumber: created.ticket.number, articleId: created.newArticles[0]!.id, queue: created.ticket.queue, reason: context.newTicketLinkedTo?.reason ?? null }
 }
 
-async function appendFollowUp(
-  deps: IngestDeps,
-  decision: PostmasterContext,
-  mailing: { mail: InboundMail; parts: Awaited<ReturnType<typeof storeMailParts>>; identity: IngestIdentity; stored: StoredMail; sender: string; customerEmail: string | null },
-): Promise<IngestOutcome> {
-  const number = decision.followUp!.ticketNumber
-  return changeTicket(deps, number, (ticket, at) => {
+async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: StoredMailParts, number: string): Promise<IngestOutcome> {
+  const { mail, context } = ingestion
+  let response: PreparedAutoResponse | null | undefined
+  return changeTicket(deps, number, async (ticket, at) => {
     const articleId = newId(at)
-    const article = customerArticleFromMail(mailing.mail, mailing.parts, { articleId, ticketNumber: number, rawBlobKey: mailing.stored.key, at, from: mailing.sender })
-    const state = stateAfterCustomerFollowUp(deps.config, ticket)
-    const stateType = deps.config.states.find((candidate) => candidate.name === state)!.type
-    const updated = nextVersion(ticket, at, { state, stateType, articleCount: ticket.articleCount + 1, pendingUntil: stateType.startsWith('pending') ? ticket.pendingUntil : null })
-    const by = mailing.customerEmail ?? 'system'
-    const history = [historyEntry('FollowUp', by, at, `FollowUp for [${number}] (${decision.trace.join('; ')})`)]
-    if (state !== ticket.state) {
-      history.push(historyEntry('StateUpdate', by, at, `Old: "${ticket.state}" New: "${state}"`, { state: { before: ticket.state, after: state } }))
+    const article = customerArticleFromMail(mail, parts, { articleId, ticketNumber: number, rawBlobKey: ingestion.stored.key, at, from: senderDisplay(context) })
+    const fields = followUpFields(deps.config, context, ticket)
+    const updated = nextVersion(ticket, at, {
+      ...fields.patch,
+      // Tickets written before participants/dynamic fields existed lack them.
+      dynamicFields: fields.patch.dynamicFields ?? ticket.dynamicFields ?? {},
+      articleCount: ticket.articleCount + 1,
+      participants: participantsOf(deps.config, ticket.participants ?? [], context, mail),
+    })
+    const by = writer(context)
+    const history = [historyEntry('FollowUp', by, at, `FollowUp for [${number}] (${context.trace.join('; ')})`), ...describeChanges(ticket, updated, by, at)]
+    const newArticles: Article[] = [article]
+    const messageIds = mail.messageId ? [{ messageId: mail.messageId, articleId }] : []
+    response ??= await prepareAutoResponse(deps, 'followUp', context, mail, updated, at)
+    if (response) {
+      const reply = autoResponseArticle(response, number, mail.messageId, at)
+      newArticles.push(reply)
+      messageIds.push({ messageId: response.messageId, articleId: reply.id })
+      history.push(historyEntry('SendAutoReply', 'system', at, `Sent auto response "${response.name}" to ${response.recipient}`))
+      updated.articleCount += 1
+    }
+    const outboundMails: OutboundMailRecord[] = []
+    if (!context.spam) {
+      const notification = await prepareNotification(deps, 'follow-up', updated, { from: senderDisplay(context), text: mail.text }, context.sender.address, at)
+      if (notification) {
+        outboundMails.push(notification)
+        history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${notification.recipients.join(', ')} of the follow-up`))
+      }
     }
     return {
       change: {
         ticket: updated,
         expectedVersion: ticket.version,
-        newArticles: [article],
+        newArticles,
         history,
-        messageIds: mailing.mail.messageId ? [{ messageId: mailing.mail.messageId, articleId }] : [],
-        ingest: { identity: mailing.identity, record: ingestRecord('followup', number, articleId, ticket.queue, mailing.stored.key, at) },
+        messageIds,
+        outboundMails,
+        ingest: { identity: ingestion.identity, record: ingestRecord('followup', number, articleId, ticket.queue, ingestion, at) },
       },
-      result: { action: 'followup' as const, ticketNumber: number, articleId, queue: ticket.queue, reason: null },
+      result: { action: 'followup' as const, ticketNumber: number, articleId, queue: updated.queue, reason: null },
     }
   })
+}
+
+/** A bounce is attached to the ticket whose mail bounced; it changes no state and marks the address undeliverable. */
+async function appendBounce(deps: IngestDeps, ingestion: Ingestion, parts: StoredMailParts, number: string): Promise<IngestOutcome> {
+  const { mail, context } = ingestion
+  const bounce = context.bounce!
+  const outcome = await changeTicket(deps, number, (ticket, at) => {
+    const articleId = newId(at)
+    const article: Article = {
+      ...customerArticleFromMail(mail, parts, { articleId, ticketNumber: number, rawBlobKey: ingestion.stored.key, at, from: senderDisplay(context) }),
+      sender: 'system',
+      visibleToCustomer: false,
+    }
+    const failed = bounce.failedRecipients.map((entry) => `${entry.address} (${entry.status}${entry.diagnostic ? `: ${entry.diagnostic}` : ''})`).join(', ')
+    return {
+      change: {
+        ticket: nextVersion(ticket, at, { articleCount: ticket.articleCount + 1 }),
+        expectedVersion: ticket.version,
+        newArticles: [article],
+        history: [historyEntry('Bounce', 'system', at, `Delivery failed${failed ? ` to ${failed}` : ''}`)],
+        messageIds: mail.messageId ? [{ messageId: mail.messageId, articleId }] : [],
+        ingest: { identity: ingestion.identity, record: ingestRecord('followup', number, articleId, ticket.queue, ingestion, at, 'bounce') },
+      },
+      result: { action: 'followup' as const, ticketNumber: number, articleId, queue: ticket.queue, reason: 'bounce' },
+    }
+  })
+  const at = deps.clock.now()
+  for (const entry of bounce.failedRecipients) {
+    await deps.mailState.markUndeliverable(entry.address, `${entry.status} ${entry.diagnostic}`.trim(), at)
+  }
+  return outcome
+}
+
+/** The queue rejects follow-ups to closed tickets: the mail is answered (reject auto response) and nothing else changes. */
+async function rejectFollowUp(deps: IngestDeps, ingestion: Ingestion, rejected: { ticketNumber: string; reason: string }): Promise<IngestOutcome> {
+  const at = deps.clock.now()
+  const ticket = await deps.tickets.get(rejected.ticketNumber)
+  const response = ticket ? await prepareAutoResponse(deps, 'reject', ingestion.context, ingestion.mail, ticket, at) : null
+  const mails = response ? [autoResponseMail(response, rejected.ticketNumber, at)] : []
+  const record = ingestRecord('rejected', rejected.ticketNumber, null, ticket?.queue ?? null, ingestion, at, rejected.reason)
+  if (!(await deps.tickets.recordIngest(ingestion.identity, record, mails))) throw new DuplicateIngestError()
+  return { action: 'rejected', ticketNumber: rejected.ticketNumber, articleId: null, queue: ticket?.queue ?? null, reason: rejected.reason }
 }

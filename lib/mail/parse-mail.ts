@@ -1,7 +1,9 @@
-import { simpleParser, type AddressObject, type Attachment, type EmailAddress } from 'mailparser'
+import { simpleParser, type AddressObject, type Attachment, type EmailAddress, type ParsedMail } from 'mailparser'
 import { convert as htmlToText } from 'html-to-text'
+import he from 'he'
 import libmime from 'libmime'
 import addressparser from 'nodemailer/lib/addressparser'
+import { defaultMimeLimits, inspectMime, type MimeLimits } from './mime-limits.ts'
 
 /** One parsed mail: what every postmaster filter works on. */
 export interface MailAddress {
@@ -21,10 +23,13 @@ export interface InboundAttachment {
 export interface InboundMail {
   /** Header name (lower case) → decoded values, in order of appearance. */
   headers: Map<string, string[]>
+  /** Every top-level header in order (name lower case): who added what is read from the order. */
+  headerList: { name: string; value: string }[]
   messageId: string | null
   inReplyTo: string | null
   references: string[]
   from: MailAddress | null
+  sender: MailAddress | null
   replyTo: MailAddress[]
   to: MailAddress[]
   cc: MailAddress[]
@@ -35,14 +40,22 @@ export interface InboundMail {
   attachments: InboundAttachment[]
   /** Workarounds the parser applied, shown to agents on the article. */
   notes: string[]
+  /** Set when the mail exceeded a parser limit: it was not parsed in full (the raw mail is kept). */
+  limitExceeded: string | null
 }
 
-export interface ParseLimits {
-  /** HTML longer than this is not converted to text (the HTML itself is kept). */
-  maxHtmlToTextBytes: number
+export interface ParseLimits extends MimeLimits {
+  /** HTML longer than this is converted to text only in part (the HTML itself is kept). */
+  maxHtmlToTextChars: number
+  /** Addresses kept per address header (To, Cc…); more are dropped with a note. */
+  maxAddressesPerHeader: number
 }
 
-const defaultLimits: ParseLimits = { maxHtmlToTextBytes: 2 * 1024 * 1024 }
+export const defaultParseLimits: ParseLimits = {
+  ...defaultMimeLimits,
+  maxHtmlToTextChars: 2 * 1024 * 1024,
+  maxAddressesPerHeader: 1000,
+}
 
 export function header(mail: InboundMail, name: string): string | undefined {
   return mail.headers.get(name.toLowerCase())?.[0]
@@ -56,26 +69,31 @@ export function formatAddress(address: MailAddress): string {
 
 export const formatAddressList = (addresses: MailAddress[]) => addresses.map(formatAddress).join(', ')
 
-/** "Ann <a@x>, b@y" → addresses (groups flattened, entries without an address dropped). */
-export function parseAddressList(text: string): MailAddress[] {
+interface ParsedAddressEntry {
+  address?: string
+  name?: string
+  group?: ParsedAddressEntry[]
+}
+
+function flattenEntries(entries: ParsedAddressEntry[], limit: number): MailAddress[] {
   const flat: MailAddress[] = []
-  const visit = (entry: { address?: string; name?: string; group?: unknown[] }) => {
-    if (Array.isArray(entry.group)) (entry.group as (typeof entry)[]).forEach(visit)
-    else if (entry.address) flat.push({ address: entry.address, name: entry.name ?? '' })
+  const visit = (entry: ParsedAddressEntry) => {
+    if (flat.length >= limit) return
+    if (Array.isArray(entry.group)) entry.group.forEach(visit)
+    else if (entry.address && entry.address.includes('@')) flat.push({ address: entry.address.trim(), name: (entry.name ?? '').replace(/[\r\n]+/g, ' ').trim() })
   }
-  ;(addressparser(text) as (typeof flat[number] & { group?: unknown[] })[]).forEach(visit)
+  entries.forEach(visit)
   return flat
 }
 
-function flattenAddresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
+/** "Ann <a@x>, b@y" → addresses (groups flattened, entries without an address dropped). */
+export function parseAddressList(text: string, limit = defaultParseLimits.maxAddressesPerHeader): MailAddress[] {
+  return flattenEntries(addressparser(text) as ParsedAddressEntry[], limit)
+}
+
+function addressesOf(value: AddressObject | AddressObject[] | undefined, limit: number): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value]
-  const flat: MailAddress[] = []
-  const visit = (entry: EmailAddress) => {
-    if (entry.group) entry.group.forEach(visit)
-    else if (entry.address) flat.push({ address: entry.address.trim(), name: (entry.name ?? '').trim() })
-  }
-  objects.forEach((object) => object.value.forEach(visit))
-  return flat
+  return flattenEntries(objects.flatMap((object) => object.value as EmailAddress[] as ParsedAddressEntry[]), limit)
 }
 
 function decodeHeaderValue(line: string): string {
@@ -91,6 +109,8 @@ function parseMessageIds(value: string | undefined): string[] {
   return [...(value ?? '').matchAll(/<([^<>\s]+)>/g)].map((match) => match[1]!)
 }
 
+const bareMessageId = (value: string) => value.trim().replace(/^<|>$/g, '')
+
 /** File names as a person would read them, never as a path: no directories, control or invisible characters. */
 export function safeFileName(name: string | undefined, fallback: string): string {
   const cleaned = (name ?? '')
@@ -98,61 +118,197 @@ export function safeFileName(name: string | undefined, fallback: string): string
     .replace(/[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g, '')
     .split(/[\\/]/)
     .pop()!
-    .replace(/^\.+/, '')
+    .replace(/^[.\s]+/, '')
     .trim()
   return (cleaned || fallback).slice(0, 255)
 }
 
-function attachmentName(attachment: Attachment, index: number): string {
-  const extension = libmime.detectExtension(attachment.contentType || 'application/octet-stream') || 'bin'
-  return safeFileName(attachment.filename, `attachment-${index + 1}.${extension}`)
+/** Two attachments of one mail never share a name: the second "a.pdf" becomes "a-1.pdf" (as OTRS does). */
+function uniqueNames(names: string[]): string[] {
+  const used = new Set<string>()
+  return names.map((name) => {
+    let candidate = name
+    const dot = name.lastIndexOf('.')
+    const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, '']
+    for (let counter = 1; used.has(candidate.toLowerCase()); counter++) candidate = `${stem}-${counter}${extension}`
+    used.add(candidate.toLowerCase())
+    return candidate
+  })
 }
 
-export async function parseMail(raw: Buffer, limits: ParseLimits = defaultLimits): Promise<InboundMail> {
-  const parsed = await simpleParser(raw, {
-    keepCidLinks: true,
-    skipTextToHtml: true,
-    skipImageLinks: true,
-    maxHtmlLengthToParse: limits.maxHtmlToTextBytes,
-  })
-  const notes: string[] = []
-  const headers = new Map<string, string[]>()
-  for (const { key, line } of parsed.headerLines) {
-    const values = headers.get(key) ?? []
-    values.push(decodeHeaderValue(line))
-    headers.set(key, values)
+function attachmentFallbackName(attachment: Attachment, index: number): string {
+  const type = (attachment.contentType || 'application/octet-stream').toLowerCase()
+  const extension = type === 'message/delivery-status' ? 'txt' : libmime.detectExtension(type) || 'bin'
+  const stem = type === 'message/delivery-status' ? 'delivery-status' : `attachment-${index + 1}`
+  return `${stem}.${extension}`
+}
+
+/** An mbox "From " separator line is not part of the message (an MTA would not deliver it). */
+export function stripMboxSeparator(raw: Buffer): Buffer {
+  if (!raw.subarray(0, 5).equals(Buffer.from('From '))) return raw
+  const end = raw.indexOf(0x0a)
+  return end === -1 ? raw : raw.subarray(end + 1)
+}
+
+/**
+ * Repairs a common sender bug (seen from Outlook/Exchange): a MIME parameter such as
+ * `boundary="…"` continued on the next line without the leading whitespace folding requires.
+ * Left alone, the part loses its boundary and its text. Only parameter-shaped lines directly
+ * after a header line ending in ";" inside a header block are folded back; bodies are untouched.
+ */
+export function repairHeaderFolding(raw: Buffer): Buffer {
+  const text = raw.toString('latin1')
+  const lines = text.split('\n')
+  let inHeaders = true
+  let changed = false
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!
+    const bare = line.replace(/\r$/, '')
+    if (bare === '') {
+      inHeaders = false
+      continue
+    }
+    if (!inHeaders) {
+      if (bare.startsWith('--')) inHeaders = true
+      continue
+    }
+    const previous = index > 0 ? lines[index - 1]!.replace(/\r$/, '').trimEnd() : ''
+    if (previous.endsWith(';') && /^[A-Za-z][A-Za-z0-9-]*\*?\d*\*?="?[^:]*$/.test(bare)) {
+      lines[index] = ` ${line}`
+      changed = true
+    }
   }
+  return changed ? Buffer.from(lines.join('\n'), 'latin1') : raw
+}
+
+/**
+ * HTML → text for the article body and for search. html-to-text fails on pathological nesting
+ * (stack overflow) and is slow on huge documents, so it gets a bounded input and a plain fallback.
+ */
+export function htmlToPlainText(html: string, maxChars = defaultParseLimits.maxHtmlToTextChars): string {
+  const input = html.length > maxChars ? html.slice(0, maxChars) : html
+  try {
+    return htmlToText(input, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] })
+  } catch {
+    return he
+      .decode(input.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, '\n').replace(/<[^>]*>/g, ' '))
+      .replace(/[ \t]+/g, ' ')
+      .replace(/\n\s*\n\s*\n+/g, '\n\n')
+      .trim()
+  }
+}
+
+/** Top-level headers only, read by hand: for mail the full parser must not (or could not) handle. */
+export function readHeaderBlock(raw: Buffer, maxBytes: number): { name: string; value: string }[] {
+  const text = raw.subarray(0, maxBytes).toString('latin1')
+  const end = text.search(/\r?\n\r?\n/)
+  const block = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ')
+  const list: { name: string; value: string }[] = []
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(':')
+    if (colon <= 0 || /\s/.test(line.slice(0, colon).trim())) continue
+    list.push({ name: line.slice(0, colon).trim().toLowerCase(), value: decodeHeaderValue(Buffer.from(line, 'latin1').toString('utf8')) })
+  }
+  return list
+}
+
+function headerMap(list: { name: string; value: string }[]): Map<string, string[]> {
+  const headers = new Map<string, string[]>()
+  for (const { name, value } of list) headers.set(name, [...(headers.get(name) ?? []), value])
+  return headers
+}
+
+function fromHeadersOnly(raw: Buffer, reason: string, limits: ParseLimits): InboundMail {
+  const headerList = readHeaderBlock(raw, 256 * 1024)
+  const headers = headerMap(headerList)
+  const first = (name: string) => headers.get(name)?.[0]
+  const date = first('date') ? new Date(first('date')!) : null
+  return {
+    headers,
+    headerList,
+    messageId: parseMessageIds(first('message-id'))[0] ?? null,
+    inReplyTo: parseMessageIds(first('in-reply-to'))[0] ?? null,
+    references: parseMessageIds(first('references')).slice(-100),
+    from: parseAddressList(first('from') ?? '', 1)[0] ?? null,
+    sender: parseAddressList(first('sender') ?? '', 1)[0] ?? null,
+    replyTo: parseAddressList(first('reply-to') ?? '', limits.maxAddressesPerHeader),
+    to: parseAddressList(first('to') ?? '', limits.maxAddressesPerHeader),
+    cc: parseAddressList(first('cc') ?? '', limits.maxAddressesPerHeader),
+    subject: (first('subject') ?? '').replace(/[\r\n]+/g, ' ').trim(),
+    date: date && !Number.isNaN(date.getTime()) ? date : null,
+    text: `This mail could not be shown: ${reason}. The original is kept; download it from the article's raw view.`,
+    html: null,
+    attachments: [],
+    notes: [`Not parsed in full: ${reason}. The raw mail is kept.`],
+    limitExceeded: reason,
+  }
+}
+
+function countAddresses(value: AddressObject | AddressObject[] | undefined): number {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value]
+  let count = 0
+  const visit = (entry: EmailAddress) => (entry.group ? entry.group.forEach(visit) : (count += 1))
+  objects.forEach((object) => object.value.forEach(visit))
+  return count
+}
+
+export async function parseMail(input: Buffer, limits: ParseLimits = defaultParseLimits): Promise<InboundMail> {
+  const raw = repairHeaderFolding(stripMboxSeparator(input))
+  const shape = await inspectMime(raw, limits)
+  if (shape.exceeded) return fromHeadersOnly(raw, shape.exceeded, limits)
+  let parsed: ParsedMail
+  try {
+    parsed = await simpleParser(raw, {
+      keepCidLinks: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+      skipHtmlToText: true,
+      skipTextLinks: true,
+      keepDeliveryStatus: true,
+    })
+  } catch (error) {
+    return fromHeadersOnly(raw, `the MIME structure could not be read (${(error as Error).message})`, limits)
+  }
+  const notes: string[] = []
+  const headerList = parsed.headerLines.map(({ key, line }) => ({ name: key, value: decodeHeaderValue(line) }))
+  const headers = headerMap(headerList)
   const html = typeof parsed.html === 'string' ? parsed.html : null
   let text = parsed.text ?? ''
   if (!text.trim() && html) {
-    // mailparser leaves text empty when the only body is HTML inside multipart/mixed.
-    text = html.length <= limits.maxHtmlToTextBytes ? htmlToText(html, { wordwrap: false }) : ''
-    if (html.length > limits.maxHtmlToTextBytes) notes.push('The HTML body is too large to convert to text; open the HTML view.')
+    // mailparser leaves text empty when the only body is HTML (e.g. inside multipart/mixed).
+    text = htmlToPlainText(html, limits.maxHtmlToTextChars)
+    if (html.length > limits.maxHtmlToTextChars) notes.push('The HTML body is very large; the text shows its beginning. Open the HTML view for all of it.')
   }
-  const references = Array.isArray(parsed.references)
-    ? parsed.references
-    : parseMessageIds(headers.get('references')?.join(' '))
+  for (const [name, value] of [['To', parsed.to], ['Cc', parsed.cc]] as const) {
+    const count = countAddresses(value)
+    if (count > limits.maxAddressesPerHeader) notes.push(`${name} had ${count} addresses; the first ${limits.maxAddressesPerHeader} are kept.`)
+  }
+  const references = Array.isArray(parsed.references) ? parsed.references : parseMessageIds(headers.get('references')?.join(' '))
+  const names = uniqueNames(parsed.attachments.map((attachment, index) => safeFileName(attachment.filename, attachmentFallbackName(attachment, index))))
   return {
     headers,
-    messageId: parsed.messageId ? parsed.messageId.replace(/^<|>$/g, '') : null,
-    inReplyTo: parseMessageIds(parsed.inReplyTo)[0] ?? (parsed.inReplyTo ? parsed.inReplyTo.replace(/^<|>$/g, '') : null),
-    references: references.map((id) => id.replace(/^<|>$/g, '')).filter(Boolean),
-    from: flattenAddresses(parsed.from)[0] ?? null,
-    replyTo: flattenAddresses(parsed.replyTo),
-    to: flattenAddresses(parsed.to),
-    cc: flattenAddresses(parsed.cc),
+    headerList,
+    messageId: parsed.messageId ? bareMessageId(parsed.messageId) : null,
+    inReplyTo: parseMessageIds(parsed.inReplyTo)[0] ?? (parsed.inReplyTo ? bareMessageId(parsed.inReplyTo) : null),
+    references: references.map(bareMessageId).filter(Boolean).slice(-100),
+    from: addressesOf(parsed.from, 1)[0] ?? null,
+    sender: parseAddressList(headers.get('sender')?.[0] ?? '', 1)[0] ?? null,
+    replyTo: addressesOf(parsed.replyTo, limits.maxAddressesPerHeader),
+    to: addressesOf(parsed.to, limits.maxAddressesPerHeader),
+    cc: addressesOf(parsed.cc, limits.maxAddressesPerHeader),
     subject: (parsed.subject ?? '').replace(/[\r\n]+/g, ' ').trim(),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
     text,
     html,
     attachments: parsed.attachments.map((attachment, index) => ({
-      name: attachmentName(attachment, index),
+      name: names[index]!,
       contentType: (attachment.contentType || 'application/octet-stream').toLowerCase(),
-      size: attachment.size ?? attachment.content.length,
+      size: attachment.content.length,
       content: attachment.content,
       contentId: attachment.cid ?? null,
       inline: attachment.related === true || attachment.contentDisposition === 'inline',
     })),
     notes,
+    limitExceeded: null,
   }
 }

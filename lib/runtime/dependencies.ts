@@ -24,6 +24,7 @@ import { SqsWorkQueue } from '../queue/adapters/sqs-work-queue.ts'
 import type { WorkQueue } from '../queue/ports.ts'
 import { createDocumentClient } from '../store/dynamodb-client.ts'
 import { DynamoTicketStore } from '../ticket/adapters/dynamodb-ticket-store.ts'
+import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store.ts'
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
 
 /** Everything the domain needs, built once per process from the runtime (aws or local). */
@@ -52,7 +53,8 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const documents = createDocumentClient({ region: settings.region, endpoint: settings.dynamodbEndpoint })
   const tickets = new DynamoTicketStore(documents, settings.tableName)
   const agents = new DynamoAgentStore(documents, settings.tableName)
-  const common = { settings, config, clock, logger, tickets, agents }
+  const mailState = new DynamoMailStateStore(documents, settings.tableName)
+  const common = { settings, config, clock, logger, tickets, agents, mailState }
 
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })

@@ -19,6 +19,11 @@ export type Entity =
   | 'customer'
   | 'agent'
   | 'session'
+  | 'link'
+  | 'outbound-mail'
+  | 'external-ref'
+  | 'address'
+  | 'auto-response-count'
 
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
@@ -53,6 +58,14 @@ export const keys = {
   customer: (email: string): Key => ({ pk: `CUSTOMER#${email.toLowerCase()}`, sk: 'META' }),
   agent: (login: string): Key => ({ pk: `AGENT#${login}`, sk: 'META' }),
   session: (sessionId: string): Key => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
+  link: (number: string, other: string): Key => ({ pk: `TICKET#${number}`, sk: `LINK#${other}` }),
+  outboundMail: (id: string): Key => ({ pk: `OUTMAIL#${id}`, sk: 'OUTMAIL' }),
+  externalRef: (field: string, value: string): Key => ({ pk: `EXTREF#${field}#${value.toLowerCase()}`, sk: 'EXTREF' }),
+  /** What we know about an address we mail: undeliverable after a hard bounce. */
+  address: (address: string): Key => ({ pk: `ADDRESS#${address.toLowerCase()}`, sk: 'ADDRESS' }),
+  /** Auto-response counters (loop caps), expiring by TTL. */
+  autoResponsesToAddress: (address: string, day: string): Key => ({ pk: `AUTORESPONSE#ADDRESS#${address.toLowerCase()}#${day}`, sk: 'COUNT' }),
+  autoResponsesOnTicket: (number: string, window: string): Key => ({ pk: `AUTORESPONSE#TICKET#${number}#${window}`, sk: 'COUNT' }),
 }
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */

@@ -5,8 +5,6 @@ import { parseAddressList } from '../mail/parse-mail.ts'
 import { firstStateOfType, systemAddressOf } from '../platform/config.ts'
 import { forbidden, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
-import type { WorkQueue } from '../queue/ports.ts'
-import type { OutboundMessage } from '../../schemas/messages.ts'
 import { assertRight } from './access.ts'
 import type { Article, Ticket } from './model.ts'
 import { buildTicketSubject } from './subject.ts'
@@ -15,7 +13,6 @@ import { changeTicket, type TicketServiceDeps } from './ticket-service.ts'
 
 export interface AgentArticleDeps extends TicketServiceDeps {
   attachments: BlobStore
-  outbound: WorkQueue<OutboundMessage>
 }
 
 export interface AgentArticleInput {
@@ -72,7 +69,7 @@ export async function addAgentArticle(deps: AgentArticleDeps, identity: AgentIde
       result: undefined,
     }
   })
-  if (input.type === 'reply') await deps.outbound.send({ kind: 'send-article', ticketNumber: number, articleId })
+  // The reply is sent by the outbox relay once this change is committed (lib/mail/outbox-relay.ts).
   return article
 }
 

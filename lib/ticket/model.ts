@@ -23,6 +23,24 @@ export interface Ticket {
   /** Optimistic concurrency: every write is conditional on the version it read. */
   version: number
   articleCount: number
+  /**
+   * Addresses that took part in the ticket's mail exchange (lower case, our own excluded): with
+   * the customer they may write into the ticket by quoting its number.
+   */
+  participants: string[]
+  /** OTRS dynamic fields, set by postmaster filters or agents. */
+  dynamicFields: Record<string, string>
+}
+
+export type LinkType = 'normal' | 'parent' | 'child'
+
+export interface TicketLink {
+  /** The other ticket. */
+  ticketNumber: string
+  /** What the other ticket is to this one. */
+  type: LinkType
+  createdAt: string
+  createdBy: string
 }
 
 export type ArticleSender = 'customer' | 'agent' | 'system'
@@ -124,4 +142,24 @@ export interface TicketThread {
   ticket: Ticket
   articles: Article[]
   history: HistoryEntry[]
+  links: TicketLink[]
+}
+
+/**
+ * A mail we send that is not an article: agent notifications, the answer to a rejected
+ * follow-up. Written with the change that causes it; the outbox relay queues it for sending.
+ */
+export interface OutboundMailRecord {
+  id: string
+  kind: 'notification' | 'reject-response'
+  ticketNumber: string | null
+  rawBlobKey: string
+  sender: string
+  recipients: string[]
+  subject: string
+  status: TransmissionStatus
+  attempts: number
+  error: string | null
+  createdAt: string
+  changedAt: string
 }

@@ -1,4 +1,4 @@
-import type { Article, HistoryEntry, Ticket, TicketThread, Transmission } from './model.ts'
+import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket, TicketThread, Transmission } from './model.ts'
 
 export type IngestAction = 'created' | 'followup' | 'duplicate' | 'rejected' | 'ignored'
 
@@ -39,6 +39,12 @@ export interface TicketChange {
   ingest?: { identity: IngestIdentity; record: IngestRecord }
   /** Created when absent; an existing customer user is left as it is. */
   customer?: CustomerUser
+  /** Links from this ticket to others (both directions are written). */
+  links?: { ticketNumber: string; type: LinkType; by: string }[]
+  /** Mails that are not articles (notifications), sent once this change is committed. */
+  outboundMails?: OutboundMailRecord[]
+  /** Partner ticket numbers kept on this ticket: dynamic field → value (an index entry each). */
+  externalRefs?: { field: string; value: string }[]
 }
 
 export interface MessageIdHit {
@@ -75,7 +81,11 @@ export interface TicketStore {
   updateTransmission(number: string, articleId: string, transmission: Transmission, expected: Pick<Transmission, 'status' | 'attempts'> | null): Promise<boolean>
   findByMessageIds(messageIds: string[]): Promise<MessageIdHit[]>
   findIngest(identity: IngestIdentity): Promise<IngestRecord | undefined>
-  /** Records an outcome that created no article (ignored, rejected); false if one was already recorded. */
-  recordIngest(identity: IngestIdentity, record: IngestRecord): Promise<boolean>
+  /** Records an outcome that created no article (ignored, rejected), with any mail it sends; false if one was already recorded. */
+  recordIngest(identity: IngestIdentity, record: IngestRecord, outboundMails?: OutboundMailRecord[]): Promise<boolean>
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>
+  findByExternalRef(field: string, value: string): Promise<string | undefined>
+  getOutboundMail(id: string): Promise<OutboundMailRecord | undefined>
+  /** Moves an outbound mail on; false when it is no longer as expected. */
+  updateOutboundMail(id: string, patch: Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'>, expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null): Promise<boolean>
 }

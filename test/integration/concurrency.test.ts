@@ -47,6 +47,8 @@ describe('concurrency through DynamoDB Local', () => {
           mergedInto: null,
           version: 1,
           articleCount: 0,
+          participants: [],
+          dynamicFields: {},
         },
         expectedVersion: null,
         newArticles: [],

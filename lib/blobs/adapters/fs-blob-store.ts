@@ -32,7 +32,10 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, body: Buffer | string, options: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<void> {
     await writeDurably(this.objectPath(key), body)
-    await writeDurably(this.metaPath(key), JSON.stringify({ contentType: options.contentType ?? 'application/octet-stream', metadata: options.metadata ?? {} }))
+    // Metadata (the envelope of a raw mail) gets a sidecar file; most blobs have none and save the fsync.
+    if (options.metadata && Object.keys(options.metadata).length > 0) {
+      await writeDurably(this.metaPath(key), JSON.stringify({ contentType: options.contentType ?? 'application/octet-stream', metadata: options.metadata }))
+    }
   }
 
   async get(key: string): Promise<Buffer> {

@@ -12,7 +12,7 @@ import { indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } f
 import { table } from '../../store/table.ts'
 import { invalidRequest } from '../../platform/errors.ts'
 import { ConcurrentUpdateError, DuplicateIngestError } from '../errors.ts'
-import type { Article, HistoryEntry, Ticket, TicketThread, Transmission } from '../model.ts'
+import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket, TicketLink, TicketThread, Transmission } from '../model.ts'
 import type {
   IngestIdentity,
   IngestRecord,
@@ -152,6 +152,18 @@ export class DynamoTicketStore implements TicketStore {
       const { identity, record } = change.ingest
       for (const key of this.ingestKeys(identity)) items.push({ role: 'ingest', item: this.putNew(key, 'ingest', record) })
     }
+    for (const link of change.links ?? []) {
+      const createdAt = ticket.changedAt
+      const reverse: Record<LinkType, LinkType> = { normal: 'normal', parent: 'child', child: 'parent' }
+      items.push({ role: 'other', item: { Put: { TableName: this.tableName, Item: { ...keys.link(ticket.number, link.ticketNumber), entity: 'link' satisfies Entity, ticketNumber: link.ticketNumber, type: link.type, createdAt, createdBy: link.by } } } })
+      items.push({ role: 'other', item: { Put: { TableName: this.tableName, Item: { ...keys.link(link.ticketNumber, ticket.number), entity: 'link' satisfies Entity, ticketNumber: ticket.number, type: reverse[link.type], createdAt, createdBy: link.by } } } })
+    }
+    for (const mail of change.outboundMails ?? []) {
+      items.push({ role: 'other', item: this.putNew(keys.outboundMail(mail.id), 'outbound-mail', mail) })
+    }
+    for (const ref of change.externalRefs ?? []) {
+      items.push({ role: 'other', item: { Put: { TableName: this.tableName, Item: { ...keys.externalRef(ref.field, ref.value), entity: 'external-ref' satisfies Entity, ...ref, ticketNumber: ticket.number } } } })
+    }
     if (change.customer) {
       const customer = change.customer
       items.push({
@@ -206,6 +218,7 @@ export class DynamoTicketStore implements TicketStore {
       ticket: stripKeys<Ticket>(ticketItem),
       articles: items.filter((item) => item.entity === 'article').map((item) => stripKeys<Article>(item)),
       history: items.filter((item) => item.entity === 'history').map((item) => stripKeys<HistoryEntry>(item)),
+      links: items.filter((item) => item.entity === 'link').map((item) => stripKeys<TicketLink>(item)),
     }
   }
 
@@ -263,10 +276,15 @@ export class DynamoTicketStore implements TicketStore {
     return found ? stripKeys<IngestRecord>(found) : undefined
   }
 
-  async recordIngest(identity: IngestIdentity, record: IngestRecord): Promise<boolean> {
+  async recordIngest(identity: IngestIdentity, record: IngestRecord, outboundMails: OutboundMailRecord[] = []): Promise<boolean> {
     try {
       await this.client.send(
-        new TransactWriteCommand({ TransactItems: this.ingestKeys(identity).map((key) => this.putNew(key, 'ingest', record)) }),
+        new TransactWriteCommand({
+          TransactItems: [
+            ...this.ingestKeys(identity).map((key) => this.putNew(key, 'ingest', record)),
+            ...outboundMails.map((mail) => this.putNew(keys.outboundMail(mail.id), 'outbound-mail', mail)),
+          ],
+        }),
       )
       return true
     } catch (error) {
@@ -323,6 +341,45 @@ export class DynamoTicketStore implements TicketStore {
       }
     }
     return { items: page.map(({ item }) => stripKeys<Ticket>(item)), next: more ? encodeCursor(next) : null }
+  }
+
+  async findByExternalRef(field: string, value: string): Promise<string | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.externalRef(field, value), ConsistentRead: true }))
+    return result.Item ? String(result.Item.ticketNumber) : undefined
+  }
+
+  async getOutboundMail(id: string): Promise<OutboundMailRecord | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.outboundMail(id), ConsistentRead: true }))
+    return result.Item ? stripKeys<OutboundMailRecord>(result.Item) : undefined
+  }
+
+  async updateOutboundMail(
+    id: string,
+    patch: Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'>,
+    expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.outboundMail(id),
+          UpdateExpression: 'SET #status = :status, attempts = :attempts, #error = :error, changedAt = :changedAt',
+          ConditionExpression: expected === null ? 'attribute_exists(pk)' : '#status = :expectedStatus AND attempts = :expectedAttempts',
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+          ExpressionAttributeValues: {
+            ':status': patch.status,
+            ':attempts': patch.attempts,
+            ':error': patch.error,
+            ':changedAt': patch.changedAt,
+            ...(expected === null ? {} : { ':expectedStatus': expected.status, ':expectedAttempts': expected.attempts }),
+          },
+        }),
+      )
+      return true
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false
+      throw error
+    }
   }
 
   private indexStartKey(item: Item, index: { partitionKey: string; sortKey: string }): Item {

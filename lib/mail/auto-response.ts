@@ -1,0 +1,149 @@
+import type { BlobStore } from '../blobs/ports.ts'
+import { findQueue, systemAddressOf, type DocketConfig } from '../platform/config.ts'
+import { newId } from '../platform/ids.ts'
+import type { Article, OutboundMailRecord, Ticket } from '../ticket/model.ts'
+import { buildTicketSubject } from '../ticket/subject.ts'
+import { composeMail } from './compose-mail.ts'
+import type { MailStateStore } from './ports.ts'
+import type { PostmasterContext } from './postmaster/pipeline.ts'
+import { renderTemplate } from './render-template.ts'
+import { formatAddress, type InboundMail } from './parse-mail.ts'
+
+export type AutoResponseOccasion = 'newTicket' | 'followUp' | 'reject'
+
+export interface AutoResponseDeps {
+  config: DocketConfig
+  attachments: BlobStore
+  mailState: MailStateStore
+}
+
+/** Headers on every mail we generate: RFC 3834 plus the ones other helpdesks and Exchange honour. */
+export const generatedMailHeaders = (kind: 'auto-replied' | 'auto-generated') => ({
+  'Auto-Submitted': kind,
+  'X-Auto-Response-Suppress': 'All',
+  'X-Docket-Loop': 'yes',
+})
+
+export interface PreparedAutoResponse {
+  name: string
+  raw: Buffer
+  rawBlobKey: string
+  messageId: string
+  from: string
+  fromAddress: string
+  to: string
+  recipient: string
+  subject: string
+  body: string
+}
+
+/**
+ * An auto response for this mail on this occasion, or null with the reason in the trace: none
+ * configured for the queue, a mail that must not be answered, an undeliverable address, or a
+ * loop cap reached (per address per day, per ticket per 10 minutes).
+ */
+export async function prepareAutoResponse(
+  deps: AutoResponseDeps,
+  occasion: AutoResponseOccasion,
+  context: PostmasterContext,
+  mail: InboundMail,
+  ticket: Ticket,
+  at: Date,
+): Promise<PreparedAutoResponse | null> {
+  const name = findQueue(deps.config, ticket.queue)?.autoResponses[occasion]
+  const template = name ? deps.config.autoResponses.find((candidate) => candidate.name === name) : undefined
+  if (!template) return null
+  if (context.noAutoResponse) {
+    context.trace.push(`auto response "${template.name}" not sent: ${context.noAutoResponse}`)
+    return null
+  }
+  const recipient = mail.replyTo[0] ?? { address: context.sender.address, name: context.sender.name }
+  if ((await deps.mailState.addressStatus(recipient.address))?.undeliverable) {
+    context.trace.push(`auto response "${template.name}" not sent: ${recipient.address} is undeliverable`)
+    return null
+  }
+  const reservation = await deps.mailState.reserveAutoResponse(recipient.address, ticket.number, at, deps.config.mail.autoResponseLimits)
+  if (reservation !== 'granted') {
+    const limits = deps.config.mail.autoResponseLimits
+    context.trace.push(
+      `auto response "${template.name}" not sent: ${reservation === 'address-limit' ? `${limits.perAddressPerDay} auto responses to ${recipient.address} today already` : `${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`}`,
+    )
+    return null
+  }
+  const variables = {
+    'ticket.number': ticket.number,
+    'ticket.title': ticket.title,
+    'customer.name': recipient.name || context.sender.name || recipient.address,
+    'customer.email': recipient.address,
+    'queue.name': ticket.queue,
+    'mail.subject': mail.subject,
+  }
+  const from = systemAddressOf(deps.config, ticket.queue)
+  const id = newId(at)
+  const messageId = `${id}.${ticket.number}@${deps.config.system.fqdn}`
+  const subject = buildTicketSubject(renderTemplate(template.subject, variables), deps.config.ticket.hook, ticket.number, 'Re')
+  const body = renderTemplate(template.body, variables)
+  const to = formatAddress(recipient)
+  const raw = await composeMail({
+    from: { address: from.address, name: from.displayName },
+    to: [to],
+    cc: [],
+    subject,
+    text: body,
+    messageId,
+    inReplyTo: mail.messageId,
+    references: [...mail.references.slice(-20), ...(mail.messageId ? [mail.messageId] : [])],
+    date: at,
+    headers: generatedMailHeaders('auto-replied'),
+  })
+  const rawBlobKey = `outbound/${ticket.number}/${id}.eml`
+  await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
+  context.trace.push(`auto response "${template.name}" to ${recipient.address}`)
+  return { name: template.name, raw, rawBlobKey, messageId, from: from.displayName ? `${from.displayName} <${from.address}>` : from.address, fromAddress: from.address, to, recipient: recipient.address, subject, body }
+}
+
+/** The auto response as a system article of the ticket (visible to the customer, as in OTRS). */
+export function autoResponseArticle(response: PreparedAutoResponse, ticketNumber: string, inReplyTo: string | null, at: Date): Article {
+  return {
+    id: response.rawBlobKey.split('/').pop()!.replace(/\.eml$/, ''),
+    ticketNumber,
+    sender: 'system',
+    channel: 'email',
+    visibleToCustomer: true,
+    from: response.from,
+    to: response.to,
+    cc: '',
+    replyTo: null,
+    subject: response.subject,
+    bodyText: response.body,
+    bodyTextBlobKey: null,
+    htmlBlobKey: null,
+    messageId: response.messageId,
+    inReplyTo,
+    references: inReplyTo ? [inReplyTo] : [],
+    attachments: [],
+    rawBlobKey: response.rawBlobKey,
+    createdAt: at.toISOString(),
+    createdBy: null,
+    transmission: { status: 'queued', attempts: 0, error: null, changedAt: at.toISOString(), providerMessageId: null, sender: response.fromAddress, recipients: [response.recipient] },
+    notes: [`Auto response "${response.name}"`],
+  }
+}
+
+/** A rejected follow-up changes no ticket: its answer is a mail of its own. */
+export function autoResponseMail(response: PreparedAutoResponse, ticketNumber: string, at: Date): OutboundMailRecord {
+  return {
+    id: response.rawBlobKey.split('/').pop()!.replace(/\.eml$/, ''),
+    kind: 'reject-response',
+    ticketNumber,
+    rawBlobKey: response.rawBlobKey,
+    sender: response.fromAddress,
+    recipients: [response.recipient],
+    subject: response.subject,
+    status: 'queued',
+    attempts: 0,
+    error: null,
+    createdAt: at.toISOString(),
+    changedAt: at.toISOString(),
+  }
+}

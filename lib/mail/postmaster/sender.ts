@@ -1,0 +1,38 @@
+import { isSystemAddress } from '../../platform/config.ts'
+import { parseAddressList } from '../parse-mail.ts'
+import type { PostmasterFilter, SenderSource } from './pipeline.ts'
+
+const usable = (address: string | undefined): address is string => !!address && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)
+
+/**
+ * Who wrote the mail. OTRS leaves the customer empty when From is missing; we take the best
+ * address the mail offers (Sender, Reply-To, Return-Path, the envelope) and say so on the article.
+ */
+export const determineSender: PostmasterFilter = {
+  name: 'determine-sender',
+  run(context, { config }) {
+    const { mail, envelopeSender } = context.input
+    const returnPath = parseAddressList(mail.headers.get('return-path')?.[0] ?? '', 1)[0]
+    const candidates: [SenderSource, { address: string; name: string } | undefined][] = [
+      ['From', mail.from ?? undefined],
+      ['Sender', mail.sender ?? undefined],
+      ['Reply-To', mail.replyTo[0]],
+      ['Return-Path', returnPath],
+      ['envelope', envelopeSender ? { address: envelopeSender, name: '' } : undefined],
+    ]
+    const found = candidates.find(([, candidate]) => usable(candidate?.address))
+    if (!found) {
+      context.trace.push('sender: the mail has no usable address (unknown sender)')
+      mail.notes.push('The mail has no usable sender address; the customer is "unknown sender".')
+      return
+    }
+    const [source, address] = found
+    context.sender = { address: address!.address.toLowerCase(), name: address!.name, source }
+    if (source !== 'From') {
+      const note = `The mail has ${mail.from ? 'an unusable' : 'no'} From address; the sender was taken from ${source}.`
+      mail.notes.push(note)
+      context.trace.push(`sender ${context.sender.address} (from ${source})`)
+    }
+    if (isSystemAddress(config, context.sender.address)) context.trace.push('sender is one of our own addresses')
+  },
+}

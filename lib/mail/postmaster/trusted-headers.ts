@@ -1,0 +1,24 @@
+import { canonicalControl, type PostmasterFilter } from './pipeline.ts'
+
+/**
+ * X-Docket-* headers in the mail itself are honoured only when it came through an address the
+ * admin marked trusted; from anyone else they are ignored (and the trace says so), so a customer
+ * cannot steer a ticket by writing control headers.
+ */
+export const trustedControlHeaders: PostmasterFilter = {
+  name: 'trusted-control-headers',
+  run(context, { config }) {
+    const supplied = context.input.mail.headerList.filter((entry) => entry.name.startsWith('x-docket-'))
+    if (supplied.length === 0) return
+    const trusted = config.mail.addresses.some((address) => address.address === context.recipientAddress && address.trusted)
+    if (!trusted) {
+      context.trace.push(`ignored control headers from an untrusted sender: ${[...new Set(supplied.map((entry) => entry.name))].join(', ')}`)
+      return
+    }
+    for (const { name, value } of supplied) {
+      const canonical = canonicalControl(name)
+      if (canonical) context.controls.set(canonical, value)
+    }
+    context.trace.push(`control headers from trusted address ${context.recipientAddress}: ${supplied.map((entry) => entry.name).join(', ')}`)
+  },
+}

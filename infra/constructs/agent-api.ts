@@ -1,0 +1,90 @@
+import { Fn, RemovalPolicy } from 'aws-cdk-lib'
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2'
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
+import { Construct } from 'constructs'
+
+export interface AgentApiProps {
+  /** The api function: the Hono app behind every `/api` route. */
+  readonly handler: LambdaFunction
+  /** Steady-state and burst limits of the stage. @default 50 requests/s, burst 100 */
+  readonly throttle?: ThrottleSettings
+  /**
+   * Browser origins allowed to call the API directly. The web client calls it same-origin through
+   * CloudFront (`/api/*`), so it needs none.
+   * @default none: no CORS headers, cross-origin browser calls fail
+   */
+  readonly corsAllowOrigins?: string[]
+  /** Access log retention. @default one month */
+  readonly accessLogRetention?: RetentionDays
+}
+
+/**
+ * The agents' REST API: an HTTP API routing `ANY /api` and `ANY /api/{proxy+}` to the api function,
+ * throttled and access-logged, and the JWT signing key only that function can read.
+ */
+export class AgentApi extends Construct {
+  readonly httpApi: HttpApi
+  readonly stage: HttpStage
+  readonly signingKey: Secret
+
+  constructor(scope: Construct, id: string, props: AgentApiProps) {
+    super(scope, id)
+    const origins = props.corsAllowOrigins ?? []
+
+    // Losing the key only signs every agent out; the sessions themselves live in the table.
+    this.signingKey = new Secret(this, 'JwtSigningKey', {
+      description: 'Docket: key that signs agent sessions (JWT, HS256)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
+    this.signingKey.grantRead(props.handler)
+    props.handler.addEnvironment('DOCKET_JWT_SECRET_ARN', this.signingKey.secretArn)
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Docket agent API',
+      createDefaultStage: false,
+      ...(origins.length > 0
+        ? { corsPreflight: { allowOrigins: origins, allowMethods: [CorsHttpMethod.ANY], allowHeaders: ['authorization', 'content-type'], allowCredentials: false } }
+        : {}),
+    })
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH })
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    })
+
+    const integration = new HttpLambdaIntegration('ApiFunction', props.handler)
+    this.httpApi.addRoutes({ path: '/api', methods: [HttpMethod.ANY], integration })
+    this.httpApi.addRoutes({ path: '/api/{proxy+}', methods: [HttpMethod.ANY], integration })
+  }
+
+  /** Base URL of the API (the routes start with /api). */
+  get url(): string {
+    return this.stage.url
+  }
+
+  /** Host name of the API's endpoint, for an origin in front of it. */
+  get domainName(): string {
+    return Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint))
+  }
+}

@@ -1,0 +1,148 @@
+import { join } from 'node:path'
+import { Duration, Stack } from 'aws-cdk-lib'
+import { Architecture, CfnPermission, EventSourceMapping, Runtime } from 'aws-cdk-lib/aws-lambda'
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import { Construct } from 'constructs'
+import { functionCatalog, type FunctionName } from '../../functions/catalog.ts'
+
+/** Where the bundled config lives inside every function (Lambda unpacks the bundle to /var/task). */
+export const bundledConfigPath = '/var/task/docket.config.yaml'
+
+export interface FunctionSettings {
+  description: string
+  memorySize: number
+  timeout: Duration
+}
+
+/** What a catalog entry gets unless `functionSettings` says otherwise. */
+export const defaultFunctionSettings = { memorySize: 512, timeout: Duration.seconds(30) }
+
+/**
+ * Per-function description and sizing. A catalog entry missing here still gets a function with
+ * the defaults (and a synth warning from the service stack until something triggers it).
+ */
+export const functionSettings: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {
+  'mail-received': { description: 'Ingests raw mail stored by SES (S3 → SQS → here)', timeout: Duration.seconds(60) },
+  'mail-send': { description: 'Sends queued outbound mail through SES' },
+  api: { description: 'Agent REST API behind the HTTP API', memorySize: 1024 },
+  'search-indexer': { description: 'Feeds table changes (DynamoDB stream) into OpenSearch' },
+  'outbox-relay': { description: 'Transactional outbox: puts committed outgoing mail on the outbound queue (DynamoDB stream → SQS)' },
+  jobs: { description: 'Runs the scheduled jobs (EventBridge constant input {"job": name})' },
+}
+
+/** Stable construct id of a catalog entry (logical ids derive from it: never change the rule). */
+export function functionConstructId(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')
+}
+
+export interface DocketFunctionsProps {
+  /** docket.config.yaml (absolute path): validated at synth and copied into every bundle. */
+  readonly configPath: string
+  /** The project root holding the entries and package-lock.json. */
+  readonly projectRoot: string
+  /** Environment every function gets (the runtime settings of lib/platform/runtime-settings.ts). */
+  readonly environment: Record<string, string>
+  /** Log retention of every function. @default one month */
+  readonly logRetention?: RetentionDays
+}
+
+/**
+ * One Lambda function per entry of functions/catalog.ts, all built the same way: Node 22 on
+ * arm64, an ESM bundle made by the locally installed esbuild (never Docker), the admin's config
+ * file beside the code, structured logs kept for a month. Permissions are granted by the
+ * constructs that wire each function to its trigger and resources; a function starts with none.
+ */
+export class DocketFunctions extends Construct {
+  private readonly functions: Record<FunctionName, NodejsFunction>
+
+  constructor(scope: Construct, id: string, props: DocketFunctionsProps) {
+    super(scope, id)
+    const names = Object.keys(functionCatalog) as FunctionName[]
+    this.functions = Object.fromEntries(names.map((name) => [name, this.createFunction(name, props)])) as Record<FunctionName, NodejsFunction>
+  }
+
+  /** The function built from the catalog entry `name`. */
+  get(name: FunctionName): NodejsFunction {
+    return this.functions[name]
+  }
+
+  /** Every function, in catalog order. */
+  all(): NodejsFunction[] {
+    return Object.values(this.functions)
+  }
+
+  /** Functions nothing invokes yet: no event source, and no permission for a service to call them. */
+  untriggered(): NodejsFunction[] {
+    const stack = Stack.of(this)
+    const invocable = new Set(
+      stack.node
+        .findAll()
+        .filter((construct) => construct instanceof CfnPermission)
+        .map((permission) => JSON.stringify(stack.resolve(permission.functionName))),
+    )
+    const triggered = (fn: NodejsFunction) =>
+      fn.node.children.some((child) => child instanceof EventSourceMapping) ||
+      [fn.functionArn, fn.functionName].some((reference) => invocable.has(JSON.stringify(stack.resolve(reference))))
+    return this.all().filter((fn) => !triggered(fn))
+  }
+
+  /** Sets a variable on every function (settings each process needs at start, such as the outbound queue URL). */
+  addEnvironment(key: string, value: string): void {
+    for (const fn of this.all()) fn.addEnvironment(key, value)
+  }
+
+  private createFunction(name: FunctionName, props: DocketFunctionsProps): NodejsFunction {
+    const settings: FunctionSettings = { description: `Docket ${name}`, ...defaultFunctionSettings, ...functionSettings[name] }
+    const id = functionConstructId(name)
+    const configPath = props.configPath
+    return new NodejsFunction(this, id, {
+      description: settings.description,
+      entry: join(props.projectRoot, functionCatalog[name].entry),
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      logGroup: new LogGroup(this, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
+      environment: {
+        ...props.environment,
+        DOCKET_CONFIG: bundledConfigPath,
+        POWERTOOLS_SERVICE_NAME: 'docket',
+        // Stack traces point into the TypeScript sources (the bundles ship with source maps).
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        keepNames: true, // class and function names stay readable in logs and error names
+        sourceMap: true,
+        sourcesContent: false,
+        // Some dependencies are CommonJS and call require(): give the ESM bundle a real one.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        // Bundle everything, the AWS SDK included, rather than using the runtime's copy: the code
+        // runs with the SDK version package-lock.json pins and the tests ran against (the runtime's
+        // copy lags and changes under us), and tree-shaken ESM loads faster than the full SDK.
+        externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Ship the validated config beside the code; DOCKET_CONFIG points at it.
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp ${shellQuote(configPath)} ${shellQuote(join(outputDir, 'docket.config.yaml'))}`],
+        },
+      },
+    })
+  }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`
+}

@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs'
+import { Duration, RemovalPolicy } from 'aws-cdk-lib'
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  Function as CloudFrontFunction,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  OriginSslPolicy,
+  PriceClass,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+  type BehaviorOptions,
+} from 'aws-cdk-lib/aws-cloudfront'
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins'
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3'
+import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment'
+import { Construct } from 'constructs'
+
+export interface WebClientProps {
+  /** Host name of the agent API; `/api/*` is forwarded to it so the client calls its own origin. @default no API behaviour */
+  readonly apiDomainName?: string
+  /** The built client (index.html and assets). Deployed when the folder exists at synth. @default not deployed */
+  readonly assetsPath?: string
+  /** @default PriceClass.PRICE_CLASS_100 (North America and Europe edge locations) */
+  readonly priceClass?: PriceClass
+}
+
+/**
+ * The agents' web client: a private bucket served only through CloudFront (origin access control),
+ * single-page-app routing, security headers on every response, and `/api/*` forwarded to the API.
+ */
+export class WebClient extends Construct {
+  readonly bucket: Bucket
+  readonly distribution: Distribution
+  /** Whether the built client was found and is deployed with the stack. */
+  readonly deploysAssets: boolean
+
+  constructor(scope: Construct, id: string, props: WebClientProps = {}) {
+    super(scope, id)
+    // Holds only build output, re-deployed with every release: safe to delete with the stack.
+    this.bucket = new Bucket(this, 'Bucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    })
+
+    const securityHeaders = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Docket: security headers on every response',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          override: true,
+          contentSecurityPolicy: [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+          ].join('; '),
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+    })
+
+    // SPA routing at the edge instead of 403/404 error responses: those apply to the whole
+    // distribution and would turn the API's own 403 and 404 answers into 200 index.html.
+    const spaRouting = new CloudFrontFunction(this, 'SpaRouting', {
+      comment: 'Docket: client routes (paths without a file extension) get index.html',
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(
+        [
+          'function handler(event) {',
+          '  var request = event.request;',
+          "  if (!/\\.[A-Za-z0-9]+$/.test(request.uri)) request.uri = '/index.html';",
+          '  return request;',
+          '}',
+        ].join('\n'),
+      ),
+    })
+
+    const additionalBehaviors: Record<string, BehaviorOptions> = {}
+    if (props.apiDomainName) {
+      additionalBehaviors['/api/*'] = {
+        origin: new HttpOrigin(props.apiDomainName, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY, originSslProtocols: [OriginSslPolicy.TLS_V1_2] }),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_ALL,
+        cachePolicy: CachePolicy.CACHING_DISABLED,
+        // Everything the API needs (Authorization, query, cookies) except Host, which must be the API's.
+        originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        responseHeadersPolicy: securityHeaders,
+      }
+    }
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'Docket web client',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: securityHeaders,
+        functionAssociations: [{ eventType: FunctionEventType.VIEWER_REQUEST, function: spaRouting }],
+      },
+      additionalBehaviors,
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
+    })
+
+    // The client is built by a later step (web/dist); until then the stack deploys without it.
+    this.deploysAssets = props.assetsPath !== undefined && existsSync(props.assetsPath)
+    if (this.deploysAssets && props.assetsPath) {
+      new BucketDeployment(this, 'Deploy', {
+        sources: [Source.asset(props.assetsPath)],
+        destinationBucket: this.bucket,
+        distribution: this.distribution,
+        distributionPaths: ['/*'],
+        memoryLimit: 512,
+      })
+    }
+  }
+
+  /** https URL of the client. */
+  get url(): string {
+    return `https://${this.distribution.distributionDomainName}`
+  }
+}

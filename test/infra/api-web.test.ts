@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Stack } from 'aws-cdk-lib'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import type { Function as CloudFrontFunction } from 'aws-cdk-lib/aws-cloudfront'
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AgentApi } from '../../infra/constructs/agent-api.ts'
+import { logicalIdOf, synthesizeDocket, type SynthesizedDocket } from './docket-template.ts'
+
+let docket: SynthesizedDocket
+beforeAll(() => {
+  docket = synthesizeDocket({ context: { webAssets: join(tmpdir(), 'docket-no-such-web-dist') } })
+})
+
+describe('agent API', () => {
+  it('routes ANY /api and ANY /api/{proxy+} to the api function', () => {
+    const apiId = logicalIdOf(docket.service.agentApi.httpApi)
+    docket.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: Match.absent() })
+    for (const routeKey of ['ANY /api', 'ANY /api/{proxy+}']) {
+      docket.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: { Ref: apiId }, RouteKey: routeKey, Target: Match.anyValue() })
+    }
+    docket.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [logicalIdOf(docket.service.functions.get('api')), 'Arn'] },
+    })
+  })
+
+  it('the default stage is throttled and writes JSON access logs', () => {
+    docket.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AgentApiAccessLogs'), 'Arn'] }, Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+    })
+    docket.serviceTemplate.hasOutput('ApiUrl', Match.anyValue())
+  })
+
+  it('sends no CORS headers: the client calls the API same-origin through CloudFront', () => {
+    docket.serviceTemplate.resourcePropertiesCountIs('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.anyValue() }, 0)
+  })
+
+  it('allows CORS for exactly the origins it is given', () => {
+    const stack = new Stack()
+    const handler = new LambdaFunction(stack, 'Handler', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('export const handler = async () => ({})') })
+    new AgentApi(stack, 'AgentApi', { handler, corsAllowOrigins: ['https://d111111abcdef8.cloudfront.net'] })
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://d111111abcdef8.cloudfront.net'], AllowCredentials: false }),
+    })
+  })
+})
+
+describe('web client', () => {
+  it('serves a private bucket through CloudFront with origin access control', () => {
+    const bucketId = logicalIdOf(docket.service.webClient.bucket)
+    docket.serviceTemplate.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    })
+    docket.serviceTemplate.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+    })
+    docket.serviceTemplate.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: {
+        DefaultRootObject: 'index.html',
+        Origins: Match.arrayWith([
+          Match.objectLike({ DomainName: { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] }, OriginAccessControlId: { 'Fn::GetAtt': [Match.anyValue(), 'Id'] } }),
+        ]),
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
+      },
+    })
+    docket.serviceTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' })]),
+      },
+    })
+  })
+
+  it('routes the SPA at the edge, without error responses that would hide the API’s 403 and 404', () => {
+    const [spa] = Object.values(docket.serviceTemplate.findResources('AWS::CloudFront::Function'))
+    expect(spa!.Properties.FunctionCode).toContain("request.uri = '/index.html'")
+    const distribution = Object.values(docket.serviceTemplate.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig
+    expect(distribution.CustomErrorResponses).toBeUndefined()
+    expect(distribution.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [logicalIdOf(docket.service.webClient.node.findChild('SpaRouting') as CloudFrontFunction), 'FunctionARN'] } }])
+  })
+
+  it('adds security headers, and forwards /api/* uncached to the HTTP API', () => {
+    docket.serviceTemplate.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("default-src 'self'"), Override: true },
+          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 63072000 }),
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentTypeOptions: { Override: true },
+        }),
+      },
+    })
+    const distribution = Object.values(docket.serviceTemplate.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig
+    const api = (distribution.CacheBehaviors as { PathPattern: string; TargetOriginId: string; AllowedMethods: string[]; CachePolicyId: string; FunctionAssociations?: unknown }[]).find((behavior) => behavior.PathPattern === '/api/*')
+    expect(api).toBeDefined()
+    expect(api!.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
+    expect(api!.CachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad') // Managed-CachingDisabled
+    expect(api!.FunctionAssociations).toBeUndefined()
+    const origin = (distribution.Origins as { Id: string; DomainName: unknown; CustomOriginConfig?: { OriginProtocolPolicy: string } }[]).find((candidate) => candidate.Id === api!.TargetOriginId)
+    expect(JSON.stringify(origin!.DomainName)).toContain(logicalIdOf(docket.service.agentApi.httpApi))
+    expect(origin!.CustomOriginConfig?.OriginProtocolPolicy).toBe('https-only')
+    docket.serviceTemplate.hasOutput('WebUrl', { Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.anyValue(), 'DomainName'] }]] } })
+  })
+
+  describe('deploying the built client', () => {
+    let webDist: string
+    beforeAll(() => {
+      webDist = mkdtempSync(join(tmpdir(), 'docket-web-dist-'))
+      writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>Docket</title>')
+    })
+    afterAll(() => rmSync(webDist, { recursive: true, force: true }))
+
+    it('is skipped while web/dist does not exist', () => {
+      expect(docket.service.webClient.deploysAssets).toBe(false)
+      docket.serviceTemplate.resourceCountIs('Custom::CDKBucketDeployment', 0)
+    })
+
+    it('uploads the folder and invalidates the distribution when it exists', () => {
+      const withClient = synthesizeDocket({ context: { webAssets: webDist } })
+      expect(withClient.service.webClient.deploysAssets).toBe(true)
+      withClient.serviceTemplate.hasResourceProperties('Custom::CDKBucketDeployment', {
+        DestinationBucketName: { Ref: logicalIdOf(withClient.service.webClient.bucket) },
+        DistributionId: { Ref: logicalIdOf(withClient.service.webClient.distribution) },
+        DistributionPaths: ['/*'],
+      })
+    })
+  })
+})

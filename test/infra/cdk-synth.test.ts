@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { functionCatalog } from '../../functions/catalog.ts'
+import { projectRoot } from '../../infra/deployment-settings.ts'
+
+const outDir = mkdtempSync(join(tmpdir(), 'docket-cdk-out-'))
+afterAll(() => rmSync(outDir, { recursive: true, force: true }))
+
+interface TemplateJson {
+  Resources: Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> }>
+}
+
+describe('cdk synth (the real CLI, with bundling)', () => {
+  it('synthesizes both stacks offline within 90 s, every function bundled as ESM with the config beside it', () => {
+    // Prepare: no AWS environment at all, as on a fresh machine without credentials.
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: [join(projectRoot, 'node_modules', '.bin'), process.env.PATH].join(delimiter) }
+    for (const key of Object.keys(env)) if (key.startsWith('AWS_') || key.startsWith('CDK_')) delete env[key]
+
+    // Act
+    const started = performance.now()
+    const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '-o', outDir], { cwd: projectRoot, env, encoding: 'utf8', timeout: 120_000 })
+    const seconds = (performance.now() - started) / 1000
+    console.log(`cdk synth with bundling took ${seconds.toFixed(1)} s`)
+
+    // Assess
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
+    expect(seconds).toBeLessThan(90)
+    expect(existsSync(join(outDir, 'Docket-dev-Data.template.json'))).toBe(true)
+    const service = JSON.parse(readFileSync(join(outDir, 'Docket-dev-Service.template.json'), 'utf8')) as TemplateJson
+    const docketFunctions = Object.values(service.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.DOCKET_RUNTIME === 'aws')
+    expect(docketFunctions).toHaveLength(Object.keys(functionCatalog).length)
+    const shippedConfig = readFileSync(join(projectRoot, 'docket.config.yaml'), 'utf8')
+    for (const fn of docketFunctions) {
+      const assetPath = fn.Metadata?.['aws:asset:path']
+      expect(assetPath).toBeDefined()
+      const bundle = join(outDir, assetPath!)
+      expect(readFileSync(join(bundle, 'index.mjs'), 'utf8')).toMatch(/^import \{ createRequire \} from 'module'/)
+      expect(existsSync(join(bundle, 'index.mjs.map'))).toBe(true)
+      expect(readFileSync(join(bundle, 'docket.config.yaml'), 'utf8')).toBe(shippedConfig)
+    }
+  }, 120_000)
+})

@@ -1,0 +1,84 @@
+import { Match } from 'aws-cdk-lib/assertions'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { builtInJobs } from '../../schemas/jobs.ts'
+import { logicalIdOf, roleLogicalId, synthesizeDocket, type SynthesizedDocket } from './docket-template.ts'
+
+let docket: SynthesizedDocket
+beforeAll(() => {
+  docket = synthesizeDocket()
+})
+
+describe('search', () => {
+  it('one small OpenSearch node, encrypted at rest and between nodes, HTTPS only, fine-grained access with the indexer as master', () => {
+    docket.serviceTemplate.hasResourceProperties('AWS::OpenSearchService::Domain', {
+      ClusterConfig: Match.objectLike({ InstanceType: 't3.small.search', InstanceCount: 1, MultiAZWithStandbyEnabled: false }),
+      EBSOptions: { EBSEnabled: true, VolumeSize: 10, VolumeType: 'gp3' },
+      EncryptionAtRestOptions: { Enabled: true },
+      NodeToNodeEncryptionOptions: { Enabled: true },
+      DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07' },
+      AdvancedSecurityOptions: {
+        Enabled: true,
+        InternalUserDatabaseEnabled: false,
+        MasterUserOptions: { MasterUserARN: { 'Fn::GetAtt': [roleLogicalId(docket.service.functions.get('search-indexer')), 'Arn'] } },
+      },
+    })
+  })
+
+  it('takes its instance type from context', () => {
+    const larger = synthesizeDocket({ context: { searchInstanceType: 'm7g.large.search' } })
+    larger.serviceTemplate.hasResourceProperties('AWS::OpenSearchService::Domain', { ClusterConfig: Match.objectLike({ InstanceType: 'm7g.large.search' }) })
+  })
+
+  it('the indexer reads the table stream from the start, bisects and retries failing batches, then dead-letters them', () => {
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(docket.service.functions.get('search-indexer')) },
+      EventSourceArn: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'Docket-dev-Data', OutputName: Match.stringLikeRegexp('StreamArn') }) }),
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(docket.service.search.deadLetterQueue), 'Arn'] } } },
+    })
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleLogicalId(docket.service.functions.get('search-indexer')), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ DOCKET_OPENSEARCH_ENDPOINT: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(docket.service.search.domain), 'DomainEndpoint'] }]] } }) },
+    })
+  })
+})
+
+describe('schedules', () => {
+  const expectedCron: Record<(typeof builtInJobs)[number], string> = {
+    pending: 'cron(* * * * ? *)',
+    'junk-cleanup': 'cron(0 0 * * ? *)',
+    'junk-purge': 'cron(0 0 ? * SUN *)',
+    escalations: 'cron(0/5 * * * ? *)',
+  }
+
+  it('one rule per built-in job, in UTC, giving the jobs function {"job": name}', () => {
+    const rules = Object.values(docket.serviceTemplate.findResources('AWS::Events::Rule'))
+    expect(rules).toHaveLength(builtInJobs.length)
+    const jobsArn = { 'Fn::GetAtt': [logicalIdOf(docket.service.functions.get('jobs')), 'Arn'] }
+    for (const job of builtInJobs) {
+      docket.serviceTemplate.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: expectedCron[job],
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: jobsArn,
+            Input: JSON.stringify({ job }),
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(docket.service.schedules.deadLetterQueue), 'Arn'] } },
+          }),
+        ],
+      })
+    }
+  })
+
+  it('EventBridge may invoke the jobs function and write to the schedules DLQ', () => {
+    docket.serviceTemplate.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', Action: 'lambda:InvokeFunction' }, builtInJobs.length)
+    docket.serviceTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalIdOf(docket.service.schedules.deadLetterQueue) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' })]) },
+    })
+  })
+})

@@ -11,7 +11,7 @@ const domainBoundaries = {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'web/dist/**', 'web/node_modules/**', '.docket/**', 'test/artifacts/**'] },
+  { ignores: ['node_modules/**', 'scratch/**', 'cdk.out/**', 'web/dist/**', 'web/node_modules/**', '.docket/**', 'test/artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,7 +4,12 @@ import { existsSync } from 'node:fs'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { setAgentPassword } from '../lib/auth/auth-service.ts'
 import { generatePassword } from '../lib/auth/passwords.ts'
-import { ingestStoredMail } from '../lib/mail/ingest-mail.ts'
+import { randomUUID } from 'node:crypto'
+import { ingestStoredMail, previewStoredMail } from '../lib/mail/ingest-mail.ts'
+import { replayRawMail } from '../lib/mail/replay.ts'
+import { FsWorkQueue } from '../lib/queue/adapters/fs-work-queue.ts'
+import { sqsEventFrom } from '../lib/local/aws-events.ts'
+import { createMailReceivedHandler } from '../functions/mail-received.ts'
 import { stripMboxSeparator } from '../lib/mail/parse-mail.ts'
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.ts'
 import { checkPrerequisites } from '../lib/local/prerequisites.ts'
@@ -14,7 +19,7 @@ import { localLambdaContext, startLocalRuntime } from '../lib/local/start-local.
 import { ConfigError, loadConfigFile } from '../lib/platform/config.ts'
 import { createLogger } from '../lib/platform/logger.ts'
 import { readRuntimeSettings } from '../lib/platform/runtime-settings.ts'
-import { buildDependencies, type Dependencies } from '../lib/runtime/dependencies.ts'
+import { buildDependencies, localQueueDir, type Dependencies } from '../lib/runtime/dependencies.ts'
 import { createDynamoClient } from '../lib/store/dynamodb-client.ts'
 import { ensureTable } from '../lib/store/ensure-table.ts'
 import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
@@ -128,14 +133,33 @@ const configCheck: Command = {
   },
 }
 
+const day = /^\d{4}-\d{2}-\d{2}$/
+
 const mailIngest: Command = {
-  async run(positionals) {
-    if (positionals.length === 0) throw new Error('give one or more mail files, or - for standard input')
+  options: { 'dry-run': { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' } },
+  async run(positionals, values) {
+    const dryRun = values['dry-run'] === true
+    if (typeof values.from === 'string') {
+      if (!dryRun) throw new Error('--from/--to re-run archived mail: use `docket mail replay --from … --to …` (or add --dry-run to preview)')
+      return mailReplay.run([], values)
+    }
+    if (positionals.length === 0) throw new Error('give one or more mail files, or - for standard input (or --dry-run --from DAY --to DAY)')
     return withLocalDependencies(async (deps) => {
       let failures = 0
       for (const source of positionals) {
         try {
           const raw = stripMboxSeparator(source === '-' ? await readStdin() : await readFile(source))
+          if (dryRun) {
+            // A dry run writes nothing: the mail is parsed from a scratch copy that is removed again.
+            const key = `dry-run/${randomUUID()}.eml`
+            await deps.rawMail.put(key, raw)
+            try {
+              print({ ...(await previewStoredMail(deps, { bucket: deps.rawMail.bucket, key })), dryRun: true, ...(positionals.length > 1 ? { file: source } : {}) })
+            } finally {
+              await deps.rawMail.delete(key)
+            }
+            continue
+          }
           const key = await storeRawMail(deps.rawMail, raw, { recipients: [] })
           const outcome = await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key })
           print({ action: outcome.action, ticketNumber: outcome.ticketNumber, articleId: outcome.articleId, queue: outcome.queue, ...(outcome.reason ? { reason: outcome.reason } : {}), ...(positionals.length > 1 ? { file: source } : {}) })
@@ -145,6 +169,48 @@ const mailIngest: Command = {
         }
       }
       return failures > 0 ? 1 : 0
+    })
+  },
+}
+
+/** `docket mail replay`: dead letters of the inbound queue (default), or archived raw mail of a day range. */
+const mailReplay: Command = {
+  options: { 'dry-run': { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, dead: { type: 'boolean' } },
+  async run(_positionals, values) {
+    const dryRun = values['dry-run'] === true
+    if (typeof values.from === 'string') {
+      const from = values.from
+      const to = typeof values.to === 'string' ? values.to : from
+      if (!day.test(from) || !day.test(to)) throw new Error('--from and --to take days, e.g. --from 2026-11-16 --to 2026-11-22')
+      return withLocalDependencies(async (deps) => {
+        const counts: Record<string, number> = {}
+        for await (const result of replayRawMail(deps, { from, to }, dryRun)) {
+          counts[result.action] = (counts[result.action] ?? 0) + 1
+          print(result)
+        }
+        print({ summary: true, from, to, dryRun, ...counts })
+        return counts.failed ? 1 : 0
+      })
+    }
+    if (dryRun) throw new Error('--dry-run needs a day range (--from … --to …)')
+    return withLocalDependencies(async (deps) => {
+      const inbound = new FsWorkQueue<unknown>(localQueueDir(deps.settings, 'inbound'), 'inbound', { maxReceiveCount: 5 })
+      const letters = await inbound.listDead()
+      if (letters.length === 0) {
+        print({ summary: true, deadLetters: 0 })
+        return 0
+      }
+      const handler = createMailReceivedHandler(deps)
+      let failed = 0
+      for (const letter of letters) {
+        const response = await handler(sqsEventFrom('inbound', [{ ...letter, receiveCount: 1 }]), localLambdaContext('mail-received'))
+        const ok = response.batchItemFailures.length === 0
+        if (ok) await inbound.removeDead(letter)
+        else failed++
+        print({ deadLetter: letter.id, replayed: ok, ...(ok ? {} : { error: 'failed again; it stays in the dead-letter folder' }), lastError: letter.errors.at(-1) ?? null })
+      }
+      print({ summary: true, deadLetters: letters.length, replayed: letters.length - failed, failed })
+      return failed > 0 ? 1 : 0
     })
   },
 }
@@ -194,9 +260,11 @@ export const commands: Record<string, Command> = {
   start,
   'config': { async run(positionals, values) { if (positionals[0] !== 'check') throw new Error('usage: docket config check [file]'); return configCheck.run(positionals.slice(1), values) } },
   'mail': {
+    options: { ...mailIngest.options, ...mailReplay.options },
     async run(positionals, values) {
       if (positionals[0] === 'ingest') return mailIngest.run(positionals.slice(1), values)
-      throw new Error('usage: docket mail ingest <file.eml ...|->')
+      if (positionals[0] === 'replay') return mailReplay.run(positionals.slice(1), values)
+      throw new Error('usage: docket mail ingest [--dry-run] <file.eml ...|->  |  docket mail replay [--from DAY --to DAY [--dry-run]]')
     },
   },
   'agent': {

@@ -6,6 +6,10 @@ const usage = `docket: Docket's command line (local data dir, or the running ser
   docket start                              run Docket locally (same as npm start)
   docket config check [file]                validate docket.config.yaml
   docket mail ingest <file.eml ...|->       ingest mail like OTRS's PostMaster::Read
+  docket mail ingest --dry-run <file ...>   show what the current filters would do, write nothing
+  docket mail replay                        re-run the inbound dead letters
+  docket mail replay --from DAY [--to DAY] [--dry-run]
+                                            re-run (or preview) archived raw mail of those days
   docket agent password <login> [--password P]
                                             set an agent's password (generated when omitted)
   docket invoke <function> <event.json>     run a Lambda handler locally with an event

@@ -19,7 +19,7 @@ const run = (command: string, args: string[], env: Record<string, string> = {}) 
 
 const bin = (name: string) => `node_modules/.bin/${name}`
 
-function vitestStep(name: string, args: string[]): Step {
+function vitestStep(name: string, args: string[] = []): Step {
   return {
     name,
     run() {
@@ -44,7 +44,8 @@ const only = process.argv[2]
 const steps: Step[] = [
   single('lint', bin('eslint'), ['.']),
   single('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
-  vitestStep('vitest', []),
+  vitestStep('vitest'),
+  vitestStep('synth', ['--config', 'vitest.synth.config.ts']),
 ].filter((step) => !only || step.name === only)
 
 let passed = 0

@@ -10,8 +10,8 @@ export interface AuthDeps {
   config: DocketConfig
   agents: AgentStore
   clock: Clock
-  /** HMAC key for session tokens (Secrets Manager in AWS, the data dir locally). */
-  jwtSecret: Uint8Array
+  /** HMAC key for session tokens (Secrets Manager in AWS, the data dir locally), read when first needed. */
+  jwtSecret: () => Promise<Uint8Array>
 }
 
 /** Who is calling: resolved on every request from the token, the session record and the config. */
@@ -46,7 +46,7 @@ export async function login(deps: AuthDeps, loginName: string, password: string)
     .setSubject(agent.login)
     .setIssuedAt(Math.floor(now.getTime() / 1000))
     .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-    .sign(deps.jwtSecret)
+    .sign(await deps.jwtSecret())
   return { token, expiresAt: expiresAt.toISOString() }
 }
 
@@ -56,7 +56,7 @@ export async function authenticate(deps: AuthDeps, token: string | undefined): P
   let subject: string | undefined
   let sessionId: unknown
   try {
-    const { payload } = await jwtVerify(token, deps.jwtSecret, { algorithms: ['HS256'], currentDate: deps.clock.now() })
+    const { payload } = await jwtVerify(token, await deps.jwtSecret(), { algorithms: ['HS256'], currentDate: deps.clock.now() })
     subject = payload.sub
     sessionId = payload.sid
   } catch (error) {

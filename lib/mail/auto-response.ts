@@ -49,26 +49,22 @@ export async function prepareAutoResponse(
   mail: InboundMail,
   ticket: Ticket,
   at: Date,
-): Promise<PreparedAutoResponse | null> {
+): Promise<PreparedAutoResponse | { skipped: string } | null> {
   const name = findQueue(deps.config, ticket.queue)?.autoResponses[occasion]
   const template = name ? deps.config.autoResponses.find((candidate) => candidate.name === name) : undefined
   if (!template) return null
-  if (context.noAutoResponse) {
-    context.trace.push(`auto response "${template.name}" not sent: ${context.noAutoResponse}`)
-    return null
+  const skip = (reason: string) => {
+    const skipped = `auto response "${template.name}" not sent: ${reason}`
+    context.trace.push(skipped)
+    return { skipped }
   }
+  if (context.noAutoResponse) return skip(context.noAutoResponse)
   const recipient = mail.replyTo[0] ?? { address: context.sender.address, name: context.sender.name }
-  if ((await deps.mailState.addressStatus(recipient.address))?.undeliverable) {
-    context.trace.push(`auto response "${template.name}" not sent: ${recipient.address} is undeliverable`)
-    return null
-  }
+  if ((await deps.mailState.addressStatus(recipient.address))?.undeliverable) return skip(`${recipient.address} is undeliverable`)
   const reservation = await deps.mailState.reserveAutoResponse(recipient.address, ticket.number, at, deps.config.mail.autoResponseLimits)
   if (reservation !== 'granted') {
     const limits = deps.config.mail.autoResponseLimits
-    context.trace.push(
-      `auto response "${template.name}" not sent: ${reservation === 'address-limit' ? `${limits.perAddressPerDay} auto responses to ${recipient.address} today already` : `${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`}`,
-    )
-    return null
+    return skip(reservation === 'address-limit' ? `${limits.perAddressPerDay} auto responses to ${recipient.address} today already` : `${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`)
   }
   const variables = {
     'ticket.number': ticket.number,

@@ -208,7 +208,8 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     const newArticles: Article[] = [article]
     const messageIds = mail.messageId ? [{ messageId: mail.messageId, articleId }] : []
     const response = await prepareAutoResponse(deps, 'newTicket', context, mail, ticket, at)
-    if (response) {
+    if (response && 'skipped' in response) history.push(historyEntry('Misc', 'system', at, response.skipped))
+    else if (response) {
       const reply = autoResponseArticle(response, number, mail.messageId, at)
       newArticles.push(reply)
       messageIds.push({ messageId: response.messageId, articleId: reply.id })
@@ -243,7 +244,7 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
 
 async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: StoredMailParts, number: string): Promise<IngestOutcome> {
   const { mail, context } = ingestion
-  let response: PreparedAutoResponse | null | undefined
+  let response: PreparedAutoResponse | { skipped: string } | null | undefined
   return changeTicket(deps, number, async (ticket, at) => {
     const articleId = newId(at)
     const article = customerArticleFromMail(mail, parts, { articleId, ticketNumber: number, rawBlobKey: ingestion.stored.key, at, from: senderDisplay(context) })
@@ -260,7 +261,8 @@ async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     const newArticles: Article[] = [article]
     const messageIds = mail.messageId ? [{ messageId: mail.messageId, articleId }] : []
     response ??= await prepareAutoResponse(deps, 'followUp', context, mail, updated, at)
-    if (response) {
+    if (response && 'skipped' in response) history.push(historyEntry('Misc', 'system', at, response.skipped))
+    else if (response) {
       const reply = autoResponseArticle(response, number, mail.messageId, at)
       newArticles.push(reply)
       messageIds.push({ messageId: response.messageId, articleId: reply.id })
@@ -326,7 +328,7 @@ async function rejectFollowUp(deps: IngestDeps, ingestion: Ingestion, rejected: 
   const at = deps.clock.now()
   const ticket = await deps.tickets.get(rejected.ticketNumber)
   const response = ticket ? await prepareAutoResponse(deps, 'reject', ingestion.context, ingestion.mail, ticket, at) : null
-  const mails = response ? [autoResponseMail(response, rejected.ticketNumber, at)] : []
+  const mails = response && !('skipped' in response) ? [autoResponseMail(response, rejected.ticketNumber, at)] : []
   const record = ingestRecord('rejected', rejected.ticketNumber, null, ticket?.queue ?? null, ingestion, at, rejected.reason)
   if (!(await deps.tickets.recordIngest(ingestion.identity, record, mails))) throw new DuplicateIngestError()
   return { action: 'rejected', ticketNumber: rejected.ticketNumber, articleId: null, queue: ticket?.queue ?? null, reason: rejected.reason }

@@ -138,6 +138,11 @@ function uniqueNames(names: string[]): string[] {
 
 function attachmentFallbackName(attachment: Attachment, index: number): string {
   const type = (attachment.contentType || 'application/octet-stream').toLowerCase()
+  if (type === 'message/rfc822') {
+    // A forwarded or bounced mail is named after its subject, as mail clients show it.
+    const subject = readHeaderBlock(attachment.content, 64 * 1024).find((entry) => entry.name === 'subject')?.value.trim()
+    if (subject) return `${safeFileName(subject.replace(/[\\/:*?"<>|]/g, '_'), 'message').slice(0, 200)}.eml`
+  }
   const extension = type === 'message/delivery-status' ? 'txt' : libmime.detectExtension(type) || 'bin'
   const stem = type === 'message/delivery-status' ? 'delivery-status' : `attachment-${index + 1}`
   return `${stem}.${extension}`
@@ -151,25 +156,44 @@ export function stripMboxSeparator(raw: Buffer): Buffer {
 }
 
 /**
- * Repairs a common sender bug (seen from Outlook/Exchange): a MIME parameter such as
- * `boundary="…"` continued on the next line without the leading whitespace folding requires.
- * Left alone, the part loses its boundary and its text. Only parameter-shaped lines directly
- * after a header line ending in ";" inside a header block are folded back; bodies are untouched.
+ * Repairs two things senders get wrong, on the copy we parse (the stored raw mail is untouched):
+ * - a MIME parameter such as `boundary="…"` continued on the next line without the leading
+ *   whitespace folding requires (seen from Outlook/Exchange): the part would lose its boundary;
+ * - a text part with a file name marked `inline` (Apple Mail): it is an attachment to the sender
+ *   and to OTRS, but mailparser would paste it into the body.
+ * Only header blocks are touched (the message header and the headers after a boundary line).
  */
-export function repairHeaderFolding(raw: Buffer): Buffer {
+export function repairMimeHeaders(raw: Buffer): Buffer {
   const text = raw.toString('latin1')
+  if (!/;\r?\n[A-Za-z]|inline/i.test(text)) return raw
   const lines = text.split('\n')
-  let inHeaders = true
   let changed = false
+  let blockStart = 0
+  let inHeaders = true
+  const finishBlock = (end: number) => {
+    const block = lines.slice(blockStart, end).join('\n')
+    if (!/^content-type:\s*text\//im.test(block)) return
+    for (let index = blockStart; index < end; index++) {
+      const line = lines[index]!
+      if (/^content-disposition:\s*inline\b/i.test(line) && /filename|name=/i.test(lines.slice(index, Math.min(end, index + 4)).join(' '))) {
+        lines[index] = line.replace(/inline/i, 'attachment')
+        changed = true
+      }
+    }
+  }
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!
     const bare = line.replace(/\r$/, '')
-    if (bare === '') {
-      inHeaders = false
+    if (!inHeaders) {
+      if (bare.startsWith('--')) {
+        inHeaders = true
+        blockStart = index + 1
+      }
       continue
     }
-    if (!inHeaders) {
-      if (bare.startsWith('--')) inHeaders = true
+    if (bare === '') {
+      finishBlock(index)
+      inHeaders = false
       continue
     }
     const previous = index > 0 ? lines[index - 1]!.replace(/\r$/, '').trimEnd() : ''
@@ -253,7 +277,7 @@ function countAddresses(value: AddressObject | AddressObject[] | undefined): num
 }
 
 export async function parseMail(input: Buffer, limits: ParseLimits = defaultParseLimits): Promise<InboundMail> {
-  const raw = repairHeaderFolding(stripMboxSeparator(input))
+  const raw = repairMimeHeaders(stripMboxSeparator(input))
   const shape = await inspectMime(raw, limits)
   if (shape.exceeded) return fromHeadersOnly(raw, shape.exceeded, limits)
   let parsed: ParsedMail

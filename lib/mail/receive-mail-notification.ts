@@ -13,6 +13,11 @@ export async function receiveMailNotification(deps: IngestDeps, notification: Ma
   for (const record of notification.Records) {
     const bucket = record.s3.bucket.name
     const key = decodeS3Key(record.s3.object.key)
+    if (key.endsWith('/AMAZON_SES_SETUP_NOTIFICATION')) {
+      // SES writes this probe when a receipt rule with an S3 action is saved; it is not mail.
+      deps.logger.info('SES setup notification acknowledged', { key })
+      continue
+    }
     if (bucket !== deps.rawMail.bucket) throw new Error(`notification for bucket "${bucket}", but raw mail is read from "${deps.rawMail.bucket}"`)
     const outcome = await ingestStoredMail(deps, { bucket, key })
     deps.logger.info('mail ingested', { key, ...outcome })

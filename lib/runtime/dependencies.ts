@@ -65,7 +65,8 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
       attachments: new S3BlobStore(s3, settings.attachmentsBucket),
       outbound: new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl),
       mailSender: new SesMailSender(new SESv2Client({ region: settings.region }), settings.sesConfigurationSet),
-      jwtSecret: await readAwsSecret(settings),
+      // Only the API signs and checks tokens (and only it may read the secret): read on first use.
+      jwtSecret: memoize(() => readAwsSecret(settings)),
     }
   }
 
@@ -78,8 +79,18 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
     attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket),
     outbound,
     mailSender: config.mail.relay ? new SmtpRelayMailSender(config.mail.relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
-    jwtSecret: await readOrCreateLocalSecret(settings.dataDir),
+    jwtSecret: memoize(() => readOrCreateLocalSecret(settings.dataDir)),
   }
+}
+
+/** Runs `load` once, on first call; a failure is not cached, so the next call tries again. */
+function memoize<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined
+  return () =>
+    (value ??= load().catch((error: unknown) => {
+      value = undefined
+      throw error
+    }))
 }
 
 export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound') => join(settings.dataDir, 'queues', name)

@@ -68,7 +68,7 @@ describe('concurrency through DynamoDB Local', () => {
     expect(outcomes.filter((outcome) => outcome.action === 'duplicate')).toHaveLength(199)
     expect(new Set(outcomes.map((outcome) => outcome.ticketNumber))).toEqual(new Set([created[0]!.ticketNumber]))
     const thread = await deps.tickets.getThread(created[0]!.ticketNumber!)
-    expect(thread!.articles).toHaveLength(1)
+    expect(thread!.articles.filter((article) => article.sender === 'customer')).toHaveLength(1)
   }, 120_000)
 
   it('the same bytes stored twice under two keys (an MTA re-send) make one article', async () => {
@@ -94,7 +94,7 @@ describe('concurrency through DynamoDB Local', () => {
       return ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key })
     })
     const thread = await deps.tickets.getThread(number)
-    expect(thread!.articles).toHaveLength(51)
-    expect(thread!.ticket.articleCount).toBe(51)
+    expect(thread!.articles.filter((article) => article.sender === 'customer')).toHaveLength(51)
+    expect(thread!.ticket.articleCount).toBe(thread!.articles.length)
   }, 120_000)
 })

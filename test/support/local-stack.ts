@@ -94,3 +94,18 @@ export function mail(fields: { from?: string; to?: string; subject: string; mess
   ]
   return lines.join('\r\n')
 }
+
+/** Stores a raw mail the way the SMTP server does and ingests it, as mail-received would. */
+export async function ingestRaw(deps: Dependencies, raw: string | Buffer, envelope: { sender?: string; recipients?: string[] } = {}) {
+  const { storeRawMail } = await import('../../lib/local/smtp-inbound.ts')
+  const { ingestStoredMail } = await import('../../lib/mail/ingest-mail.ts')
+  const key = await storeRawMail(deps.rawMail, Buffer.isBuffer(raw) ? raw : Buffer.from(raw), { recipients: envelope.recipients ?? [], ...(envelope.sender ? { sender: envelope.sender } : {}) })
+  return { key, ...(await ingestStoredMail(deps, { bucket: deps.rawMail.bucket, key })) }
+}
+
+/** Dependencies with a config changed from the demo one (e.g. extra postmaster filters). */
+export async function testDependenciesWithConfig(change: (yaml: string) => string, overrides: Partial<RuntimeSettings> = {}): Promise<Dependencies> {
+  const { readFileSync } = await import('node:fs')
+  const { parseConfig } = await import('../../lib/platform/config.ts')
+  return testDependencies(overrides, { config: parseConfig(change(readFileSync('docket.config.yaml', 'utf8'))) })
+}

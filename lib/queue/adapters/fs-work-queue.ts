@@ -130,6 +130,10 @@ export class FsWorkQueue<T> implements WorkQueue<T> {
     this.events.emit('message')
   }
 
+  async removeDead(message: QueuedMessage): Promise<void> {
+    await rm(join(this.folder('dead'), `${message.id}.json`), { force: true })
+  }
+
   async depth(): Promise<{ ready: number; inflight: number; dead: number }> {
     const count = async (kind: 'ready' | 'inflight' | 'dead') => (await readdir(this.folder(kind)).catch(() => [])).filter((file) => file.endsWith('.json')).length
     return { ready: await count('ready'), inflight: await count('inflight'), dead: await count('dead') }

@@ -1,0 +1,6 @@
+import { defineConfig } from 'vitest/config'
+
+/** The real `cdk synth` (with esbuild bundling) runs alone, after the other suites: it takes both cores for ~15 s. */
+export default defineConfig({
+  test: { include: ['test/synth/**/*.test.ts'], testTimeout: 180_000 },
+})

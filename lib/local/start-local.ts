@@ -57,7 +57,14 @@ export function localLambdaContext(functionName: string): Context {
  * `npm start`: the whole product on one machine. DynamoDB Local (on disk), the same Lambda
  * handlers fed by local queues and the stream poller, a real SMTP server and one HTTP server.
  */
-export async function startLocalRuntime(settings: RuntimeSettings, options: { logger?: DocketLogger; writeRuntimeFile?: boolean } = {}): Promise<LocalRuntime> {
+export interface LocalRuntimeOptions {
+  logger?: DocketLogger
+  writeRuntimeFile?: boolean
+  /** Delay before a failed queue message is retried (tests shorten it). */
+  retryDelayMs?: (receiveCount: number) => number
+}
+
+export async function startLocalRuntime(settings: RuntimeSettings, options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const logger: DocketLogger = options.logger ?? createLogger(settings.logLevel)
   const stops: (() => Promise<void>)[] = []
   const stopAll = async () => {
@@ -79,7 +86,7 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: { lo
     const deps = await buildDependencies(resolvedSettings, { logger })
     const provisioned = await provisionAgentPasswords(deps, settings.demoPassword)
 
-    const inbound = new FsWorkQueue<unknown>(localQueueDir(settings, 'inbound'), 'inbound', { maxReceiveCount: 5 })
+    const inbound = new FsWorkQueue<unknown>(localQueueDir(settings, 'inbound'), 'inbound', { maxReceiveCount: 5, ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}) })
     await inbound.recoverInflight()
     const outbound = deps.outbound as FsWorkQueue<unknown>
     await outbound.recoverInflight()
@@ -96,6 +103,7 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: { lo
       endpoint,
       tableName: settings.tableName,
       checkpointFile: join(settings.dataDir, 'stream-checkpoints.json'),
+      failureFile: join(settings.dataDir, 'stream-failures', 'search-indexer.jsonl'),
       handler: (event) => indexer(event, localLambdaContext('search-indexer')),
       logger,
     })
@@ -105,6 +113,7 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: { lo
       endpoint,
       tableName: settings.tableName,
       checkpointFile: join(settings.dataDir, 'outbox-relay-checkpoints.json'),
+      failureFile: join(settings.dataDir, 'stream-failures', 'outbox-relay.jsonl'),
       handler: (event) => outboxRelay(event, localLambdaContext('outbox-relay')),
       logger,
       intervalMs: 100,

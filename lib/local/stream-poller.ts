@@ -9,7 +9,7 @@ import {
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams'
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { createDynamoClient } from '../store/dynamodb-client.ts'
 import type { DocketLogger } from '../platform/logger.ts'
@@ -28,9 +28,30 @@ export interface StreamPollerOptions {
   logger: DocketLogger
   intervalMs?: number
   batchSize?: number
+  /** After this many failed deliveries a record is set aside (AWS: retry limit + on-failure destination). */
+  maxRetries?: number
+  /** Where set-aside records go, one JSON line each. */
+  failureFile?: string
 }
 
 type Checkpoints = Record<string, string>
+
+type AttributeValue = Record<string, unknown>
+
+/**
+ * The SDK reads an empty map attribute ({"M":{}}) from GetRecords as {}, which Lambda never
+ * delivers and unmarshall rejects: put the M back, recursively.
+ */
+function restoreEmptyMaps(image: Record<string, AttributeValue> | undefined): Record<string, AttributeValue> | undefined {
+  if (!image) return image
+  const fix = (value: AttributeValue): AttributeValue => {
+    if (Object.keys(value).length === 0) return { M: {} }
+    if (value.M && typeof value.M === 'object') return { M: Object.fromEntries(Object.entries(value.M as Record<string, AttributeValue>).map(([key, inner]) => [key, fix(inner)])) }
+    if (Array.isArray(value.L)) return { L: (value.L as AttributeValue[]).map(fix) }
+    return value
+  }
+  return Object.fromEntries(Object.entries(image).map(([key, value]) => [key, fix(value)]))
+}
 
 function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
   const change = record.dynamodb ?? {}
@@ -44,8 +65,8 @@ function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
     dynamodb: {
       ...(change.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(change.ApproximateCreationDateTime.getTime() / 1000) } : {}),
       Keys: change.Keys as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-      ...(change.NewImage ? { NewImage: change.NewImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] } : {}),
-      ...(change.OldImage ? { OldImage: change.OldImage as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'] } : {}),
+      ...(change.NewImage ? { NewImage: restoreEmptyMaps(change.NewImage as unknown as Record<string, AttributeValue>) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] } : {}),
+      ...(change.OldImage ? { OldImage: restoreEmptyMaps(change.OldImage as unknown as Record<string, AttributeValue>) as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'] } : {}),
       SequenceNumber: change.SequenceNumber ?? '',
       SizeBytes: change.SizeBytes ?? 0,
       StreamViewType: (change.StreamViewType ?? 'NEW_AND_OLD_IMAGES') as 'NEW_AND_OLD_IMAGES',
@@ -62,6 +83,8 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
   let checkpoints: Checkpoints = {}
   let running = true
   let streamArn: string | undefined
+  const failures = new Map<string, number>()
+  const maxRetries = options.maxRetries ?? 5
 
   const saveCheckpoints = async () => {
     await mkdir(dirname(options.checkpointFile), { recursive: true })
@@ -124,12 +147,25 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
         const response = await options.handler(event)
         const failure = response?.batchItemFailures?.[0]?.itemIdentifier
         if (failure) {
-          // Retry from the failed record on the next pass, as Lambda does with ReportBatchItemFailures.
-          const before = records.findIndex((record) => record.dynamodb?.SequenceNumber === failure) - 1
-          if (before >= 0) checkpoints[shardId] = records[before]!.dynamodb!.SequenceNumber!
+          const index = records.findIndex((record) => record.dynamodb?.SequenceNumber === failure)
+          const attempts = (failures.get(failure) ?? 0) + 1
+          failures.set(failure, attempts)
+          if (attempts >= maxRetries && index >= 0) {
+            // Set the record aside and go on, as Lambda does after its retry limit (on-failure destination).
+            failures.delete(failure)
+            logger.error('stream record failed repeatedly; set aside', { sequenceNumber: failure, attempts })
+            if (options.failureFile) {
+              await mkdir(dirname(options.failureFile), { recursive: true })
+              await appendFile(options.failureFile, `${JSON.stringify({ at: new Date().toISOString(), record: event.Records[index] })}\n`)
+            }
+            checkpoints[shardId] = failure
+          } else if (index > 0) {
+            // Retry from the failed record on the next pass, as Lambda does with ReportBatchItemFailures.
+            checkpoints[shardId] = records[index - 1]!.dynamodb!.SequenceNumber!
+          }
           iterators.delete(shardId)
           await saveCheckpoints()
-          delivered += Math.max(before + 1, 0)
+          delivered += Math.max(index, 0)
           continue
         }
         checkpoints[shardId] = records.at(-1)!.dynamodb!.SequenceNumber!

@@ -165,7 +165,7 @@ export function stripMboxSeparator(raw: Buffer): Buffer {
  */
 export function repairMimeHeaders(raw: Buffer): Buffer {
   const text = raw.toString('latin1')
-  if (!/;\r?\n[A-Za-z]|inline/i.test(text)) return raw
+  if (!/;[ \t]*\r?\n[A-Za-z]|inline/i.test(text)) return raw
   const lines = text.split('\n')
   let changed = false
   let blockStart = 0

@@ -43,7 +43,7 @@ export async function testDependencies(overrides: Partial<RuntimeSettings> = {},
 /** The whole local runtime (HTTP, SMTP, queues, stream poller) on free ports. */
 export async function startTestRuntime(overrides: Partial<RuntimeSettings> = {}): Promise<LocalRuntime & { cleanup(): Promise<void> }> {
   const settings = await testSettings(overrides)
-  const runtime = await startLocalRuntime(settings, { logger: createLogger('ERROR'), writeRuntimeFile: false })
+  const runtime = await startLocalRuntime(settings, { logger: createLogger('SILENT'), writeRuntimeFile: false, retryDelayMs: () => 50 })
   return {
     ...runtime,
     async cleanup() {

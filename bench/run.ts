@@ -1,0 +1,39 @@
+import type { Benchmark } from './support/benchmark.ts'
+import { profileSection } from './support/cpu-profile.ts'
+
+/**
+ * `npm run bench -- <name> [--profile] [args…]` runs bench/<name>.ts's `run()`. Adding a
+ * benchmark is one line in this table (plus its file).
+ *
+ * `--profile` takes a CPU profile and prints the top self-time functions on stderr. A benchmark
+ * that sets `profilesItself` profiles only its measured window (e.g. ingest: not the data
+ * generation, not DynamoDB Local's start); any other is profiled as a whole.
+ */
+const benchmarks: Record<string, { what: string; load: () => Promise<Benchmark> }> = {
+  ingest: { what: '1,000 mails through the local mail pipeline (intake → queue → mail-received → DynamoDB Local on disk)', load: () => import('./ingest.ts') },
+}
+
+function usage(): string {
+  const names = Object.entries(benchmarks).map(([name, { what }]) => `  ${name.padEnd(10)} ${what}`)
+  return ['usage: npm run bench -- <name> [--profile] [options of the benchmark]', 'benchmarks:', ...names].join('\n')
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv
+  const entry = name === undefined ? undefined : benchmarks[name]
+  if (!entry) {
+    console.error(`${name === undefined ? 'which benchmark?' : `unknown benchmark "${name}"`}\n${usage()}`)
+    return 2
+  }
+  const benchmark = await entry.load()
+  if (args.includes('--profile') && !benchmark.profilesItself) return profileSection(name!, () => benchmark.run(args))
+  return benchmark.run(args)
+}
+
+const code = await main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error)
+  return 1
+})
+process.exitCode = code
+// A benchmark stops what it started; should a stray handle keep the process up, do not hang.
+setTimeout(() => process.exit(code), 5000).unref()

@@ -469,7 +469,7 @@ interface Inventory {
   customerArticles: number
 }
 
-async function inventory(documents: DynamoDBDocumentClient, tableName: string, bucket: string): Promise<Inventory> {
+async function inventory(documents: DynamoDBDocumentClient, tableName: string): Promise<Inventory> {
   // Select COUNT for the total; a projected scan for the breakdown and the ingest records.
   let total = 0
   let start: Record<string, unknown> | undefined
@@ -480,14 +480,13 @@ async function inventory(documents: DynamoDBDocumentClient, tableName: string, b
   } while (start)
   const byEntity = new Map<string, number>()
   const ingestByObject = new Map<string, { action: string; ticketNumber: string | null }>()
-  const objectPrefix = `INGEST#OBJECT#${bucket}/`
   let customerArticles = 0
   do {
     const page: ScanCommandOutput = await documents.send(
       new ScanCommand({
         TableName: tableName,
-        ProjectionExpression: '#pk, #entity, #action, #ticketNumber, #sender',
-        ExpressionAttributeNames: { '#pk': 'pk', '#entity': 'entity', '#action': 'action', '#ticketNumber': 'ticketNumber', '#sender': 'sender' },
+        ProjectionExpression: '#pk, #entity, #action, #ticketNumber, #sender, #objectKey',
+        ExpressionAttributeNames: { '#pk': 'pk', '#entity': 'entity', '#action': 'action', '#ticketNumber': 'ticketNumber', '#sender': 'sender', '#objectKey': 'objectKey' },
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     )
@@ -495,8 +494,8 @@ async function inventory(documents: DynamoDBDocumentClient, tableName: string, b
       const entity = String(item.entity ?? '(none)')
       byEntity.set(entity, (byEntity.get(entity) ?? 0) + 1)
       if (entity === 'article' && item.sender === 'customer') customerArticles += 1
-      const pk = String(item.pk)
-      if (pk.startsWith(objectPrefix)) ingestByObject.set(pk.slice(objectPrefix.length), { action: String(item.action), ticketNumber: (item.ticketNumber as string | null) ?? null })
+      // The ingest record is keyed by content and keeps the stored object's key.
+      if (entity === 'ingest' && typeof item.objectKey === 'string') ingestByObject.set(item.objectKey, { action: String(item.action), ticketNumber: (item.ticketNumber as string | null) ?? null })
     }
     start = page.LastEvaluatedKey
   } while (start)
@@ -549,9 +548,8 @@ export async function run(args: string[]): Promise<number> {
     runtime = await startLocalRuntime(settings, { logger: createLogger('ERROR'), writeRuntimeFile: false })
     const startupMs = now() - phase
     const { tableName, dynamodbEndpoint } = runtime.deps.settings
-    const bucket = runtime.deps.rawMail.bucket
     documents = createDocumentClient({ region: runtime.deps.settings.region, endpoint: dynamodbEndpoint })
-    const before = await inventory(documents, tableName, bucket)
+    const before = await inventory(documents, tableName)
 
     phase = now()
     const random = seededRandom(seed)
@@ -563,11 +561,11 @@ export async function run(args: string[]): Promise<number> {
     const stages = new Stages()
     let writeOperations = 0
     const ticketOfMessageId = new Map<string, string>()
-    instrument(runtime.deps.tickets, 'store', ['findIngest', 'get', 'findByMessageIds', 'nextTicketCounter', 'save', 'recordIngest'], stages, {
-      nextTicketCounter: () => (writeOperations += 1),
+    instrument(runtime.deps.tickets, 'store', ['findIngest', 'get', 'findByMessageIds', 'reserveTicketCounters', 'save', 'recordIngest'], stages, {
+      reserveTicketCounters: () => (writeOperations += 1),
       save: (args) => {
         const change = args[0] as TicketChange
-        writeOperations += 1 + change.newArticles.length + change.history.length + change.messageIds.length + (change.ingest ? 2 : 0) + (change.customer ? 1 : 0)
+        writeOperations += 1 + change.newArticles.length + (change.history.length > 0 ? 1 : 0) + change.messageIds.length + (change.ingest ? 1 : 0) + (change.customer ? 1 : 0) + (change.outboundMails?.length ?? 0)
         change.messageIds.forEach(({ messageId }) => ticketOfMessageId.set(messageId, change.ticket.number))
         if (change.ingest) tracker.done(change.ingest.record.rawBlobKey, change.ingest.record.action, change.ticket.number)
       },
@@ -623,7 +621,7 @@ export async function run(args: string[]): Promise<number> {
     const ingestCpu = sumWindows(wave1Cpu, wave2Cpu)
 
     // Exactly once, from both sides: what the pipeline reported, and what is in the table.
-    const after = await inventory(documents, tableName, bucket)
+    const after = await inventory(documents, tableName)
     const dead = await runtime.inbound.listDead()
     const tableRecords = deliveries.map((delivery) => after.ingestByObject.get(delivery.key))
     const tableIngested = tableRecords.filter((record) => record?.action === 'created' || record?.action === 'followup').length

@@ -11,13 +11,15 @@ export interface Worker {
 /**
  * Local Lambda event source mapping for a queue: receives batches, invokes the handler with an
  * SQSEvent, deletes what succeeded and hands failures back to the queue (retry, then dead letter).
+ * `concurrency` batches are in flight at once, as Lambda runs several instances.
  */
-export function startQueueWorker<T>(queue: FsWorkQueue<T>, handler: (event: SQSEvent) => Promise<SQSBatchResponse>, logger: DocketLogger, batchSize = 10): Worker {
+export function startQueueWorker<T>(queue: FsWorkQueue<T>, handler: (event: SQSEvent) => Promise<SQSBatchResponse>, logger: DocketLogger, options: { batchSize?: number; concurrency?: number } = {}): Worker {
+  const batchSize = options.batchSize ?? 10
   let running = true
   const reasons = new Map<string, string>()
   const remember = (messageId: string, error: Error) => reasons.set(messageId, error.message)
   batchFailures.on('failure', remember)
-  const loop = (async () => {
+  const runLoop = async () => {
     while (running) {
       const messages = await queue.receive(batchSize).catch((error: unknown) => {
         logger.error('queue receive failed', { queue: queue.name, error: error as Error })
@@ -46,11 +48,12 @@ export function startQueueWorker<T>(queue: FsWorkQueue<T>, handler: (event: SQSE
         if (outcome === 'dead') logger.error('message moved to the dead-letter folder', { queue: queue.name, messageId: message.id })
       }
     }
-  })()
+  }
+  const loops = Promise.all(Array.from({ length: options.concurrency ?? 1 }, runLoop))
   return {
     async stop() {
       running = false
-      await loop
+      await loops
       batchFailures.off('failure', remember)
     },
   }

@@ -94,9 +94,9 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     const mailReceived = createMailReceivedHandler(deps)
     const mailSend = createMailSendHandler(deps)
     const indexer = createSearchIndexerHandler(deps)
-    const inboundWorker = startQueueWorker(inbound, (event) => mailReceived(event, localLambdaContext('mail-received')), logger)
+    const inboundWorker = startQueueWorker(inbound, (event) => mailReceived(event, localLambdaContext('mail-received')), logger, { concurrency: 4 })
     stops.push(() => inboundWorker.stop())
-    const outboundWorker = startQueueWorker(outbound, (event) => mailSend(event, localLambdaContext('mail-send')), logger)
+    const outboundWorker = startQueueWorker(outbound, (event) => mailSend(event, localLambdaContext('mail-send')), logger, { concurrency: 2 })
     stops.push(() => outboundWorker.stop())
     // Two consumers of the table's stream, as in AWS: each with its own checkpoint.
     const poller = startStreamPoller({

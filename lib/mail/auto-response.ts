@@ -7,6 +7,7 @@ import { composeMail } from './compose-mail.ts'
 import type { MailStateStore } from './ports.ts'
 import type { PostmasterContext } from './postmaster/pipeline.ts'
 import { renderTemplate } from './render-template.ts'
+import { ownMessageId } from './message-id.ts'
 import { formatAddress, type InboundMail } from './parse-mail.ts'
 
 export type AutoResponseOccasion = 'newTicket' | 'followUp' | 'reject'
@@ -61,11 +62,9 @@ export async function prepareAutoResponse(
   if (context.noAutoResponse) return skip(context.noAutoResponse)
   const recipient = mail.replyTo[0] ?? { address: context.sender.address, name: context.sender.name }
   if ((await deps.mailState.addressStatus(recipient.address))?.undeliverable) return skip(`${recipient.address} is undeliverable`)
-  const reservation = await deps.mailState.reserveAutoResponse(recipient.address, ticket.number, at, deps.config.mail.autoResponseLimits)
-  if (reservation !== 'granted') {
-    const limits = deps.config.mail.autoResponseLimits
-    return skip(reservation === 'address-limit' ? `${limits.perAddressPerDay} auto responses to ${recipient.address} today already` : `${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`)
-  }
+  const limits = deps.config.mail.autoResponseLimits
+  if (autoResponsesInWindow(ticket, at) >= limits.perTicketPer10Minutes) return skip(`${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`)
+  if (!(await deps.mailState.reserveAutoResponse(recipient.address, at, limits.perAddressPerDay))) return skip(`${limits.perAddressPerDay} auto responses to ${recipient.address} today already`)
   const variables = {
     'ticket.number': ticket.number,
     'ticket.title': ticket.title,
@@ -76,7 +75,7 @@ export async function prepareAutoResponse(
   }
   const from = systemAddressOf(deps.config, ticket.queue)
   const id = newId(at)
-  const messageId = `${id}.${ticket.number}@${deps.config.system.fqdn}`
+  const messageId = ownMessageId(deps.config, id, ticket.number)
   const subject = buildTicketSubject(renderTemplate(template.subject, variables), deps.config.ticket.hook, ticket.number, 'Re')
   const body = renderTemplate(template.body, variables)
   const to = formatAddress(recipient)
@@ -96,6 +95,18 @@ export async function prepareAutoResponse(
   await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
   context.trace.push(`auto response "${template.name}" to ${recipient.address}`)
   return { name: template.name, raw, rawBlobKey, messageId, from: from.displayName ? `${from.displayName} <${from.address}>` : from.address, fromAddress: from.address, to, recipient: recipient.address, subject, body }
+}
+
+const windowOf = (at: Date) => String(Math.floor(at.getTime() / 600_000))
+
+/** Auto responses on this ticket in the current 10-minute window (kept on the ticket item: no extra write). */
+export function autoResponsesInWindow(ticket: Ticket, at: Date): number {
+  return ticket.autoResponses?.window === windowOf(at) ? ticket.autoResponses.count : 0
+}
+
+/** The ticket's auto-response count after sending one now. */
+export function countAutoResponse(ticket: Ticket, at: Date): Ticket['autoResponses'] {
+  return { window: windowOf(at), count: autoResponsesInWindow(ticket, at) + 1 }
 }
 
 /** The auto response as a system article of the ticket (visible to the customer, as in OTRS). */

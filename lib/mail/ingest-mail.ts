@@ -4,10 +4,10 @@ import { newId } from '../platform/ids.ts'
 import { DuplicateIngestError } from '../ticket/errors.ts'
 import type { Article, HistoryEntry, OutboundMailRecord, Ticket } from '../ticket/model.ts'
 import type { IngestAction, IngestIdentity, IngestRecord } from '../ticket/ports.ts'
-import { describeChanges, historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
+import { describeChanges, historyEntry, newTicketRecord, nextVersion } from '../ticket/ticket-rules.ts'
 import { changeTicket, createTicket, type TicketServiceDeps } from '../ticket/ticket-service.ts'
 import { prepareNotification } from './agent-notification.ts'
-import { autoResponseArticle, autoResponseMail, prepareAutoResponse, type AutoResponseDeps, type PreparedAutoResponse } from './auto-response.ts'
+import { autoResponseArticle, autoResponseMail, countAutoResponse, prepareAutoResponse, type AutoResponseDeps, type PreparedAutoResponse } from './auto-response.ts'
 import { unknownSender } from './customer-id.ts'
 import { mailContentHash } from './mail-identity.ts'
 import { customerArticleFromMail, storeMailParts, type StoredMailParts } from './mail-article.ts'
@@ -175,31 +175,29 @@ const writer = (context: PostmasterContext) => context.sender.address || 'system
 
 async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: StoredMailParts): Promise<IngestOutcome> {
   const { mail, context } = ingestion
+  // Most customers write more than once: read first, and write the customer user only when new.
+  const customerKnown = (await deps.tickets.getCustomer(newTicketFields(deps.config, context, mail, deps.clock.now()).customer)) !== undefined
   const created = await createTicket(deps, async (number, at) => {
     const fields: NewTicketFields = newTicketFields(deps.config, context, mail, at)
     const articleId = newId(at)
     const article = customerArticleFromMail(mail, parts, { articleId, ticketNumber: number, rawBlobKey: ingestion.stored.key, at, from: senderDisplay(context) })
-    const ticket: Ticket = {
+    const ticket: Ticket = newTicketRecord({
       number,
+      at,
       title: fields.title,
       queue: fields.queue,
       state: fields.state,
       stateType: fields.stateType,
       priority: fields.priority,
-      lock: 'unlock',
       owner: fields.owner,
       responsible: fields.responsible,
       customer: fields.customer,
       customerId: fields.customerId,
-      createdAt: at.toISOString(),
-      changedAt: at.toISOString(),
       pendingUntil: fields.pendingUntil,
-      mergedInto: null,
-      version: 1,
       articleCount: 1,
       participants: participantsOf(deps.config, [], context, mail),
       dynamicFields: fields.dynamicFields,
-    }
+    })
     const by = writer(context)
     const history: HistoryEntry[] = [
       historyEntry('NewTicket', by, at, `New ticket [${number}] created (${context.trace.join('; ')})`),
@@ -210,11 +208,10 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     const response = await prepareAutoResponse(deps, 'newTicket', context, mail, ticket, at)
     if (response && 'skipped' in response) history.push(historyEntry('Misc', 'system', at, response.skipped))
     else if (response) {
-      const reply = autoResponseArticle(response, number, mail.messageId, at)
-      newArticles.push(reply)
-      messageIds.push({ messageId: response.messageId, articleId: reply.id })
+      newArticles.push(autoResponseArticle(response, number, mail.messageId, at))
       history.push(historyEntry('SendAutoReply', 'system', at, `Sent auto response "${response.name}" to ${response.recipient}`))
       ticket.articleCount += 1
+      ticket.autoResponses = countAutoResponse(ticket, at)
     }
     const outboundMails: OutboundMailRecord[] = []
     if (!context.spam) {
@@ -233,7 +230,7 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
       history,
       messageIds,
       ingest: { identity: ingestion.identity, record: ingestRecord('created', number, articleId, ticket.queue, ingestion, at) },
-      customer: { email: fields.customer, name: context.sender.name || (context.sender.source === 'none' ? unknownSender.name : fields.customer), customerId: fields.customerId, createdAt: at.toISOString() },
+      ...(customerKnown ? {} : { customer: { email: fields.customer, name: context.sender.name || (context.sender.source === 'none' ? unknownSender.name : fields.customer), customerId: fields.customerId, createdAt: at.toISOString() } }),
       outboundMails,
       ...(linkedTo ? { links: [{ ticketNumber: linkedTo.ticketNumber, type: 'normal' as const, by: 'system' }] } : {}),
       ...(context.externalRefs.length > 0 ? { externalRefs: context.externalRefs } : {}),
@@ -263,11 +260,10 @@ async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     response ??= await prepareAutoResponse(deps, 'followUp', context, mail, updated, at)
     if (response && 'skipped' in response) history.push(historyEntry('Misc', 'system', at, response.skipped))
     else if (response) {
-      const reply = autoResponseArticle(response, number, mail.messageId, at)
-      newArticles.push(reply)
-      messageIds.push({ messageId: response.messageId, articleId: reply.id })
+      newArticles.push(autoResponseArticle(response, number, mail.messageId, at))
       history.push(historyEntry('SendAutoReply', 'system', at, `Sent auto response "${response.name}" to ${response.recipient}`))
       updated.articleCount += 1
+      updated.autoResponses = countAutoResponse(updated, at)
     }
     const outboundMails: OutboundMailRecord[] = []
     if (!context.spam) {

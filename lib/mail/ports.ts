@@ -3,8 +3,6 @@ export interface MailSender {
   send(message: { raw: Buffer; from: string; recipients: string[] }): Promise<{ providerMessageId: string }>
 }
 
-export type AutoResponseReservation = 'granted' | 'address-limit' | 'ticket-limit'
-
 export interface AddressStatus {
   address: string
   undeliverable: boolean
@@ -15,8 +13,8 @@ export interface AddressStatus {
 
 /** What the mail channel remembers across mails: loop caps and undeliverable addresses. */
 export interface MailStateStore {
-  /** Counts one auto response to `address` on `ticketNumber`, unless a cap is reached. */
-  reserveAutoResponse(address: string, ticketNumber: string, at: Date, limits: { perAddressPerDay: number; perTicketPer10Minutes: number }): Promise<AutoResponseReservation>
+  /** Counts one auto response to `address` today, unless the cap is reached (then false). */
+  reserveAutoResponse(address: string, at: Date, perDay: number): Promise<boolean>
   markUndeliverable(address: string, reason: string, at: Date): Promise<void>
   addressStatus(address: string): Promise<AddressStatus | undefined>
 }

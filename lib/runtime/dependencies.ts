@@ -24,6 +24,7 @@ import { SqsWorkQueue } from '../queue/adapters/sqs-work-queue.ts'
 import type { WorkQueue } from '../queue/ports.ts'
 import { createDocumentClient } from '../store/dynamodb-client.ts'
 import { DynamoTicketStore } from '../ticket/adapters/dynamodb-ticket-store.ts'
+import { TicketNumberBlocks } from '../ticket/ticket-number-blocks.ts'
 import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store.ts'
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
 
@@ -54,7 +55,9 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const tickets = new DynamoTicketStore(documents, settings.tableName)
   const agents = new DynamoAgentStore(documents, settings.tableName)
   const mailState = new DynamoMailStateStore(documents, settings.tableName)
-  const common = { settings, config, clock, logger, tickets, agents, mailState }
+  // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
+  const ticketNumbers = new TicketNumberBlocks(tickets, 10)
+  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers }
 
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })

@@ -24,6 +24,8 @@ export type Entity =
   | 'external-ref'
   | 'address'
   | 'auto-response-count'
+  | 'queue-count'
+  | 'draft'
 
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
@@ -63,9 +65,12 @@ export const keys = {
   externalRef: (field: string, value: string): Key => ({ pk: `EXTREF#${field}#${value.toLowerCase()}`, sk: 'EXTREF' }),
   /** What we know about an address we mail: undeliverable after a hard bounce. */
   address: (address: string): Key => ({ pk: `ADDRESS#${address.toLowerCase()}`, sk: 'ADDRESS' }),
-  /** Auto-response counters (loop caps), expiring by TTL. */
+  /** Auto responses to an address per day (loop cap), expiring by TTL. */
   autoResponsesToAddress: (address: string, day: string): Key => ({ pk: `AUTORESPONSE#ADDRESS#${address.toLowerCase()}#${day}`, sk: 'COUNT' }),
-  autoResponsesOnTicket: (number: string, window: string): Key => ({ pk: `AUTORESPONSE#TICKET#${number}#${window}`, sk: 'COUNT' }),
+  /** Tickets per queue and state type, in shards so no single item takes every ticket change. */
+  queueCount: (shard: number, queue: string, stateType: string): Key => ({ pk: `COUNTS#${shard}`, sk: `${queue}#${stateType}` }),
+  queueCountPartition: (shard: number) => `COUNTS#${shard}`,
+  draft: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `DRAFT#${login}` }),
 }
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */

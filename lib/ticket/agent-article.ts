@@ -2,6 +2,7 @@ import type { BlobStore } from '../blobs/ports.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { composeMail } from '../mail/compose-mail.ts'
 import { parseAddressList } from '../mail/parse-mail.ts'
+import { ownMessageId } from '../mail/message-id.ts'
 import { firstStateOfType, systemAddressOf } from '../platform/config.ts'
 import { forbidden, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
@@ -64,7 +65,8 @@ export async function addAgentArticle(deps: AgentArticleDeps, identity: AgentIde
         expectedVersion: ticket.version,
         newArticles: [article],
         history,
-        messageIds: article.messageId ? [{ messageId: article.messageId, articleId }] : [],
+        // Our own Message-IDs need no index entry: they carry the ticket number (lib/mail/message-id.ts).
+        messageIds: [],
       },
       result: undefined,
     }
@@ -78,7 +80,7 @@ async function prepareReply(deps: AgentArticleDeps, identity: AgentIdentity, tic
   const recipient = lastCustomerMail?.replyTo ?? lastCustomerMail?.from ?? ticket.customer
   if (!recipient) throw forbidden(`ticket ${ticket.number} has no customer address to reply to; set a customer first`)
   const from = systemAddressOf(deps.config, ticket.queue)
-  const messageId = `${articleId}.${ticket.number}@${deps.config.system.fqdn}`
+  const messageId = ownMessageId(deps.config, articleId, ticket.number)
   const subject = buildTicketSubject(lastCustomerMail?.subject || ticket.title, deps.config.ticket.hook, ticket.number, 'Re')
   const references = lastCustomerMail?.messageId ? [...lastCustomerMail.references.slice(-20), lastCustomerMail.messageId] : []
   const raw = await composeMail({

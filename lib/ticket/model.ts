@@ -30,6 +30,12 @@ export interface Ticket {
   participants: string[]
   /** OTRS dynamic fields, set by postmaster filters or agents. */
   dynamicFields: Record<string, string>
+  /** Tickets merged into this one: their articles show in this ticket's thread. */
+  mergedFrom: string[]
+  /** Accounted time (OTRS time units), the sum over the articles. */
+  timeUnits: number
+  /** Auto responses sent in the current 10-minute window (the per-ticket loop cap). */
+  autoResponses?: { window: string; count: number }
 }
 
 export type LinkType = 'normal' | 'parent' | 'child'
@@ -99,6 +105,8 @@ export interface Article {
   transmission: Transmission | null
   /** What the parser had to work around (e.g. a missing From), shown to agents. */
   notes: string[]
+  /** Time accounted with this article (OTRS time units). */
+  timeUnits?: number
 }
 
 /** OTRS history types, so agents recognise the audit trail. */
@@ -121,6 +129,7 @@ export type HistoryType =
   | 'Merged'
   | 'Split'
   | 'Link'
+  | 'Unlink'
   | 'Bounce'
   | 'Forward'
   | 'SendAutoReply'
@@ -138,6 +147,22 @@ export interface HistoryEntry {
   changes: Record<string, { before: unknown; after: unknown }> | null
 }
 
+/** An agent's unsent article, kept per ticket and agent so it can be resumed. */
+export interface Draft {
+  ticketNumber: string
+  login: string
+  type: string
+  to: string
+  cc: string
+  bcc: string
+  subject: string
+  body: string
+  articleId: string | null
+  state: string | null
+  pendingUntil: string | null
+  changedAt: string
+}
+
 export interface TicketThread {
   ticket: Ticket
   articles: Article[]
@@ -151,7 +176,7 @@ export interface TicketThread {
  */
 export interface OutboundMailRecord {
   id: string
-  kind: 'notification' | 'reject-response'
+  kind: 'notification' | 'reject-response' | 'bounce'
   ticketNumber: string | null
   rawBlobKey: string
   sender: string

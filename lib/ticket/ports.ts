@@ -1,4 +1,4 @@
-import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket, TicketThread, Transmission } from './model.ts'
+import type { Article, Draft, HistoryEntry, LinkType, OutboundMailRecord, Ticket, TicketThread, Transmission } from './model.ts'
 
 export type IngestAction = 'created' | 'followup' | 'duplicate' | 'rejected' | 'ignored'
 
@@ -45,7 +45,23 @@ export interface TicketChange {
   outboundMails?: OutboundMailRecord[]
   /** Partner ticket numbers kept on this ticket: dynamic field → value (an index entry each). */
   externalRefs?: { field: string; value: string }[]
+  /** Links to remove (both directions). */
+  removeLinks?: string[]
+  /** Drafts to discard (the article they were for was sent). */
+  removeDrafts?: string[]
 }
+
+/** Tickets per queue and state type, kept by the writes themselves (no scans to count). */
+export type QueueCounts = Record<string, Record<string, number>>
+
+/** Which index partition a view reads; every view is one of these access patterns. */
+export type TicketIndexQuery =
+  | { by: 'queue'; queue: string; stateType: string }
+  | { by: 'owner'; login: string; lock: 'lock' | 'unlock'; stateType: string }
+  | { by: 'responsible'; login: string; stateType: string }
+  | { by: 'customer'; email: string }
+  | { by: 'company'; customerId: string }
+  | { by: 'pending-due'; until: string }
 
 export interface MessageIdHit {
   messageId: string
@@ -70,10 +86,10 @@ export interface Page<T> {
 
 /** Persistence of tickets and everything hanging off them (one DynamoDB table, in AWS and locally). */
 export interface TicketStore {
-  /** Next value of the per-day ticket counter (atomic). */
-  nextTicketCounter(day: string): Promise<number>
-  /** Applies a change atomically; throws ConcurrentUpdateError or DuplicateIngestError. */
-  save(change: TicketChange): Promise<void>
+  /** Reserves `count` values of the per-day ticket counter (atomic); returns the last of them. */
+  reserveTicketCounters(day: string, count: number): Promise<number>
+  /** Applies one change, or several (e.g. a merge) in one transaction; throws ConcurrentUpdateError or DuplicateIngestError. */
+  save(change: TicketChange | TicketChange[]): Promise<void>
   get(number: string): Promise<Ticket | undefined>
   getThread(number: string): Promise<TicketThread | undefined>
   getArticle(number: string, articleId: string): Promise<Article | undefined>
@@ -84,6 +100,16 @@ export interface TicketStore {
   /** Records an outcome that created no article (ignored, rejected), with any mail it sends; false if one was already recorded. */
   recordIngest(identity: IngestIdentity, record: IngestRecord, outboundMails?: OutboundMailRecord[]): Promise<boolean>
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>
+  /**
+   * Pages through several index partitions merged in creation order (a view over many queues),
+   * optionally keeping only tickets of the given queues and lock state.
+   */
+  listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<Ticket>>
+  countByQueue(queues: string[]): Promise<QueueCounts>
+  getDraft(number: string, login: string): Promise<Draft | undefined>
+  saveDraft(draft: Draft): Promise<void>
+  deleteDraft(number: string, login: string): Promise<void>
+  getCustomer(email: string): Promise<CustomerUser | undefined>
   findByExternalRef(field: string, value: string): Promise<string | undefined>
   getOutboundMail(id: string): Promise<OutboundMailRecord | undefined>
   /** Moves an outbound mail on; false when it is no longer as expected. */

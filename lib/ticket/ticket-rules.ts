@@ -18,6 +18,30 @@ export function resolveState(config: DocketConfig, state: string, field = 'state
   return { state, stateType }
 }
 
+/** A ticket as it is born: every field set, defaults as in OTRS (priority 3, unlocked, no owner). */
+export function newTicketRecord(fields: Pick<Ticket, 'number' | 'title' | 'queue' | 'state' | 'stateType'> & Partial<Ticket> & { at: Date }): Ticket {
+  const { at, ...rest } = fields
+  return {
+    priority: 3,
+    lock: 'unlock',
+    owner: null,
+    responsible: null,
+    customer: null,
+    customerId: null,
+    pendingUntil: null,
+    mergedInto: null,
+    articleCount: 0,
+    participants: [],
+    dynamicFields: {},
+    mergedFrom: [],
+    timeUnits: 0,
+    ...rest,
+    createdAt: at.toISOString(),
+    changedAt: at.toISOString(),
+    version: 1,
+  }
+}
+
 /** A customer's follow-up: a new ticket stays new, any other state becomes open (OTRS). */
 export function stateAfterCustomerFollowUp(config: DocketConfig, ticket: Ticket): string {
   if (ticket.stateType === 'new') return ticket.state

@@ -5,11 +5,13 @@ import { ConcurrentUpdateError } from './errors.ts'
 import type { Ticket } from './model.ts'
 import type { TicketChange, TicketStore } from './ports.ts'
 import { formatTicketNumber, ticketNumberDay } from './ticket-number.ts'
+import type { TicketNumberBlocks } from './ticket-number-blocks.ts'
 
 export interface TicketServiceDeps {
   config: DocketConfig
   tickets: TicketStore
   clock: Clock
+  ticketNumbers: TicketNumberBlocks
 }
 
 // Many writers on one ticket (a busy thread, a bulk action) take turns: retries back off with
@@ -18,9 +20,9 @@ const maxAttempts = 30
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 10 * 2 ** attempt)))
 
 /** Allocates the next ticket number of today (in the system's time zone). */
-export async function allocateTicketNumber({ config, tickets }: TicketServiceDeps, at: Date): Promise<string> {
+export async function allocateTicketNumber({ config, ticketNumbers }: TicketServiceDeps, at: Date): Promise<string> {
   const day = ticketNumberDay(at, config.system.timeZone)
-  return formatTicketNumber(day, config.system.id, await tickets.nextTicketCounter(day))
+  return formatTicketNumber(day, config.system.id, await ticketNumbers.next(day))
 }
 
 /**

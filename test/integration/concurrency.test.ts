@@ -3,7 +3,7 @@ import { ingestStoredMail } from '../../lib/mail/ingest-mail.ts'
 import { storeRawMail } from '../../lib/local/smtp-inbound.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import { createTicket } from '../../lib/ticket/ticket-service.ts'
-import { historyEntry } from '../../lib/ticket/ticket-rules.ts'
+import { historyEntry, newTicketRecord } from '../../lib/ticket/ticket-rules.ts'
 import { mail, testDependencies } from '../support/local-stack.ts'
 
 async function inParallel<T>(count: number, concurrency: number, work: (index: number) => Promise<T>): Promise<T[]> {
@@ -29,27 +29,7 @@ describe('concurrency through DynamoDB Local', () => {
   it('1,000 parallel ticket creates: 1,000 distinct numbers', async () => {
     const numbers = await inParallel(1000, 50, async () => {
       const change = await createTicket(deps, (number, at) => ({
-        ticket: {
-          number,
-          title: 'load',
-          queue: 'Raw',
-          state: 'new',
-          stateType: 'new',
-          priority: 3,
-          lock: 'unlock',
-          owner: null,
-          responsible: null,
-          customer: null,
-          customerId: null,
-          createdAt: at.toISOString(),
-          changedAt: at.toISOString(),
-          pendingUntil: null,
-          mergedInto: null,
-          version: 1,
-          articleCount: 0,
-          participants: [],
-          dynamicFields: {},
-        },
+        ticket: newTicketRecord({ number, at, title: 'load', queue: 'Raw', state: 'new', stateType: 'new' }),
         expectedVersion: null,
         newArticles: [],
         history: [historyEntry('NewTicket', 'system', at, 'load test')],

@@ -6,6 +6,7 @@ import { s3ObjectCreatedNotification } from '../../lib/local/aws-events.ts'
 import { storeRawMail } from '../../lib/local/smtp-inbound.ts'
 import { FsWorkQueue } from '../../lib/queue/adapters/fs-work-queue.ts'
 import { localQueueDir } from '../../lib/runtime/dependencies.ts'
+import { mailContentHash } from '../../lib/mail/mail-identity.ts'
 import { mail, startTestRuntime, waitFor } from '../support/local-stack.ts'
 
 /** Nothing lost, nothing twice: retries, the dead-letter folder, replay, and dry runs. */
@@ -93,8 +94,10 @@ describe('failures, dead letters and replay (local runtime)', () => {
       await runtime.inbound.sendBody(JSON.stringify(s3ObjectCreatedNotification(runtime.deps.rawMail.bucket, key, raw.length)))
       return key
     }
-    const key = await deliver(mail({ from: 'olga@customer.example', subject: 'owner notification' }))
-    const number = await waitFor(async () => (await runtime.deps.tickets.findIngest({ bucket: runtime.deps.rawMail.bucket, objectKey: key, contentHash: '-' }))?.ticketNumber ?? undefined, 'the ticket')
+    const first = mail({ from: 'olga@customer.example', subject: 'owner notification' })
+    const key = await deliver(first)
+    const identity = { bucket: runtime.deps.rawMail.bucket, objectKey: key, contentHash: mailContentHash(Buffer.from(first)) }
+    const number = await waitFor(async () => (await runtime.deps.tickets.findIngest(identity))?.ticketNumber ?? undefined, 'the ticket')
     const ticket = (await runtime.deps.tickets.get(number))!
     await runtime.deps.tickets.save({ ticket: { ...ticket, owner: 'admin', version: ticket.version + 1 }, expectedVersion: ticket.version, newArticles: [], history: [], messageIds: [] })
     await deliver(mail({ from: 'olga@customer.example', subject: `Re: [Ticket#${number}] owner notification`, body: 'any news?' }))

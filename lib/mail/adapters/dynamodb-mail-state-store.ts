@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { keys, type Entity } from '../../store/keys.ts'
-import type { AddressStatus, AutoResponseReservation, MailStateStore } from '../ports.ts'
+import type { AddressStatus, MailStateStore } from '../ports.ts'
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000)
 
@@ -13,12 +13,8 @@ export class DynamoMailStateStore implements MailStateStore {
     this.tableName = tableName
   }
 
-  async reserveAutoResponse(address: string, ticketNumber: string, at: Date, limits: { perAddressPerDay: number; perTicketPer10Minutes: number }): Promise<AutoResponseReservation> {
-    const day = at.toISOString().slice(0, 10)
-    const window = String(Math.floor(at.getTime() / 600_000))
-    if (!(await this.increment(keys.autoResponsesToAddress(address, day), limits.perAddressPerDay, epochSeconds(at) + 2 * 86_400))) return 'address-limit'
-    if (!(await this.increment(keys.autoResponsesOnTicket(ticketNumber, window), limits.perTicketPer10Minutes, epochSeconds(at) + 3_600))) return 'ticket-limit'
-    return 'granted'
+  async reserveAutoResponse(address: string, at: Date, perDay: number): Promise<boolean> {
+    return this.increment(keys.autoResponsesToAddress(address, at.toISOString().slice(0, 10)), perDay, epochSeconds(at) + 2 * 86_400)
   }
 
   /** Counter + 1 while below the cap; a conditional update, so concurrent mails cannot overshoot it. */

@@ -1,5 +1,6 @@
 import { findTicketNumbers } from '../../ticket/ticket-number.ts'
 import { readDeliveryReport } from '../delivery-status.ts'
+import { ticketOfOwnMessageId } from '../message-id.ts'
 import type { PostmasterFilter } from './pipeline.ts'
 
 /**
@@ -13,8 +14,9 @@ export const detectBounce: PostmasterFilter = {
     if (!report) return
     let ticketNumber: string | null = null
     if (report.originalMessageId) {
-      const hits = await tickets.findByMessageIds([report.originalMessageId])
-      ticketNumber = hits[0]?.ticketNumber ?? null
+      const own = ticketOfOwnMessageId(config, report.originalMessageId)
+      if (own && (await tickets.get(own))) ticketNumber = own
+      else ticketNumber = (await tickets.findByMessageIds([report.originalMessageId]))[0]?.ticketNumber ?? null
     }
     if (!ticketNumber && report.originalSubject) {
       for (const number of findTicketNumbers(report.originalSubject, config.ticket.hook, config.system.id)) {

@@ -1,5 +1,6 @@
 import { normalizeMessageId } from '../../store/keys.ts'
 import { findTicketNumbers } from '../../ticket/ticket-number.ts'
+import { ticketOfOwnMessageId } from '../message-id.ts'
 import type { PostmasterContext, PostmasterDeps, PostmasterFilter } from './pipeline.ts'
 
 /** Follow-up detection does not apply to bounces: those are matched by detect-bounce. */
@@ -30,16 +31,23 @@ export const followUpBySubject: PostmasterFilter = {
  */
 export const followUpByReferences: PostmasterFilter = {
   name: 'follow-up-by-references',
-  async run(context, { tickets }) {
+  async run(context, { config, tickets }) {
     if (context.bounce) return
     const { mail } = context.input
     const candidates = [...(mail.inReplyTo ? [mail.inReplyTo] : []), ...[...mail.references].reverse()].slice(0, 50)
     if (candidates.length === 0) return
-    const hits = await tickets.findByMessageIds(candidates)
-    for (const hit of hits) context.threadsInto.add(hit.ticketNumber)
+    // Our own Message-IDs name their ticket; only other Message-IDs are looked up in the index.
+    const own = candidates.map((candidate) => ({ candidate, number: ticketOfOwnMessageId(config, candidate) }))
+    const hits = [
+      ...own.filter((entry) => entry.number !== null).map((entry) => ({ messageId: entry.candidate, ticketNumber: entry.number!, articleId: '' })),
+      ...(await tickets.findByMessageIds(own.filter((entry) => entry.number === null).map((entry) => entry.candidate))),
+    ]
+    const existing = new Set<string>()
+    for (const number of new Set(hits.map((hit) => hit.ticketNumber))) if (await tickets.get(number)) existing.add(number)
+    for (const number of existing) context.threadsInto.add(number)
     if (context.followUp) return
     for (const candidate of candidates) {
-      const hit = hits.find((entry) => normalizeMessageId(entry.messageId) === normalizeMessageId(candidate))
+      const hit = hits.find((entry) => existing.has(entry.ticketNumber) && normalizeMessageId(entry.messageId) === normalizeMessageId(candidate))
       if (hit) {
         context.followUp = { ticketNumber: hit.ticketNumber, by: 'message-id' }
         context.trace.push(`follow-up to ${hit.ticketNumber} (threads by Message-ID <${candidate}>)`)

@@ -1,24 +1,29 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb'
 import {
-  BatchGetCommand,
+  DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb'
-import { indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } from '../../store/keys.ts'
-import { table } from '../../store/table.ts'
+import { dueShardCount, indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } from '../../store/keys.ts'
+import { table, type IndexDeclaration } from '../../store/table.ts'
 import { invalidRequest } from '../../platform/errors.ts'
+import { stateTypes } from '../../../schemas/config.ts'
 import { ConcurrentUpdateError, DuplicateIngestError } from '../errors.ts'
-import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket, TicketLink, TicketThread, Transmission } from '../model.ts'
+import type { Article, Draft, HistoryEntry, LinkType, OutboundMailRecord, Ticket, TicketLink, TicketThread, Transmission } from '../model.ts'
 import type {
+  CustomerUser,
   IngestIdentity,
   IngestRecord,
   MessageIdHit,
   Page,
+  QueueCounts,
   TicketChange,
+  TicketIndexQuery,
   TicketListQuery,
   TicketStore,
 } from '../ports.ts'
@@ -37,6 +42,12 @@ function stripKeys<T>(item: Item): T {
   const domain: Item = {}
   for (const [name, value] of Object.entries(item)) if (!keyAttributes.has(name)) domain[name] = value
   return domain as T
+}
+
+/** Tickets written by earlier versions lack fields added since; reads fill the defaults in. */
+function toTicket(item: Item): Ticket {
+  const defaults: Pick<Ticket, 'participants' | 'dynamicFields' | 'mergedFrom' | 'timeUnits'> = { participants: [], dynamicFields: {}, mergedFrom: [], timeUnits: 0 }
+  return { ...defaults, ...stripKeys<Partial<Ticket>>(item) } as Ticket
 }
 
 /** Index attributes of a ticket item: every view is derived from the ticket's own fields. */
@@ -87,6 +98,39 @@ function decodeCursor(text: string): Cursor {
   throw invalidRequest('cursor is not one this server handed out; start again without it', 'query.cursor')
 }
 
+/** One index partition to page through, with the key range of the access pattern. */
+interface PartitionRead {
+  id: string
+  index: IndexDeclaration
+  partition: string
+  /** Sort keys between these (inclusive), when the pattern narrows them. */
+  from?: string
+  to?: string
+}
+
+function partitionReads(query: TicketIndexQuery): PartitionRead[] {
+  const { byQueue, byOwner, byResponsible, byCustomer, byCompany, byDue } = table.indexes
+  switch (query.by) {
+    case 'queue':
+      return [{ id: `q:${query.queue}#${query.stateType}`, index: byQueue, partition: indexKeys.queue(query.queue, query.stateType) }]
+    case 'owner': {
+      // Within the partition tickets sort by lock, state type, then creation: a read per lock and state type keeps creation order.
+      const prefix = `${query.lock}#${query.stateType}#`
+      return [{ id: `o:${query.login}#${prefix}`, index: byOwner, partition: indexKeys.owner(query.login), from: prefix, to: `${prefix}\uffff` }]
+    }
+    case 'responsible':
+      return [{ id: `r:${query.login}#${query.stateType}`, index: byResponsible, partition: indexKeys.responsible(query.login), from: `${query.stateType}#`, to: `${query.stateType}#\uffff` }]
+    case 'customer':
+      return [{ id: `c:${query.email}`, index: byCustomer, partition: indexKeys.customer(query.email) }]
+    case 'company':
+      return [{ id: `co:${query.customerId}`, index: byCompany, partition: indexKeys.company(query.customerId) }]
+    case 'pending-due':
+      return Array.from({ length: dueShardCount }, (_, shard) => ({ id: `d:${shard}`, index: byDue, partition: indexKeys.due('PENDING', shard), to: `${query.until}#\uffff` }))
+  }
+}
+
+const reverseLink: Record<LinkType, LinkType> = { normal: 'normal', parent: 'child', child: 'parent' }
+
 export class DynamoTicketStore implements TicketStore {
   private readonly client: DynamoDBDocumentClient
   private readonly tableName: string
@@ -96,79 +140,70 @@ export class DynamoTicketStore implements TicketStore {
     this.tableName = tableName
   }
 
-  async nextTicketCounter(day: string): Promise<number> {
-    // One item per day: ~1,000 writes/s per key in DynamoDB. See README (scaling) for block allocation past that.
+  async reserveTicketCounters(day: string, count: number): Promise<number> {
+    // One item per day; callers reserve blocks (TicketNumberBlocks), so it takes one write per block, not per ticket.
     const result = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.ticketCounter(day),
         UpdateExpression: 'ADD #counter :one SET #entity = :entity',
         ExpressionAttributeNames: { '#counter': 'counter', '#entity': 'entity' },
-        ExpressionAttributeValues: { ':one': 1, ':entity': 'ticket-counter' satisfies Entity },
+        ExpressionAttributeValues: { ':one': count, ':entity': 'ticket-counter' satisfies Entity },
         ReturnValues: 'UPDATED_NEW',
       }),
     )
     return Number(result.Attributes?.counter)
   }
 
-  async save(change: TicketChange): Promise<void> {
-    const { ticket } = change
-    const items: { role: 'ticket' | 'ingest' | 'other'; item: TransactItem }[] = []
-    const ticketItem = { ...keys.ticket(ticket.number), entity: 'ticket' satisfies Entity, ...ticket, ...ticketIndexAttributes(ticket) }
-    items.push({
-      role: 'ticket',
-      item: {
+  /**
+   * Writes one or more ticket changes in one transaction. Per change: the ticket (conditional on
+   * the version read), its new articles, ONE history item holding the change's entries (fewer
+   * writes per mail), Message-ID index entries, the ingest dedupe record, links, outbound mails.
+   */
+  async save(input: TicketChange | TicketChange[]): Promise<void> {
+    const changes = Array.isArray(input) ? input : [input]
+    const items: { role: 'ticket' | 'ingest' | 'other'; number: string; item: TransactItem }[] = []
+    const push = (role: 'ticket' | 'ingest' | 'other', number: string, item: TransactItem) => items.push({ role, number, item })
+    for (const change of changes) {
+      const { ticket } = change
+      const number = ticket.number
+      push('ticket', number, {
         Put: {
           TableName: this.tableName,
-          Item: ticketItem,
+          Item: { ...keys.ticket(number), entity: 'ticket' satisfies Entity, ...ticket, ...ticketIndexAttributes(ticket) },
           ...(change.expectedVersion === null
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': change.expectedVersion },
-              }),
-        },
-      },
-    })
-    for (const article of change.newArticles) {
-      items.push({ role: 'other', item: this.putNew(keys.article(ticket.number, article.id), 'article', article) })
-    }
-    for (const entry of change.history) {
-      items.push({ role: 'other', item: this.putNew(keys.history(ticket.number, entry.id), 'history', entry) })
-    }
-    for (const { messageId, articleId } of change.messageIds) {
-      items.push({
-        role: 'other',
-        item: {
-          Put: {
-            TableName: this.tableName,
-            Item: { ...keys.messageId(messageId, ticket.number, articleId), entity: 'message-id' satisfies Entity, messageId, ticketNumber: ticket.number, articleId },
-          },
+            : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': change.expectedVersion } }),
         },
       })
-    }
-    if (change.ingest) {
-      const { identity, record } = change.ingest
-      for (const key of this.ingestKeys(identity)) items.push({ role: 'ingest', item: this.putNew(key, 'ingest', record) })
-    }
-    for (const link of change.links ?? []) {
-      const createdAt = ticket.changedAt
-      const reverse: Record<LinkType, LinkType> = { normal: 'normal', parent: 'child', child: 'parent' }
-      items.push({ role: 'other', item: { Put: { TableName: this.tableName, Item: { ...keys.link(ticket.number, link.ticketNumber), entity: 'link' satisfies Entity, ticketNumber: link.ticketNumber, type: link.type, createdAt, createdBy: link.by } } } })
-      items.push({ role: 'other', item: { Put: { TableName: this.tableName, Item: { ...keys.link(link.ticketNumber, ticket.number), entity: 'link' satisfies Entity, ticketNumber: ticket.number, type: reverse[link.type], createdAt, createdBy: link.by } } } })
-    }
-    for (const mail of change.outboundMails ?? []) {
-      items.push({ role: 'other', item: this.putNew(keys.outboundMail(mail.id), 'outbound-mail', mail) })
-    }
-    for (const ref of change.externalRefs ?? []) {
-      items.push({ role: 'other', item: { Put: { TableName: this.tableName, Item: { ...keys.externalRef(ref.field, ref.value), entity: 'external-ref' satisfies Entity, ...ref, ticketNumber: ticket.number } } } })
-    }
-    if (change.customer) {
-      const customer = change.customer
-      items.push({
-        role: 'other',
-        item: {
+      for (const article of change.newArticles) push('other', number, this.putNew(keys.article(number, article.id), 'article', article))
+      if (change.history.length > 0) {
+        push('other', number, this.putNew(keys.history(number, change.history[0]!.id), 'history', { entries: change.history }))
+      }
+      for (const { messageId, articleId } of change.messageIds) {
+        push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.messageId(messageId, number, articleId), entity: 'message-id' satisfies Entity, messageId, ticketNumber: number, articleId } } })
+      }
+      if (change.ingest) {
+        const { identity, record } = change.ingest
+        push('ingest', number, this.putNew(keys.ingestByContent(identity.contentHash), 'ingest', { ...record, objectKey: identity.objectKey }))
+      }
+      for (const link of change.links ?? []) {
+        const createdAt = ticket.changedAt
+        push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.link(number, link.ticketNumber), entity: 'link' satisfies Entity, ticketNumber: link.ticketNumber, type: link.type, createdAt, createdBy: link.by } } })
+        push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.link(link.ticketNumber, number), entity: 'link' satisfies Entity, ticketNumber: number, type: reverseLink[link.type], createdAt, createdBy: link.by } } })
+      }
+      for (const other of change.removeLinks ?? []) {
+        push('other', number, { Delete: { TableName: this.tableName, Key: keys.link(number, other) } })
+        push('other', number, { Delete: { TableName: this.tableName, Key: keys.link(other, number) } })
+      }
+      for (const login of change.removeDrafts ?? []) push('other', number, { Delete: { TableName: this.tableName, Key: keys.draft(number, login) } })
+      for (const mail of change.outboundMails ?? []) push('other', number, this.putNew(keys.outboundMail(mail.id), 'outbound-mail', mail))
+      for (const ref of change.externalRefs ?? []) {
+        push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.externalRef(ref.field, ref.value), entity: 'external-ref' satisfies Entity, ...ref, ticketNumber: number } } })
+      }
+      if (change.customer) {
+        const customer = change.customer
+        push('other', number, {
           Update: {
             TableName: this.tableName,
             Key: keys.customer(customer.email),
@@ -183,18 +218,19 @@ export class DynamoTicketStore implements TicketStore {
               ':createdAt': customer.createdAt,
             },
           },
-        },
-      })
+        })
+      }
     }
-    if (items.length > 100) throw new Error(`a ticket change may write at most 100 items, this one writes ${items.length}`)
+    if (items.length > 100) throw invalidRequest(`one change may write at most 100 items; this one writes ${items.length} (split it)`)
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items.map(({ item }) => item) }))
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? []
-        const failed = (role: string) => reasons.some((reason, index) => reason.Code === 'ConditionalCheckFailed' && items[index]?.role === role)
-        if (failed('ingest')) throw new DuplicateIngestError()
-        if (failed('ticket') || reasons.some((reason) => reason.Code === 'TransactionConflict')) throw new ConcurrentUpdateError(ticket.number)
+        const failedAt = reasons.map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? items[index] : undefined)).filter((entry) => entry !== undefined)
+        if (failedAt.some((entry) => entry.role === 'ingest')) throw new DuplicateIngestError()
+        const conflict = failedAt.find((entry) => entry.role === 'ticket') ?? (reasons.some((reason) => reason.Code === 'TransactionConflict') ? items[0] : undefined)
+        if (conflict) throw new ConcurrentUpdateError(conflict.number)
       }
       throw error
     }
@@ -202,78 +238,67 @@ export class DynamoTicketStore implements TicketStore {
 
   async get(number: string): Promise<Ticket | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.ticket(number), ConsistentRead: true }))
-    return result.Item ? stripKeys<Ticket>(result.Item) : undefined
+    return result.Item ? toTicket(result.Item) : undefined
   }
 
+  /** The ticket with its thread; articles of tickets merged into it are part of its thread (OTRS merge). */
   async getThread(number: string): Promise<TicketThread | undefined> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.ticketPartition(number) },
-      ConsistentRead: true,
-    })
+    const items = await this.partition(number)
     const ticketItem = items.find((item) => item.entity === 'ticket')
     if (!ticketItem) return undefined
+    const ticket = toTicket(ticketItem)
+    const articles = items.filter((item) => item.entity === 'article').map((item) => stripKeys<Article>(item))
+    const seen = new Set([number])
+    const merged = [...ticket.mergedFrom]
+    while (merged.length > 0) {
+      const source = merged.shift()!
+      if (seen.has(source)) continue
+      seen.add(source)
+      const sourceItems = await this.partition(source)
+      articles.push(...sourceItems.filter((item) => item.entity === 'article').map((item) => stripKeys<Article>(item)))
+      const sourceTicket = sourceItems.find((item) => item.entity === 'ticket')
+      if (sourceTicket) merged.push(...(toTicket(sourceTicket).mergedFrom ?? []))
+    }
+    articles.sort((a, b) => a.id.localeCompare(b.id))
     return {
-      ticket: stripKeys<Ticket>(ticketItem),
-      articles: items.filter((item) => item.entity === 'article').map((item) => stripKeys<Article>(item)),
-      history: items.filter((item) => item.entity === 'history').map((item) => stripKeys<HistoryEntry>(item)),
+      ticket,
+      articles,
+      history: items.filter((item) => item.entity === 'history').flatMap((item) => (Array.isArray(item.entries) ? (item.entries as HistoryEntry[]) : [stripKeys<HistoryEntry>(item)])),
       links: items.filter((item) => item.entity === 'link').map((item) => stripKeys<TicketLink>(item)),
     }
   }
 
+  private partition(number: string): Promise<Item[]> {
+    return this.queryAll({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.ticketPartition(number) }, ConsistentRead: true })
+  }
+
   async getArticle(number: string, articleId: string): Promise<Article | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.article(number, articleId), ConsistentRead: true }),
-    )
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.article(number, articleId), ConsistentRead: true }))
     return result.Item ? stripKeys<Article>(result.Item) : undefined
   }
 
   async updateTransmission(number: string, articleId: string, transmission: Transmission, expected: Pick<Transmission, 'status' | 'attempts'> | null): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.article(number, articleId),
-          UpdateExpression: 'SET #transmission = :transmission',
-          ConditionExpression: expected === null ? 'attribute_exists(pk)' : '#transmission.#status = :status AND #transmission.#attempts = :attempts',
-          ExpressionAttributeNames: { '#transmission': 'transmission', ...(expected === null ? {} : { '#status': 'status', '#attempts': 'attempts' }) },
-          ExpressionAttributeValues: { ':transmission': transmission, ...(expected === null ? {} : { ':status': expected.status, ':attempts': expected.attempts }) },
-        }),
-      )
-      return true
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false
-      throw error
-    }
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.article(number, articleId),
+      UpdateExpression: 'SET #transmission = :transmission',
+      ConditionExpression: expected === null ? 'attribute_exists(pk)' : '#transmission.#status = :status AND #transmission.#attempts = :attempts',
+      ExpressionAttributeNames: { '#transmission': 'transmission', ...(expected === null ? {} : { '#status': 'status', '#attempts': 'attempts' }) },
+      ExpressionAttributeValues: { ':transmission': transmission, ...(expected === null ? {} : { ':status': expected.status, ':attempts': expected.attempts }) },
+    })
   }
 
   async findByMessageIds(messageIds: string[]): Promise<MessageIdHit[]> {
     const unique = [...new Set(messageIds.map(normalizeMessageId))].filter((id) => id.length > 0)
     const pages = await Promise.all(
-      unique.map((id) =>
-        this.queryAll({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.messageIdPartition(id) },
-        }),
-      ),
+      unique.map((id) => this.queryAll({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.messageIdPartition(id) } })),
     )
-    return pages.flat().map((item) => ({
-      messageId: String(item.messageId),
-      ticketNumber: String(item.ticketNumber),
-      articleId: String(item.articleId),
-    }))
+    return pages.flat().map((item) => ({ messageId: String(item.messageId), ticketNumber: String(item.ticketNumber), articleId: String(item.articleId) }))
   }
 
   async findIngest(identity: IngestIdentity): Promise<IngestRecord | undefined> {
-    const result = await this.client.send(
-      new BatchGetCommand({
-        RequestItems: { [this.tableName]: { Keys: this.ingestKeys(identity), ConsistentRead: true } },
-      }),
-    )
-    const found = result.Responses?.[this.tableName]?.[0]
-    return found ? stripKeys<IngestRecord>(found) : undefined
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.ingestByContent(identity.contentHash), ConsistentRead: true }))
+    return result.Item ? stripKeys<IngestRecord>(result.Item) : undefined
   }
 
   async recordIngest(identity: IngestIdentity, record: IngestRecord, outboundMails: OutboundMailRecord[] = []): Promise<boolean> {
@@ -281,7 +306,7 @@ export class DynamoTicketStore implements TicketStore {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            ...this.ingestKeys(identity).map((key) => this.putNew(key, 'ingest', record)),
+            this.putNew(keys.ingestByContent(identity.contentHash), 'ingest', { ...record, objectKey: identity.objectKey }),
             ...outboundMails.map((mail) => this.putNew(keys.outboundMail(mail.id), 'outbound-mail', mail)),
           ],
         }),
@@ -294,53 +319,51 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async listTickets(query: TicketListQuery): Promise<Page<Ticket>> {
-    const index = table.indexes.byQueue
-    const cursor = query.cursor ? decodeCursor(query.cursor) : {}
-    const partitions = query.queues.flatMap((queue) => query.stateTypes.map((type) => indexKeys.queue(queue, type)))
-    const forward = query.order === 'asc'
-    // Each partition is already in creation order; read a page of each and merge.
-    const fetched = await Promise.all(
-      partitions.map(async (partition) => {
-        if (partition in cursor && cursor[partition] === null) return { partition, items: [] as Item[], exhausted: true }
-        const start = cursor[partition] ?? undefined
-        const { items, exhausted } = await this.queryUpTo(
-          {
-            TableName: this.tableName,
-            IndexName: index.name,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': index.partitionKey, ...(query.state ? { '#state': 'state' } : {}) },
-            ExpressionAttributeValues: { ':pk': partition, ...(query.state ? { ':state': query.state } : {}) },
-            ...(query.state ? { FilterExpression: '#state = :state' } : {}),
-            ScanIndexForward: forward,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          },
-          query.limit,
-        )
-        return { partition, items, exhausted }
-      }),
+    const reads = query.queues.flatMap((queue) => query.stateTypes.flatMap((stateType) => partitionReads({ by: 'queue', queue, stateType })))
+    return this.pageMerged(reads, { order: query.order, limit: query.limit, cursor: query.cursor, ...(query.state ? { state: query.state } : {}) })
+  }
+
+  async listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<Ticket>> {
+    return this.pageMerged(queries.flatMap(partitionReads), options)
+  }
+
+  /**
+   * Tickets per queue and state type: a Select COUNT per index partition, which reads only the
+   * tickets counted (no scan). Cost grows with closed tickets; once search exists (issue 6) the
+   * counts come from its index instead.
+   */
+  async countByQueue(queues: string[]): Promise<QueueCounts> {
+    const counts: QueueCounts = {}
+    await Promise.all(
+      queues.flatMap((queue) =>
+        stateTypes.map(async (stateType) => {
+          ;(counts[queue] ??= {})[stateType] = await this.countPartition(queue, stateType)
+        }),
+      ),
     )
-    const sortKey = index.sortKey
-    const merged = fetched
-      .flatMap(({ partition, items }) => items.map((item) => ({ partition, item })))
-      .sort((a, b) => {
-        const order = String(a.item[sortKey]).localeCompare(String(b.item[sortKey]))
-        return forward ? order : -order
-      })
-    const page = merged.slice(0, query.limit)
-    const next: Cursor = { ...cursor }
-    let more = false
-    for (const { partition, items, exhausted } of fetched) {
-      const taken = page.filter((entry) => entry.partition === partition)
-      const allTaken = taken.length === items.length
-      if (allTaken && exhausted) {
-        next[partition] = null
-      } else {
-        more = true
-        const last = taken.at(-1)?.item
-        if (last) next[partition] = this.indexStartKey(last, index)
-      }
-    }
-    return { items: page.map(({ item }) => stripKeys<Ticket>(item)), next: more ? encodeCursor(next) : null }
+    return counts
+  }
+
+  private async countPartition(queue: string, stateType: string): Promise<number> {
+    const index = table.indexes.byQueue
+    let count = 0
+    let startKey: Record<string, unknown> | undefined
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': index.partitionKey },
+          ExpressionAttributeValues: { ':pk': indexKeys.queue(queue, stateType) },
+          Select: 'COUNT',
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      count += page.Count ?? 0
+      startKey = page.LastEvaluatedKey
+    } while (startKey)
+    return count
   }
 
   async findByExternalRef(field: string, value: string): Promise<string | undefined> {
@@ -353,50 +376,119 @@ export class DynamoTicketStore implements TicketStore {
     return result.Item ? stripKeys<OutboundMailRecord>(result.Item) : undefined
   }
 
-  async updateOutboundMail(
-    id: string,
-    patch: Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'>,
-    expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null,
-  ): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.outboundMail(id),
-          UpdateExpression: 'SET #status = :status, attempts = :attempts, #error = :error, changedAt = :changedAt',
-          ConditionExpression: expected === null ? 'attribute_exists(pk)' : '#status = :expectedStatus AND attempts = :expectedAttempts',
-          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-          ExpressionAttributeValues: {
-            ':status': patch.status,
-            ':attempts': patch.attempts,
-            ':error': patch.error,
-            ':changedAt': patch.changedAt,
-            ...(expected === null ? {} : { ':expectedStatus': expected.status, ':expectedAttempts': expected.attempts }),
+  async updateOutboundMail(id: string, patch: Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'>, expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.outboundMail(id),
+      UpdateExpression: 'SET #status = :status, attempts = :attempts, #error = :error, changedAt = :changedAt',
+      ConditionExpression: expected === null ? 'attribute_exists(pk)' : '#status = :expectedStatus AND attempts = :expectedAttempts',
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+      ExpressionAttributeValues: {
+        ':status': patch.status,
+        ':attempts': patch.attempts,
+        ':error': patch.error,
+        ':changedAt': patch.changedAt,
+        ...(expected === null ? {} : { ':expectedStatus': expected.status, ':expectedAttempts': expected.attempts }),
+      },
+    })
+  }
+
+  async getDraft(number: string, login: string): Promise<Draft | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.draft(number, login), ConsistentRead: true }))
+    return result.Item ? stripKeys<Draft>(result.Item) : undefined
+  }
+
+  async saveDraft(draft: Draft): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.draft(draft.ticketNumber, draft.login), entity: 'draft' satisfies Entity, ...draft } }))
+  }
+
+  async deleteDraft(number: string, login: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.draft(number, login) }))
+  }
+
+  async getCustomer(email: string): Promise<CustomerUser | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.customer(email) }))
+    return result.Item ? stripKeys<CustomerUser>(result.Item) : undefined
+  }
+
+  /**
+   * Pages through several index partitions at once, merged by sort key (creation order). The
+   * cursor keeps a position per partition, so paging never skips or repeats a ticket.
+   */
+  private async pageMerged(reads: PartitionRead[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock'; state?: string }): Promise<Page<Ticket>> {
+    const cursor = options.cursor ? decodeCursor(options.cursor) : {}
+    const forward = options.order === 'asc'
+    const filters: string[] = []
+    const names: Record<string, string> = {}
+    const values: Record<string, unknown> = {}
+    if (options.state) {
+      filters.push('#state = :state')
+      names['#state'] = 'state'
+      values[':state'] = options.state
+    }
+    if (options.lock) {
+      filters.push('#lock = :lock')
+      names['#lock'] = 'lock'
+      values[':lock'] = options.lock
+    }
+    if (options.queues) {
+      if (options.queues.length === 0) return { items: [], next: null }
+      names['#queue'] = 'queue'
+      filters.push(`#queue IN (${options.queues.map((queue, index) => ((values[`:q${index}`] = queue), `:q${index}`)).join(', ')})`)
+    }
+    const fetched = await Promise.all(
+      reads.map(async (read) => {
+        if (read.id in cursor && cursor[read.id] === null) return { read, items: [] as Item[], exhausted: true }
+        const start = cursor[read.id] ?? undefined
+        const range = read.from !== undefined && read.to !== undefined ? ' AND #sk BETWEEN :from AND :to' : read.to !== undefined ? ' AND #sk <= :to' : ''
+        const { items, exhausted } = await this.queryUpTo(
+          {
+            TableName: this.tableName,
+            IndexName: read.index.name,
+            KeyConditionExpression: `#pk = :pk${range}`,
+            ExpressionAttributeNames: { '#pk': read.index.partitionKey, ...(range ? { '#sk': read.index.sortKey } : {}), ...names },
+            ExpressionAttributeValues: { ':pk': read.partition, ...(read.from !== undefined && range ? { ':from': read.from } : {}), ...(read.to !== undefined && range ? { ':to': read.to } : {}), ...values },
+            ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+            ScanIndexForward: forward,
+            ...(start ? { ExclusiveStartKey: start } : {}),
           },
-        }),
-      )
+          options.limit,
+        )
+        return { read, items, exhausted }
+      }),
+    )
+    // Views over several partitions merge by creation time (the sort key's creation part).
+    const created = (item: Item) => `${String(item.createdAt)}#${String(item.number)}`
+    const merged = fetched
+      .flatMap(({ read, items }) => items.map((item) => ({ read, item })))
+      .sort((a, b) => (forward ? 1 : -1) * created(a.item).localeCompare(created(b.item)))
+    const page = merged.slice(0, options.limit)
+    const next: Cursor = { ...cursor }
+    let more = false
+    for (const { read, items, exhausted } of fetched) {
+      const taken = page.filter((entry) => entry.read.id === read.id)
+      if (taken.length === items.length && exhausted) {
+        next[read.id] = null
+      } else {
+        more = true
+        const last = taken.at(-1)?.item
+        if (last) next[read.id] = { pk: last.pk, sk: last.sk, [read.index.partitionKey]: last[read.index.partitionKey], [read.index.sortKey]: last[read.index.sortKey] }
+      }
+    }
+    return { items: page.map(({ item }) => toTicket(item)), next: more ? encodeCursor(next) : null }
+  }
+
+  private putNew(key: Key, entity: Entity, value: object): TransactItem {
+    return { Put: { TableName: this.tableName, Item: { ...key, entity, ...value }, ConditionExpression: 'attribute_not_exists(pk)' } }
+  }
+
+  private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(input))
       return true
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false
       throw error
-    }
-  }
-
-  private indexStartKey(item: Item, index: { partitionKey: string; sortKey: string }): Item {
-    return { pk: item.pk, sk: item.sk, [index.partitionKey]: item[index.partitionKey], [index.sortKey]: item[index.sortKey] }
-  }
-
-  private ingestKeys(identity: IngestIdentity): Key[] {
-    return [keys.ingestByObject(identity.bucket, identity.objectKey), keys.ingestByContent(identity.contentHash)]
-  }
-
-  private putNew(key: Key, entity: Entity, value: object): TransactItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: { ...key, entity, ...value },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
     }
   }
 
@@ -405,9 +497,7 @@ export class DynamoTicketStore implements TicketStore {
     const items: Item[] = []
     let startKey = input.ExclusiveStartKey
     do {
-      const result = await this.client.send(
-        new QueryCommand({ ...input, Limit: Math.max(limit - items.length, 1), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-      )
+      const result = await this.client.send(new QueryCommand({ ...input, Limit: Math.max(limit - items.length, 1), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }))
       items.push(...((result.Items ?? []) as Item[]))
       startKey = result.LastEvaluatedKey
     } while (startKey && items.length < limit)

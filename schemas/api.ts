@@ -83,6 +83,7 @@ export const AttachmentSchema = z
 export const ArticleSchema = z
   .object({
     id: z.string(),
+    ticketNumber: z.string().meta({ description: 'The ticket the article was written on (differs for articles of merged tickets).' }),
     sender: z.enum(['customer', 'agent', 'system']),
     channel: z.enum(['email', 'phone', 'note']),
     visibleToCustomer: z.boolean(),
@@ -104,6 +105,7 @@ export const ArticleSchema = z
       .object({ status: z.enum(['queued', 'sent', 'failed']), attempts: z.number().int(), error: z.string().nullable(), changedAt: z.string() })
       .nullable(),
     notes: z.array(z.string()),
+    timeUnits: z.number().nullable(),
   })
   .meta({ id: 'Article' })
 
@@ -118,16 +120,118 @@ export const HistoryEntrySchema = z
   })
   .meta({ id: 'HistoryEntry' })
 
+export const LinkSchema = z.object({ ticketNumber: z.string(), type: z.enum(['normal', 'parent', 'child']), createdAt: z.string(), createdBy: z.string() }).meta({ id: 'TicketLink' })
+
 export const TicketDetailSchema = TicketSummarySchema.extend({
   mergedInto: z.string().nullable(),
+  mergedFrom: z.array(z.string()),
+  dynamicFields: z.record(z.string(), z.string()),
+  timeUnits: z.number(),
+  participants: z.array(z.string()),
+  links: z.array(LinkSchema),
   articles: z.array(ArticleSchema),
   history: z.array(HistoryEntrySchema),
 }).meta({ id: 'TicketDetail' })
 
+const singleLine = (max: number) => z.string().max(max).refine((text) => !/[\r\n]/.test(text), 'must be a single line')
+const ticketState = z.string().min(1).meta({ description: 'A configured state, e.g. "closed successful" or "pending reminder".' })
+const pendingTime = z.iso.datetime({ offset: true }).meta({ description: 'When a pending state is due (required for pending states).' })
+
+export const ArticleTypeSchema = z.enum(['reply', 'reply-all', 'forward', 'bounce', 'note', 'note-external', 'phone']).meta({
+  description: 'reply / reply-all / forward: mail from the queue address (locks the ticket to you); bounce: re-send the customer mail unchanged to another address; note: internal; note-external: a note the customer may see; phone: a phone call.',
+})
+
 export const CreateArticleRequestSchema = z
   .strictObject({
-    type: z.enum(['reply', 'note']),
-    body: z.string().min(1, 'must not be empty (a single "." is fine)').max(1_000_000),
-    state: z.string().min(1).optional().meta({ description: 'Next state, e.g. "closed successful".' }),
+    type: ArticleTypeSchema,
+    articleId: z.string().max(64).optional().meta({ description: 'The article answered, forwarded or bounced; default: the customer\'s last mail.' }),
+    to: singleLine(10_000).optional(),
+    cc: singleLine(10_000).optional(),
+    bcc: singleLine(10_000).optional(),
+    subject: singleLine(998).optional().meta({ description: 'Default: "Re: [Ticket#…] …" (or Fwd:).' }),
+    body: z.string().max(1_000_000).optional().meta({ description: 'The text as written; when absent it is composed from templateId (salutation + template + signature + quote).' }),
+    templateId: z.string().max(200).optional().meta({ description: 'A template name from GET /api/meta.' }),
+    attachments: z
+      .array(
+        z.strictObject({
+          name: singleLine(255).min(1),
+          contentType: z.string().max(200).default('application/octet-stream'),
+          contentBase64: z.string().max(14_000_000).meta({ description: 'The file, base64; 10 MB in all.' }),
+        }),
+      )
+      .max(20)
+      .optional(),
+    dropAttachments: z.array(z.string()).max(100).optional().meta({ description: 'Forward: ids of the forwarded mail\'s attachments to leave out.' }),
+    state: ticketState.optional().meta({ description: 'Next state, e.g. "closed successful".' }),
+    pendingUntil: pendingTime.optional(),
+    timeUnits: z.number().min(0).max(100_000).optional().meta({ description: 'Time accounted with this article (OTRS time units).' }),
   })
   .meta({ id: 'CreateArticleRequest' })
+
+export const BounceResponseSchema = z
+  .object({ id: z.string(), kind: z.literal('bounce'), recipients: z.array(z.string()), status: z.enum(['queued', 'sent', 'failed']) })
+  .meta({ id: 'BounceResult' })
+
+export const ComposeQuerySchema = z.strictObject({
+  type: ArticleTypeSchema,
+  articleId: z.string().max(64).optional(),
+  templateId: z.string().max(200).optional(),
+})
+
+export const ComposedArticleSchema = z
+  .object({ to: z.string(), cc: z.string(), subject: z.string(), body: z.string(), articleId: z.string().nullable(), attachments: z.array(AttachmentSchema) })
+  .meta({ id: 'ComposedArticle' })
+
+export const PatchTicketRequestSchema = z
+  .strictObject({
+    state: ticketState.optional(),
+    pendingUntil: pendingTime.nullable().optional(),
+    queue: z.string().min(1).optional(),
+    priority: z.number().int().min(1).max(5).optional().meta({ description: '1 very low … 5 very high.' }),
+    owner: z.string().min(1).optional(),
+    responsible: z.string().min(1).nullable().optional(),
+    lock: z.enum(['lock', 'unlock']).optional(),
+    title: singleLine(255).min(1).optional(),
+    customer: z.email().optional(),
+    customerId: singleLine(200).min(1).optional(),
+    dynamicFields: z.record(z.string().regex(/^[A-Za-z0-9]+$/), z.string().max(10_000)).optional(),
+    note: z.string().max(100_000).optional().meta({ description: 'An internal note with the change; closing needs one (a single "." will do). Also mailed to a new owner/responsible.' }),
+  })
+  .meta({ id: 'TicketChanges' })
+
+export const MergeRequestSchema = z.strictObject({ into: ticketNumber.meta({ description: 'The ticket that keeps going.' }) }).meta({ id: 'MergeRequest' })
+export const SplitRequestSchema = z
+  .strictObject({ articleId: z.string().min(1).max(64), title: singleLine(255).min(1).optional(), queue: z.string().min(1).optional() })
+  .meta({ id: 'SplitRequest' })
+export const LinkRequestSchema = z
+  .strictObject({ target: ticketNumber, type: z.enum(['normal', 'parent', 'child']).default('normal').meta({ description: 'What the target is to this ticket.' }) })
+  .meta({ id: 'LinkRequest' })
+
+export const BulkRequestSchema = z
+  .strictObject({
+    numbers: z.array(ticketNumber).min(1).max(500),
+    changes: PatchTicketRequestSchema.extend({ mergeInto: ticketNumber.optional().meta({ description: 'Merge every selected ticket into this one.' }) }),
+  })
+  .meta({ id: 'BulkRequest' })
+
+export const BulkResponseSchema = z
+  .object({
+    results: z.array(z.object({ number: z.string(), ok: z.boolean(), error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).nullable() })),
+  })
+  .meta({ id: 'BulkResult' })
+
+export const DraftSchema = z
+  .strictObject({
+    type: ArticleTypeSchema,
+    to: z.string().max(10_000).default(''),
+    cc: z.string().max(10_000).default(''),
+    bcc: z.string().max(10_000).default(''),
+    subject: z.string().max(998).default(''),
+    body: z.string().max(1_000_000).default(''),
+    articleId: z.string().max(64).nullable().default(null),
+    state: z.string().nullable().default(null),
+    pendingUntil: z.string().nullable().default(null),
+  })
+  .meta({ id: 'DraftInput' })
+
+export const StoredDraftSchema = DraftSchema.extend({ ticketNumber: z.string(), login: z.string(), changedAt: z.string() }).meta({ id: 'Draft' })

@@ -118,6 +118,16 @@ const AutoResponseSchema = z.strictObject({
   body: z.string().min(1),
 })
 
+/** OTRS templates (Admin → Templates): answers, forwards and notes agents start from. */
+const TemplateSchema = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(['answer', 'forward', 'note']).default('answer'),
+  /** Variables: {{customer.name}}, {{customer.email}}, {{ticket.number}}, {{ticket.title}}, {{queue.name}}, {{agent.firstName}}, {{agent.lastName}}, {{agent.name}}. */
+  body: z.string().default(''),
+  /** Only in these queues; every queue when absent. */
+  queues: z.array(z.string()).optional(),
+})
+
 const ExternalNumberSchema = z.strictObject({
   name: z.string().min(1),
   /** Regular expression with one capture group: the partner's ticket number. */
@@ -227,6 +237,7 @@ export const ConfigSchema = z
     agents: z.array(AgentSchema).min(1),
     postmasterFilters: z.array(PostmasterFilterSchema).default([]),
     autoResponses: z.array(AutoResponseSchema).default([]),
+    templates: z.array(TemplateSchema).default([]),
   })
   .superRefine((config, ctx) => {
     const queueNames = new Set(config.queues.map((queue) => queue.name))
@@ -278,6 +289,12 @@ export const ConfigSchema = z
         }
       }
     })
+    config.templates.forEach((template, index) => {
+      template.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['templates', index, 'queues', queueIndex]))
+    })
+    findDuplicates(config.templates.map((template) => template.name)).forEach((name) =>
+      ctx.addIssue({ code: 'custom', path: ['templates'], message: `template "${name}" is declared twice` }),
+    )
     config.agents.forEach((agent, index) => {
       agent.myQueues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['agents', index, 'myQueues', queueIndex]))
     })

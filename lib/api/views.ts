@@ -25,6 +25,7 @@ export function ticketSummary(ticket: Ticket): z.infer<typeof TicketSummarySchem
 export function articleView(article: Article): z.infer<typeof ArticleSchema> {
   return {
     id: article.id,
+    ticketNumber: article.ticketNumber,
     sender: article.sender,
     channel: article.channel,
     visibleToCustomer: article.visibleToCustomer,
@@ -46,5 +47,6 @@ export function articleView(article: Article): z.infer<typeof ArticleSchema> {
       ? { status: article.transmission.status, attempts: article.transmission.attempts, error: article.transmission.error, changedAt: article.transmission.changedAt }
       : null,
     notes: article.notes,
+    timeUnits: article.timeUnits ?? null,
   }
 }

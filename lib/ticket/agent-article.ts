@@ -1,101 +1,179 @@
 import type { BlobStore } from '../blobs/ports.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { composeMail } from '../mail/compose-mail.ts'
-import { parseAddressList } from '../mail/parse-mail.ts'
 import { ownMessageId } from '../mail/message-id.ts'
-import { firstStateOfType, systemAddressOf } from '../platform/config.ts'
-import { forbidden, notFound } from '../platform/errors.ts'
+import { formatAddress, parseAddressList } from '../mail/parse-mail.ts'
+import { firstStateOfType, isSystemAddress, systemAddressOf } from '../platform/config.ts'
+import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
 import { assertRight } from './access.ts'
-import type { Article, Ticket } from './model.ts'
-import { buildTicketSubject } from './subject.ts'
-import { describeChanges, historyEntry, nextVersion, resolveState } from './ticket-rules.ts'
+import { baseArticle, composeArticle, isMailType } from './compose-article.ts'
+import type { AgentArticleType, Article, Attachment, HistoryEntry, OutboundMailRecord, Ticket, TicketThread } from './model.ts'
+import { describeChanges, historyEntry, nextVersion, resolveState, resolveStateChange } from './ticket-rules.ts'
 import { changeTicket, type TicketServiceDeps } from './ticket-service.ts'
+import { internalNote } from './ticket-actions.ts'
 
 export interface AgentArticleDeps extends TicketServiceDeps {
   attachments: BlobStore
+  rawMail: BlobStore
+}
+
+export interface UploadedAttachment {
+  name: string
+  contentType: string
+  content: Buffer
 }
 
 export interface AgentArticleInput {
-  type: 'reply' | 'note'
-  body: string
+  type: AgentArticleType
+  /** The article answered, forwarded or bounced; default: the customer's last mail. */
+  articleId?: string | undefined
+  to?: string | undefined
+  cc?: string | undefined
+  bcc?: string | undefined
+  subject?: string | undefined
+  /** The text as the agent wrote it; when absent it is composed from the template (or empty). */
+  body?: string | undefined
+  templateId?: string | undefined
+  attachments?: UploadedAttachment[] | undefined
+  /** Forwards: ids of the forwarded mail's attachments to leave out. */
+  dropAttachments?: string[] | undefined
   state?: string | undefined
+  pendingUntil?: string | undefined
+  /** Time accounted with this article (OTRS time units). */
+  timeUnits?: number | undefined
 }
 
 const agentName = (identity: AgentIdentity) => `${identity.agent.firstName} ${identity.agent.lastName}`.trim()
+const addresses = (text: string | undefined) => parseAddressList(text ?? '')
 
 /** Blob key of the MIME we sent for an article. */
 export const outboundRawKey = (number: string, articleId: string) => `outbound/${number}/${articleId}.eml`
 
 /**
- * An agent writes on a ticket. A reply is mailed to the customer from the queue's address,
- * threaded to the customer's last mail, locks the ticket to the agent (OTRS), and is queued for
- * sending; a note is internal. Either may set the next state.
+ * An agent writes on a ticket (OTRS's article actions). Mail (reply, reply all, forward) goes out
+ * from the queue's address, threaded to the mail it answers, locks the ticket to the agent, and
+ * is sent once the change is committed (outbox relay); only the owner may mail the customer while
+ * the ticket is locked. Notes (internal or visible) and phone notes need the "note" right. A
+ * bounce re-sends the customer's original mail, unchanged, to another address.
  */
-export async function addAgentArticle(deps: AgentArticleDeps, identity: AgentIdentity, number: string, input: AgentArticleInput): Promise<Article> {
+export async function addAgentArticle(deps: AgentArticleDeps, identity: AgentIdentity, number: string, input: AgentArticleInput): Promise<Article | OutboundMailRecord> {
   const thread = await deps.tickets.getThread(number)
   if (!thread) throw notFound(`ticket ${number}`)
-  assertRight(deps.config, identity.agent, thread.ticket, input.type === 'note' ? 'note' : 'rw')
-  const requestedState = input.state === undefined ? undefined : resolveState(deps.config, input.state, 'body.state')
+  const sendsMail = isMailType(input.type) || input.type === 'bounce'
+  assertRight(deps.config, identity.agent, thread.ticket, sendsMail ? 'rw' : 'note')
+  const now = deps.clock.now()
+  const requestedState = input.state === undefined ? undefined : resolveStateChange(deps.config, { state: input.state, pendingUntil: input.pendingUntil }, now, { state: 'body.state', pendingUntil: 'body.pendingUntil' })
+  if (input.state === undefined && input.pendingUntil !== undefined) throw invalidRequest('a pending time needs a pending state', 'body.pendingUntil')
 
   const at = deps.clock.now()
   const articleId = newId(at)
-  const article = input.type === 'reply' ? await prepareReply(deps, identity, thread.ticket, thread.articles, input.body, articleId, at) : prepareNote(identity, number, input.body, articleId, at)
+  const prepared = input.type === 'bounce' ? await prepareBounce(deps, identity, thread, input, articleId, at) : isMailType(input.type) ? await prepareMail(deps, identity, thread, input, articleId, at) : prepareNote(deps, identity, thread, input, at)
+  if (!('kind' in prepared) && input.timeUnits) prepared.timeUnits = input.timeUnits
 
-  await changeTicket(deps, number, (ticket, now) => {
-    if (input.type === 'reply' && ticket.lock === 'lock' && ticket.owner !== identity.login) {
+  await changeTicket(deps, number, (ticket, changedAt) => {
+    if (sendsMail && ticket.lock === 'lock' && ticket.owner !== identity.login && !identity.agent.admin) {
       throw forbidden(`ticket ${number} is locked by ${ticket.owner}; only the owner may send mail to the customer (a note is possible)`)
     }
-    const state = requestedState ?? (input.type === 'reply' && ticket.stateType === 'new' ? resolveState(deps.config, firstStateOfType(deps.config, 'open')) : undefined)
-    const lockPatch: Partial<Ticket> = input.type === 'reply' ? { lock: 'lock', owner: identity.login } : {}
-    const updated = nextVersion(ticket, now, {
-      ...lockPatch,
-      ...(state ? { state: state.state, stateType: state.stateType } : {}),
-      articleCount: ticket.articleCount + 1,
+    const stateAfterReply = isMailType(input.type) && ticket.stateType === 'new' ? { ...resolveState(deps.config, firstStateOfType(deps.config, 'open')), pendingUntil: null } : undefined
+    const state = requestedState ?? stateAfterReply
+    const takesLock: Partial<Ticket> = isMailType(input.type) ? { lock: 'lock', owner: ticket.lock === 'lock' && ticket.owner ? ticket.owner : identity.login } : {}
+    const article = 'kind' in prepared ? null : prepared
+    const timeUnits = input.timeUnits ?? 0
+    const updated = nextVersion(ticket, changedAt, {
+      ...takesLock,
+      ...(state ? { state: state.state, stateType: state.stateType, pendingUntil: state.pendingUntil } : {}),
+      articleCount: ticket.articleCount + (article ? 1 : 0),
+      timeUnits: ticket.timeUnits + timeUnits,
+      ...(article && isMailType(input.type) ? { participants: participantsAfter(deps, ticket, article) } : {}),
     })
-    const history = [
-      input.type === 'reply'
-        ? historyEntry('SendAnswer', identity.login, now, `Email sent to "${article.to}"`)
-        : historyEntry('AddNote', identity.login, now, 'Added note'),
-      ...describeChanges(ticket, updated, identity.login, now),
-    ]
+    const history: HistoryEntry[] = [historyFor(input.type, identity, prepared, changedAt), ...describeChanges(ticket, updated, identity.login, changedAt)]
+    if (timeUnits > 0) history.push(historyEntry('TimeAccounting', identity.login, changedAt, `${timeUnits} time unit(s) accounted; now ${updated.timeUnits} in total`))
     return {
       change: {
         ticket: updated,
         expectedVersion: ticket.version,
-        newArticles: [article],
+        newArticles: article ? [article] : [],
         history,
         // Our own Message-IDs need no index entry: they carry the ticket number (lib/mail/message-id.ts).
         messageIds: [],
+        ...(article ? {} : { outboundMails: [prepared as OutboundMailRecord] }),
+        removeDrafts: [identity.login],
       },
       result: undefined,
     }
   })
-  // The reply is sent by the outbox relay once this change is committed (lib/mail/outbox-relay.ts).
-  return article
+  return prepared
 }
 
-async function prepareReply(deps: AgentArticleDeps, identity: AgentIdentity, ticket: Ticket, articles: Article[], body: string, articleId: string, at: Date): Promise<Article> {
-  const lastCustomerMail = articles.filter((article) => article.sender === 'customer' && article.channel === 'email').at(-1)
-  const recipient = lastCustomerMail?.replyTo ?? lastCustomerMail?.from ?? ticket.customer
-  if (!recipient) throw forbidden(`ticket ${ticket.number} has no customer address to reply to; set a customer first`)
+function historyFor(type: AgentArticleType, identity: AgentIdentity, prepared: Article | OutboundMailRecord, at: Date): HistoryEntry {
+  switch (type) {
+    case 'reply':
+    case 'reply-all':
+      return historyEntry('SendAnswer', identity.login, at, `Email sent to "${(prepared as Article).to}"`)
+    case 'forward':
+      return historyEntry('Forward', identity.login, at, `Forwarded to "${(prepared as Article).to}"`)
+    case 'bounce':
+      return historyEntry('Bounce', identity.login, at, `Bounced to "${(prepared as OutboundMailRecord).recipients.join(', ')}"`)
+    case 'phone':
+      return historyEntry('AddNote', identity.login, at, 'Added phone call')
+    default:
+      return historyEntry('AddNote', identity.login, at, type === 'note-external' ? 'Added note (visible to the customer)' : 'Added note')
+  }
+}
+
+function participantsAfter(deps: AgentArticleDeps, ticket: Ticket, article: Article): string[] {
+  const added = addresses([article.to, article.cc].filter(Boolean).join(', ')).map((address) => address.address.toLowerCase()).filter((address) => !isSystemAddress(deps.config, address))
+  return [...new Set([...ticket.participants, ...added])].slice(0, 50)
+}
+
+const maxUploadBytes = 10 * 1024 * 1024
+
+async function storeUploads(deps: AgentArticleDeps, number: string, articleId: string, uploads: UploadedAttachment[]): Promise<{ attachments: Attachment[]; parts: UploadedAttachment[] }> {
+  const total = uploads.reduce((sum, upload) => sum + upload.content.length, 0)
+  if (total > maxUploadBytes) throw invalidRequest(`attachments may be ${maxUploadBytes / 1024 / 1024} MB together; these are ${(total / 1024 / 1024).toFixed(1)} MB`, 'body.attachments')
+  const attachments = await Promise.all(
+    uploads.map(async (upload, index): Promise<Attachment> => {
+      const blobKey = `outbound/${number}/${articleId}/part-${index + 1}`
+      await deps.attachments.put(blobKey, upload.content, { contentType: upload.contentType })
+      return { id: String(index + 1), name: upload.name, size: upload.content.length, contentType: upload.contentType, blobKey, contentId: null, inline: false }
+    }),
+  )
+  return { attachments, parts: uploads }
+}
+
+async function prepareMail(deps: AgentArticleDeps, identity: AgentIdentity, thread: TicketThread, input: AgentArticleInput, articleId: string, at: Date): Promise<Article> {
+  const { ticket } = thread
+  const composed = composeArticle(deps.config, identity, thread, input.type, { articleId: input.articleId, templateId: input.templateId })
+  const to = input.to ?? composed.to
+  const cc = input.cc ?? composed.cc
+  const toList = addresses(to)
+  if (toList.length === 0) throw invalidRequest(input.type === 'forward' ? 'a forward needs a recipient' : `ticket ${ticket.number} has no customer address to reply to; give "to"`, 'body.to')
+  const recipients = [...toList, ...addresses(cc), ...addresses(input.bcc)].map((address) => address.address)
   const from = systemAddressOf(deps.config, ticket.queue)
   const messageId = ownMessageId(deps.config, articleId, ticket.number)
-  const subject = buildTicketSubject(lastCustomerMail?.subject || ticket.title, deps.config.ticket.hook, ticket.number, 'Re')
-  const references = lastCustomerMail?.messageId ? [...lastCustomerMail.references.slice(-20), lastCustomerMail.messageId] : []
+  const base = baseArticle(thread, input.articleId)
+  const references = base?.messageId ? [...base.references.slice(-20), base.messageId] : []
+  const uploads = await storeUploads(deps, ticket.number, articleId, input.attachments ?? [])
+  const forwarded = composed.attachments.filter((attachment) => !(input.dropAttachments ?? []).includes(attachment.id))
+  const forwardedParts = await Promise.all(forwarded.map(async (attachment) => ({ name: attachment.name, contentType: attachment.contentType, content: await deps.attachments.get(attachment.blobKey) })))
+  const subject = input.subject ?? composed.subject
+  const body = input.body ?? composed.body
   const raw = await composeMail({
     from: { address: from.address, name: from.displayName },
-    to: [recipient],
-    cc: [],
+    to: toList.map(formatAddress),
+    cc: addresses(cc).map(formatAddress),
     subject,
     text: body,
     messageId,
-    inReplyTo: lastCustomerMail?.messageId ?? null,
-    references,
+    inReplyTo: input.type === 'forward' ? null : (base?.messageId ?? null),
+    references: input.type === 'forward' ? [] : references,
     date: at,
+    attachments: [...forwardedParts, ...uploads.parts],
   })
   const rawBlobKey = outboundRawKey(ticket.number, articleId)
   await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
+  const attachments = [...forwarded, ...uploads.attachments.map((attachment, index) => ({ ...attachment, id: String(forwarded.length + index + 1) }))]
   return {
     id: articleId,
     ticketNumber: ticket.number,
@@ -103,48 +181,87 @@ async function prepareReply(deps: AgentArticleDeps, identity: AgentIdentity, tic
     channel: 'email',
     visibleToCustomer: true,
     from: from.displayName ? `${from.displayName} <${from.address}>` : from.address,
-    to: recipient,
-    cc: '',
+    to: toList.map(formatAddress).join(', '),
+    cc: addresses(cc).map(formatAddress).join(', '),
     replyTo: null,
     subject,
     bodyText: body,
     bodyTextBlobKey: null,
     htmlBlobKey: null,
     messageId,
-    inReplyTo: lastCustomerMail?.messageId ?? null,
-    references,
-    attachments: [],
+    inReplyTo: input.type === 'forward' ? null : (base?.messageId ?? null),
+    references: input.type === 'forward' ? [] : references,
+    attachments,
     rawBlobKey,
     createdAt: at.toISOString(),
     createdBy: identity.login,
-    transmission: { status: 'queued', attempts: 0, error: null, changedAt: at.toISOString(), providerMessageId: null, sender: from.address, recipients: parseAddressList(recipient).map((address) => address.address) },
+    transmission: { status: 'queued', attempts: 0, error: null, changedAt: at.toISOString(), providerMessageId: null, sender: from.address, recipients },
     notes: [],
   }
 }
 
-function prepareNote(identity: AgentIdentity, number: string, body: string, articleId: string, at: Date): Article {
+function prepareNote(deps: AgentArticleDeps, identity: AgentIdentity, thread: TicketThread, input: AgentArticleInput, at: Date): Article {
+  const composed = composeArticle(deps.config, identity, thread, input.type, { articleId: input.articleId, templateId: input.templateId })
+  const body = input.body ?? composed.body
+  if (!body.trim()) throw invalidRequest('must not be empty (a single "." is fine)', 'body.body')
+  const note = internalNote(identity, thread.ticket.number, body, at, input.subject ?? composed.subject)
   return {
-    id: articleId,
-    ticketNumber: number,
-    sender: 'agent',
-    channel: 'note',
-    visibleToCustomer: false,
-    from: agentName(identity),
-    to: '',
-    cc: '',
-    replyTo: null,
-    subject: 'Note',
-    bodyText: body,
-    bodyTextBlobKey: null,
-    htmlBlobKey: null,
-    messageId: null,
-    inReplyTo: null,
-    references: [],
-    attachments: [],
-    rawBlobKey: null,
-    createdAt: at.toISOString(),
-    createdBy: identity.login,
-    transmission: null,
-    notes: [],
+    ...note,
+    channel: input.type === 'phone' ? 'phone' : 'note',
+    visibleToCustomer: input.type !== 'note',
+    from: input.type === 'phone' ? agentName(identity) : note.from,
   }
+}
+
+/** Re-sends the customer's original mail unchanged (OTRS: Bounce), marked with Resent-* headers (RFC 5322). */
+async function prepareBounce(deps: AgentArticleDeps, identity: AgentIdentity, thread: TicketThread, input: AgentArticleInput, id: string, at: Date): Promise<OutboundMailRecord> {
+  const base = baseArticle(thread, input.articleId)
+  if (!base?.rawBlobKey || base.sender !== 'customer') throw conflict('only a mail a customer sent can be bounced')
+  const to = addresses(input.to)
+  if (to.length === 0) throw invalidRequest('a bounce needs a recipient', 'body.to')
+  const from = systemAddressOf(deps.config, thread.ticket.queue)
+  const original = await deps.rawMail.get(base.rawBlobKey)
+  const resent = [
+    `Resent-From: ${from.address}`,
+    `Resent-To: ${to.map((address) => address.address).join(', ')}`,
+    `Resent-Date: ${at.toUTCString().replace('GMT', '+0000')}`,
+    `Resent-Message-ID: <${ownMessageId(deps.config, id, thread.ticket.number)}>`,
+  ].join('\r\n')
+  const rawBlobKey = `outbound/${thread.ticket.number}/${id}.bounce.eml`
+  await deps.attachments.put(rawBlobKey, Buffer.concat([Buffer.from(`${resent}\r\n`), original]), { contentType: 'message/rfc822' })
+  return {
+    id,
+    kind: 'bounce',
+    ticketNumber: thread.ticket.number,
+    rawBlobKey,
+    sender: from.address,
+    recipients: to.map((address) => address.address),
+    subject: base.subject,
+    status: 'queued',
+    attempts: 0,
+    error: null,
+    createdAt: at.toISOString(),
+    changedAt: at.toISOString(),
+  }
+}
+
+/** A failed outgoing mail, queued again (the outbox relay sends it once this is committed). */
+export async function resendArticle(deps: AgentArticleDeps, identity: AgentIdentity, number: string, articleId: string): Promise<Article> {
+  const thread = await deps.tickets.getThread(number)
+  if (!thread) throw notFound(`ticket ${number}`)
+  assertRight(deps.config, identity.agent, thread.ticket, 'rw')
+  const article = thread.articles.find((candidate) => candidate.id === articleId && candidate.ticketNumber === number)
+  if (!article) throw notFound(`article ${articleId}`)
+  const transmission = article.transmission
+  if (!transmission) throw conflict('this article is not a mail we send')
+  if (transmission.status !== 'failed') throw conflict(`this mail is ${transmission.status}; only failed mails can be sent again`)
+  const at = deps.clock.now()
+  if (!(await deps.tickets.updateTransmission(number, articleId, { ...transmission, status: 'queued', changedAt: at.toISOString() }, transmission))) {
+    throw conflict('the mail changed meanwhile; reload the ticket')
+  }
+  await changeTicket(deps, number, (ticket, changedAt) => ({
+    change: { ticket: nextVersion(ticket, changedAt, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('Misc', identity.login, changedAt, `Mail "${article.subject}" queued for sending again (it had failed: ${transmission.error ?? 'unknown error'})`)] },
+    result: undefined,
+  }))
+  return { ...article, transmission: { ...transmission, status: 'queued' } }
 }

@@ -147,11 +147,15 @@ export interface HistoryEntry {
   changes: Record<string, { before: unknown; after: unknown }> | null
 }
 
+/** The kinds of article an agent writes (OTRS: Reply, Reply All, Forward, Bounce, Note, Phone). */
+export const agentArticleTypes = ['reply', 'reply-all', 'forward', 'bounce', 'note', 'note-external', 'phone'] as const
+export type AgentArticleType = (typeof agentArticleTypes)[number]
+
 /** An agent's unsent article, kept per ticket and agent so it can be resumed. */
 export interface Draft {
   ticketNumber: string
   login: string
-  type: string
+  type: AgentArticleType
   to: string
   cc: string
   bcc: string

@@ -10,6 +10,29 @@ export function historyEntry(type: HistoryType, by: string, at: Date, message: s
   return { id: newId(at), type, by, at: at.toISOString(), message, changes }
 }
 
+/**
+ * The state an agent asks for, checked as OTRS does: it exists, merged only by merging, pending
+ * states need a pending time (now or later), and no other state takes one.
+ */
+export function resolveStateChange(
+  config: DocketConfig,
+  request: { state: string; pendingUntil?: string | null | undefined },
+  now: Date,
+  fields: { state: string; pendingUntil: string },
+): { state: string; stateType: Ticket['stateType']; pendingUntil: string | null } {
+  const { state, stateType } = resolveState(config, request.state, fields.state)
+  if (stateType === 'merged') throw invalidRequest('tickets become "merged" by merging them (POST …/merge), not by setting the state', fields.state)
+  if (stateType.startsWith('pending')) {
+    if (!request.pendingUntil) throw invalidRequest(`the pending state "${state}" needs a pending time`, fields.pendingUntil)
+    const until = new Date(request.pendingUntil)
+    if (Number.isNaN(until.getTime())) throw invalidRequest('must be a date and time, e.g. 2026-12-01T09:00:00Z', fields.pendingUntil)
+    if (until.getTime() < now.getTime() - 60_000) throw invalidRequest('the pending time must not be in the past', fields.pendingUntil)
+    return { state, stateType, pendingUntil: until.toISOString() }
+  }
+  if (request.pendingUntil) throw invalidRequest(`only pending states take a pending time; "${state}" is not one`, fields.pendingUntil)
+  return { state, stateType, pendingUntil: null }
+}
+
 export function resolveState(config: DocketConfig, state: string, field = 'state'): { state: string; stateType: Ticket['stateType'] } {
   const stateType = stateTypeOf(config, state)
   if (!stateType) {
@@ -67,6 +90,7 @@ export function describeChanges(before: Ticket, after: Ticket, by: string, at: D
   if (changed('priority')) entry('PriorityUpdate', 'priority', `Changed priority from ${before.priority} to ${after.priority}`)
   if (changed('title')) entry('TitleUpdate', 'title', `Title changed from "${before.title}" to "${after.title}"`)
   if (changed('customer')) entry('CustomerUpdate', 'customer', `Customer changed to "${after.customer ?? '-'}"`)
+  if (changed('mergedInto') && after.mergedInto) entry('Merged', 'mergedInto', `Merged into ticket ${after.mergedInto}`)
   if (changed('pendingUntil') && after.pendingUntil) entry('SetPendingTime', 'pendingUntil', `Pending time set to ${after.pendingUntil}`)
   return entries
 }

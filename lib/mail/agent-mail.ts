@@ -1,0 +1,53 @@
+import type { AgentConfig } from '../../schemas/config.ts'
+import type { BlobStore } from '../blobs/ports.ts'
+import { systemAddressOf, type DocketConfig } from '../platform/config.ts'
+import { newId } from '../platform/ids.ts'
+import type { OutboundMailRecord, Ticket } from '../ticket/model.ts'
+import { generatedMailHeaders } from './auto-response.ts'
+import { composeMail } from './compose-mail.ts'
+
+/**
+ * A system mail to agents about a ticket (assignment with a note, reminders): composed, stored,
+ * and returned as an outbound-mail record to be written with the change that causes it.
+ */
+export async function prepareAgentMail(
+  deps: { config: DocketConfig; attachments: BlobStore },
+  ticket: Ticket,
+  recipients: AgentConfig[],
+  message: { subject: string; lines: string[] },
+  at: Date,
+): Promise<OutboundMailRecord | null> {
+  if (recipients.length === 0) return null
+  const { config } = deps
+  const from = systemAddressOf(config, ticket.queue)
+  const id = newId(at)
+  const subject = `[${config.ticket.hook}${ticket.number}] ${message.subject}`.replace(/[\r\n]+/g, ' ')
+  const raw = await composeMail({
+    from: { address: from.address, name: config.system.name },
+    to: recipients.map((agent) => `${`${agent.firstName} ${agent.lastName}`.trim()} <${agent.email}>`),
+    cc: [],
+    subject,
+    text: [...message.lines, '', `Open the ticket: ${config.system.webUrl.replace(/\/$/, '')}/tickets/${ticket.number}`].join('\n'),
+    messageId: `${id}.notification@${config.system.fqdn}`,
+    inReplyTo: null,
+    references: [],
+    date: at,
+    headers: generatedMailHeaders('auto-generated'),
+  })
+  const rawBlobKey = `outbound/${ticket.number}/${id}.notification.eml`
+  await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
+  return {
+    id,
+    kind: 'notification',
+    ticketNumber: ticket.number,
+    rawBlobKey,
+    sender: from.address,
+    recipients: recipients.map((agent) => agent.email),
+    subject,
+    status: 'queued',
+    attempts: 0,
+    error: null,
+    createdAt: at.toISOString(),
+    changedAt: at.toISOString(),
+  }
+}

@@ -1,0 +1,120 @@
+import type { AgentConfig, DocketConfig } from '../../schemas/config.ts'
+import { rightsOn, type Right } from '../auth/permissions.ts'
+import { customerIdFor } from '../mail/customer-id.ts'
+import { findQueue } from '../platform/config.ts'
+import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
+import type { Ticket } from './model.ts'
+import { resolveStateChange } from './ticket-rules.ts'
+
+/** What an agent may change on a ticket in one go (PATCH /api/tickets/{number}, bulk actions). */
+export interface TicketPatch {
+  state?: string | undefined
+  pendingUntil?: string | null | undefined
+  queue?: string | undefined
+  priority?: number | undefined
+  owner?: string | undefined
+  responsible?: string | null | undefined
+  lock?: 'lock' | 'unlock' | undefined
+  title?: string | undefined
+  customer?: string | undefined
+  customerId?: string | undefined
+  dynamicFields?: Record<string, string> | undefined
+  /** An internal note with the change; closing from the zoom needs one (OTRS: a single "." will do). */
+  note?: string | undefined
+}
+
+/** From where: the zoom asks for a note when closing; bulk actions and jobs do not. */
+export type PatchSource = 'zoom' | 'bulk'
+
+const fieldOf = (source: PatchSource, name: string) => (source === 'bulk' ? `body.changes.${name}` : `body.${name}`)
+
+function requireRight(config: DocketConfig, agent: AgentConfig, queue: string, right: Right, what: string): void {
+  if (!rightsOn(config, agent, queue).has(right)) throw forbidden(`you need the "${right}" right on queue ${queue} to ${what}`)
+}
+
+/**
+ * Applies a patch to a ticket: OTRS's rules and permissions, pure (the clock comes in). Returns
+ * the changed fields; throws 400 naming the field, 403 for a missing right, 404 when the agent
+ * cannot read the ticket, 409 for a change the ticket's state forbids.
+ */
+export function planTicketPatch(config: DocketConfig, agent: AgentConfig, ticket: Ticket, patch: TicketPatch, now: Date, source: PatchSource = 'zoom'): Partial<Ticket> {
+  const rights = rightsOn(config, agent, ticket.queue)
+  if (!rights.has('ro')) throw notFound(`ticket ${ticket.number}`)
+  const changesSomething = Object.entries(patch).some(([key, value]) => value !== undefined && key !== 'note')
+  if (!changesSomething && !patch.note) throw invalidRequest('nothing to change: give at least one field', source === 'bulk' ? 'body.changes' : 'body')
+  if (patch.note !== undefined && !patch.note.trim()) throw invalidRequest('the note must not be empty (a single "." will do)', fieldOf(source, 'note'))
+  if (patch.note) requireRight(config, agent, ticket.queue, 'note', 'add a note')
+
+  // OTRS "required lock": while another agent holds the lock, only they (or an admin) move, close or reassign it.
+  const lockedByOther = ticket.lock === 'lock' && ticket.owner !== null && ticket.owner !== agent.login && !agent.admin
+  if (lockedByOther && (patch.state !== undefined || patch.queue !== undefined || patch.owner !== undefined)) {
+    throw forbidden(`ticket ${ticket.number} is locked by ${ticket.owner}; only the owner can change its state, queue or owner (a note is possible)`)
+  }
+
+  const next: Partial<Ticket> = {}
+  if (patch.state !== undefined || patch.pendingUntil !== undefined) {
+    requireRight(config, agent, ticket.queue, 'rw', 'change the state')
+    const resolved = resolveStateChange(config, { state: patch.state ?? ticket.state, pendingUntil: patch.pendingUntil === undefined ? (patch.state === undefined ? ticket.pendingUntil : undefined) : patch.pendingUntil }, now, {
+      state: fieldOf(source, 'state'),
+      pendingUntil: fieldOf(source, 'pendingUntil'),
+    })
+    if (resolved.stateType === 'closed' && ticket.stateType !== 'closed' && source === 'zoom' && !patch.note) {
+      throw invalidRequest('closing a ticket needs a note saying why (a single "." will do)', fieldOf(source, 'note'))
+    }
+    Object.assign(next, resolved)
+  }
+  if (patch.queue !== undefined && patch.queue !== ticket.queue) {
+    if (!findQueue(config, patch.queue)) throw invalidRequest(`unknown queue "${patch.queue}"`, fieldOf(source, 'queue'))
+    requireRight(config, agent, ticket.queue, 'rw', 'move the ticket')
+    requireRight(config, agent, patch.queue, 'move_into', 'move tickets into it')
+    next.queue = patch.queue
+  }
+  if (patch.priority !== undefined) {
+    requireRight(config, agent, ticket.queue, 'priority', 'change the priority')
+    next.priority = patch.priority
+  }
+  const queueAfter = next.queue ?? ticket.queue
+  if (patch.owner !== undefined) {
+    requireRight(config, agent, ticket.queue, 'owner', 'change the owner')
+    const owner = config.agents.find((candidate) => candidate.login === patch.owner && candidate.enabled)
+    if (!owner || !rightsOn(config, owner, queueAfter).has('rw')) throw invalidRequest(`"${patch.owner}" is not an agent who may work in queue ${queueAfter}`, fieldOf(source, 'owner'))
+    next.owner = owner.login
+  }
+  if (patch.responsible !== undefined) {
+    requireRight(config, agent, ticket.queue, 'rw', 'change the responsible agent')
+    if (patch.responsible !== null) {
+      const responsible = config.agents.find((candidate) => candidate.login === patch.responsible && candidate.enabled)
+      if (!responsible || !rightsOn(config, responsible, queueAfter).has('ro')) throw invalidRequest(`"${patch.responsible}" is not an agent who may read queue ${queueAfter}`, fieldOf(source, 'responsible'))
+    }
+    next.responsible = patch.responsible
+  }
+  if (patch.lock === 'lock' && ticket.lock !== 'lock') {
+    requireRight(config, agent, ticket.queue, 'rw', 'lock the ticket')
+    next.lock = 'lock'
+    // OTRS: locking takes the ticket: it is locked to whoever locks it (unless an owner was given).
+    next.owner ??= agent.login
+  } else if (patch.lock === 'lock' && ticket.owner !== agent.login && patch.owner === undefined) {
+    throw conflict(`ticket ${ticket.number} is already locked by ${ticket.owner}`)
+  }
+  if (patch.lock === 'unlock' && ticket.lock === 'lock') {
+    const stateTypeAfter = next.stateType ?? ticket.stateType
+    if (stateTypeAfter === 'closed') throw conflict(`ticket ${ticket.number} is closed; closed tickets cannot be unlocked`)
+    if (ticket.owner !== agent.login) requireRight(config, agent, ticket.queue, 'owner', "release another agent's lock")
+    next.lock = 'unlock'
+  }
+  if (patch.title !== undefined) {
+    requireRight(config, agent, ticket.queue, 'rw', 'rename the ticket')
+    next.title = patch.title
+  }
+  if (patch.customer !== undefined || patch.customerId !== undefined) {
+    requireRight(config, agent, ticket.queue, 'rw', 'change the customer')
+    const customer = patch.customer?.trim().toLowerCase() ?? ticket.customer
+    next.customer = customer
+    next.customerId = patch.customerId?.trim() || (customer ? customerIdFor(config, customer) : null)
+  }
+  if (patch.dynamicFields !== undefined) {
+    requireRight(config, agent, ticket.queue, 'rw', 'change dynamic fields')
+    next.dynamicFields = { ...ticket.dynamicFields, ...patch.dynamicFields }
+  }
+  return next
+}

@@ -4,6 +4,7 @@ import type { Dependencies } from '../runtime/dependencies.ts'
 import { handleApiError, validationHook, errorBody } from './errors.ts'
 import { registerAuthRoutes, registerLogoutRoute, requireAgent } from './routes/auth.ts'
 import { registerTicketRoutes } from './routes/tickets.ts'
+import { registerMeRoutes } from './routes/me.ts'
 
 export type ApiEnv = { Variables: { identity: AgentIdentity } }
 export type ApiApp = OpenAPIHono<ApiEnv>
@@ -36,5 +37,6 @@ export function createApiApp(deps: Dependencies, options: ApiOptions = {}): ApiA
   app.use('/api/*', requireAgent(deps))
   registerLogoutRoute(app, deps)
   registerTicketRoutes(app, deps)
+  registerMeRoutes(app, deps)
   return app
 }

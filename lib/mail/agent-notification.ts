@@ -1,43 +1,134 @@
 import type { AgentConfig } from '../../schemas/config.ts'
 import { readableQueues } from '../auth/permissions.ts'
+import type { AgentStore } from '../auth/ports.ts'
+import { effectivePreferences, isOutOfOffice, loadEffectivePreferences, type AgentPreferences } from '../auth/preferences.ts'
 import type { BlobStore } from '../blobs/ports.ts'
 import { systemAddressOf, type DocketConfig } from '../platform/config.ts'
 import { newId } from '../platform/ids.ts'
-import type { OutboundMailRecord, Ticket } from '../ticket/model.ts'
+import type { HistoryEntry, OutboundMailRecord, Ticket } from '../ticket/model.ts'
+import { historyEntry } from '../ticket/ticket-rules.ts'
 import { composeMail } from './compose-mail.ts'
 import { generatedMailHeaders } from './auto-response.ts'
 
-export type NotificationEvent = 'new-ticket' | 'follow-up'
+/**
+ * new-ticket: a ticket in the agent's queues. follow-up: a customer wrote on the agent's ticket.
+ * owner-away: a customer wrote on a ticket whose owner is out of office with auto-unlock; the
+ * ticket is left unlocked for the queue's agents to take.
+ */
+export type NotificationEvent = 'new-ticket' | 'follow-up' | 'owner-away'
 
-/** OTRS "My Queues": configured, or every readable queue except the spam queue. */
-export function myQueues(config: DocketConfig, agent: AgentConfig): string[] {
-  return agent.myQueues ?? readableQueues(config, agent).filter((queue) => queue !== config.mail.spam?.queue)
+/** Agents' preferences by login, as loaded for one notification. */
+export type PreferencesByAgent = ReadonlyMap<string, AgentPreferences>
+
+export interface NotificationDeps {
+  config: DocketConfig
+  attachments: BlobStore
+  agents: AgentStore
 }
 
-/** Who hears about it: new tickets → agents watching the queue; follow-ups → the ticket's owner. Never the writer. */
-export function notificationRecipients(config: DocketConfig, event: NotificationEvent, ticket: Ticket, writer: string): AgentConfig[] {
+/** OTRS "My Queues": the agent's choice, else the configured list, else every readable queue except the spam queue. */
+export function myQueues(config: DocketConfig, agent: AgentConfig, preferences?: AgentPreferences): string[] {
+  return (preferences ?? effectivePreferences(config, agent)).myQueues
+}
+
+/**
+ * The agents who might hear of the event at all, so only their preferences are read: for a
+ * queue-wide event whoever may read the queue (My Queues can hold nothing else), for a follow-up
+ * the owner.
+ */
+export function notificationCandidates(config: DocketConfig, event: NotificationEvent, ticket: Ticket): AgentConfig[] {
+  return config.agents.filter(
+    (agent) => agent.enabled && (event === 'follow-up' ? agent.login === ticket.owner : readableQueues(config, agent).includes(ticket.queue)),
+  )
+}
+
+/**
+ * Who hears about it, by their preferences (stored over the config's defaults): new tickets →
+ * agents watching the queue who want new-ticket mail and are not out of office; follow-ups → the
+ * owner; the ticket of an owner away with auto-unlock → the queue's watchers, as for a new ticket. Never
+ * the writer. Without `preferences`, the config's defaults decide.
+ */
+export function notificationRecipients(
+  config: DocketConfig,
+  event: NotificationEvent,
+  ticket: Ticket,
+  writer: string,
+  options?: { preferences: PreferencesByAgent; at: Date },
+): AgentConfig[] {
+  const preferencesOf = (agent: AgentConfig) => options?.preferences.get(agent.login) ?? effectivePreferences(config, agent)
+  const watches = (agent: AgentConfig) => {
+    const preferences = preferencesOf(agent)
+    return preferences.notifications.newTicket && preferences.myQueues.includes(ticket.queue) && !(options && isOutOfOffice(preferences, options.at))
+  }
   const candidates =
-    event === 'new-ticket'
-      ? config.agents.filter((agent) => agent.notifications.newTicket && myQueues(config, agent).includes(ticket.queue))
-      : config.agents.filter((agent) => agent.notifications.followUp && agent.login === ticket.owner)
+    event === 'follow-up'
+      ? config.agents.filter((agent) => agent.login === ticket.owner && preferencesOf(agent).notifications.followUp)
+      : config.agents.filter((agent) => watches(agent) && !(event === 'owner-away' && agent.login === ticket.owner))
   return candidates.filter((agent) => agent.enabled && agent.email.toLowerCase() !== writer.toLowerCase())
 }
 
-/** One notification mail for the event (agents as recipients), stored and recorded for the outbox relay. */
+/** What a customer follow-up means for notifications, decided once per follow-up with one read of the preferences. */
+export interface FollowUpNotice {
+  event: 'follow-up' | 'owner-away'
+  preferences: PreferencesByAgent
+  /** Set when the ticket is left unlocked because its owner is out of office: the history entry that says so. */
+  unlock: HistoryEntry | null
+}
+
+/**
+ * OTRS out of office, with auto-unlock: a customer follow-up on the ticket of an owner who is out of
+ * office and chose auto-unlock goes to the queue's agents instead of the absent owner, and a ticket
+ * that would stay locked to them (still locked, or locked again on reopening) is unlocked so a
+ * colleague can take it.
+ */
+export async function prepareFollowUpNotice(
+  deps: Pick<NotificationDeps, 'config' | 'agents'>,
+  ticket: Ticket,
+  lockAfter: Ticket['lock'],
+  at: Date,
+): Promise<FollowUpNotice> {
+  const { config } = deps
+  const candidates = new Set([...notificationCandidates(config, 'follow-up', ticket), ...(ticket.owner === null ? [] : notificationCandidates(config, 'owner-away', ticket))])
+  const preferences = await loadEffectivePreferences(deps, [...candidates])
+  const owner = ticket.owner === null ? undefined : preferences.get(ticket.owner)
+  if (!owner || !owner.outOfOffice.autoUnlock || !isOutOfOffice(owner, at)) return { event: 'follow-up', preferences, unlock: null }
+  if (lockAfter === 'unlock') return { event: 'owner-away', preferences, unlock: null }
+  const away = owner.outOfOffice.until ? `out of office until ${owner.outOfOffice.until}` : 'out of office'
+  const why = `the owner ${ticket.owner} is ${away} (auto-unlock), so the queue's agents can take the customer's follow-up`
+  const unlock =
+    ticket.lock === 'lock'
+      ? historyEntry('Unlock', 'system', at, `Ticket unlocked: ${why}`, { lock: { before: 'lock', after: 'unlock' } })
+      : historyEntry('Misc', 'system', at, `Ticket not locked again: ${why}`)
+  return { event: 'owner-away', preferences, unlock }
+}
+
+const headline: Record<NotificationEvent, (ticket: Ticket) => string> = {
+  'new-ticket': (ticket) => `New ticket in ${ticket.queue}`,
+  'follow-up': () => 'Customer follow-up',
+  'owner-away': (ticket) => `Customer follow-up, unlocked (the owner ${ticket.owner ?? '-'} is out of office)`,
+}
+
+/**
+ * One notification mail for the event (agents as recipients), stored and recorded for the outbox
+ * relay. Recipients follow their preferences, read with one batch read unless the caller has them.
+ */
 export async function prepareNotification(
-  deps: { config: DocketConfig; attachments: BlobStore },
+  deps: NotificationDeps,
   event: NotificationEvent,
   ticket: Ticket,
   summary: { from: string; text: string },
   writer: string,
   at: Date,
+  preferences?: PreferencesByAgent,
 ): Promise<OutboundMailRecord | null> {
-  const recipients = notificationRecipients(deps.config, event, ticket, writer)
-  if (recipients.length === 0) return null
   const { config } = deps
+  const candidates = notificationCandidates(config, event, ticket).filter((agent) => agent.email.toLowerCase() !== writer.toLowerCase())
+  if (candidates.length === 0) return null
+  const recipients = notificationRecipients(config, event, ticket, writer, { preferences: preferences ?? (await loadEffectivePreferences(deps, candidates)), at })
+  if (recipients.length === 0) return null
   const from = systemAddressOf(config, ticket.queue)
   const id = newId(at)
-  const what = event === 'new-ticket' ? `New ticket in ${ticket.queue}` : 'Customer follow-up'
+  const what = headline[event](ticket)
   const subject = `[${config.ticket.hook}${ticket.number}] ${what}: ${ticket.title}`.replace(/[\r\n]+/g, ' ')
   const excerpt = summary.text.length > 2000 ? `${summary.text.slice(0, 2000)}…` : summary.text
   const body = [

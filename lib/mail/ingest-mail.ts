@@ -6,7 +6,7 @@ import type { Article, HistoryEntry, OutboundMailRecord, Ticket } from '../ticke
 import type { IngestAction, IngestIdentity, IngestRecord } from '../ticket/ports.ts'
 import { describeChanges, historyEntry, newTicketRecord, nextVersion } from '../ticket/ticket-rules.ts'
 import { changeTicket, createTicket, type TicketServiceDeps } from '../ticket/ticket-service.ts'
-import { prepareNotification } from './agent-notification.ts'
+import { prepareFollowUpNotice, prepareNotification, type NotificationDeps } from './agent-notification.ts'
 import { autoResponseArticle, autoResponseMail, countAutoResponse, prepareAutoResponse, type AutoResponseDeps, type PreparedAutoResponse } from './auto-response.ts'
 import { unknownSender } from './customer-id.ts'
 import { mailContentHash } from './mail-identity.ts'
@@ -17,7 +17,7 @@ import { postmasterFilters } from './postmaster/filters.ts'
 import { control, isYes, runPostmaster, type PostmasterContext, type PostmasterDeps } from './postmaster/pipeline.ts'
 import type { MailStateStore } from './ports.ts'
 
-export interface IngestDeps extends TicketServiceDeps, Omit<PostmasterDeps, 'tickets'>, AutoResponseDeps {
+export interface IngestDeps extends TicketServiceDeps, Omit<PostmasterDeps, 'tickets'>, AutoResponseDeps, NotificationDeps {
   rawMail: BlobStore
   attachments: BlobStore
   mailState: MailStateStore
@@ -246,15 +246,18 @@ async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     const articleId = newId(at)
     const article = customerArticleFromMail(mail, parts, { articleId, ticketNumber: number, rawBlobKey: ingestion.stored.key, at, from: senderDisplay(context) })
     const fields = followUpFields(deps.config, context, ticket)
+    // Owner out of office with auto-unlock: the ticket is left unlocked for the queue's agents.
+    const notice = context.spam ? null : await prepareFollowUpNotice(deps, ticket, fields.patch.lock ?? ticket.lock, at)
     const updated = nextVersion(ticket, at, {
       ...fields.patch,
+      ...(notice?.unlock ? { lock: 'unlock' as const } : {}),
       // Tickets written before participants/dynamic fields existed lack them.
       dynamicFields: fields.patch.dynamicFields ?? ticket.dynamicFields ?? {},
       articleCount: ticket.articleCount + 1,
       participants: participantsOf(deps.config, ticket.participants ?? [], context, mail),
     })
     const by = writer(context)
-    const history = [historyEntry('FollowUp', by, at, `FollowUp for [${number}] (${context.trace.join('; ')})`), ...describeChanges(ticket, updated, by, at)]
+    const history = [historyEntry('FollowUp', by, at, `FollowUp for [${number}] (${context.trace.join('; ')})`), ...describeChanges(ticket, notice?.unlock ? { ...updated, lock: ticket.lock } : updated, by, at), ...(notice?.unlock ? [notice.unlock] : [])]
     const newArticles: Article[] = [article]
     const messageIds = mail.messageId ? [{ messageId: mail.messageId, articleId }] : []
     response ??= await prepareAutoResponse(deps, 'followUp', context, mail, updated, at)
@@ -266,8 +269,8 @@ async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: Sto
       updated.autoResponses = countAutoResponse(updated, at)
     }
     const outboundMails: OutboundMailRecord[] = []
-    if (!context.spam) {
-      const notification = await prepareNotification(deps, 'follow-up', updated, { from: senderDisplay(context), text: mail.text }, context.sender.address, at)
+    if (notice) {
+      const notification = await prepareNotification(deps, notice.event, updated, { from: senderDisplay(context), text: mail.text }, context.sender.address, at, notice.preferences)
       if (notification) {
         outboundMails.push(notification)
         history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${notification.recipients.join(', ')} of the follow-up`))

@@ -23,6 +23,8 @@ import { buildDependencies, localQueueDir, type Dependencies } from '../lib/runt
 import { createDynamoClient } from '../lib/store/dynamodb-client.ts'
 import { ensureTable } from '../lib/store/ensure-table.ts'
 import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
+import { jobCatalog, nextRun } from '../lib/jobs/catalog.ts'
+import { runJob } from '../lib/jobs/run-job.ts'
 
 export interface Command {
   options?: ParseArgsOptionsConfig
@@ -256,7 +258,42 @@ async function seedSampleMail(deps: Dependencies, event: unknown, eventFile: str
   }
 }
 
+const jobList: Command = {
+  async run() {
+    const settings = readRuntimeSettings()
+    const config = loadConfigFile(settings.configPath)
+    const now = new Date()
+    for (const job of jobCatalog(config)) {
+      const next = nextRun(job, now)
+      console.log(`${job.name.padEnd(28)} ${(job.schedule ?? 'by hand').padEnd(14)} next ${next ? next.toISOString() : '-'.padEnd(24)}  ${job.description}`)
+    }
+  },
+}
+
+const jobRun: Command = {
+  options: { now: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  async run(positionals, values) {
+    const name = positionals.join(' ')
+    if (!name) throw new Error('usage: docket job run <name> [--now <ISO time>] [--dry-run]')
+    const time = typeof values.now === 'string' ? values.now : undefined
+    if (time !== undefined && Number.isNaN(Date.parse(time))) throw new Error('--now takes an ISO time, e.g. 2026-11-30T00:00:00Z')
+    return withLocalDependencies(async (deps) => {
+      const result = await runJob(deps, { job: name, dryRun: values['dry-run'] === true, ...(time ? { time: new Date(time).toISOString() } : {}) })
+      for (const line of result.details ?? []) console.error(`  ${line}`)
+      print({ job: result.job, selected: result.selected, changed: result.changed, dryRun: result.dryRun })
+    })
+  },
+}
+
 export const commands: Record<string, Command> = {
+  job: {
+    options: { ...jobRun.options },
+    async run(positionals, values) {
+      if (positionals[0] === 'list') return jobList.run(positionals.slice(1), values)
+      if (positionals[0] === 'run') return jobRun.run(positionals.slice(1), values)
+      throw new Error('usage: docket job list | docket job run <name> [--now <ISO time>] [--dry-run]')
+    },
+  },
   start,
   'config': { async run(positionals, values) { if (positionals[0] !== 'check') throw new Error('usage: docket config check [file]'); return configCheck.run(positionals.slice(1), values) } },
   'mail': {

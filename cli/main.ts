@@ -10,6 +10,9 @@ const usage = `docket: Docket's command line (local data dir, or the running ser
   docket mail replay                        re-run the inbound dead letters
   docket mail replay --from DAY [--to DAY] [--dry-run]
                                             re-run (or preview) archived raw mail of those days
+  docket job list                           the timed jobs with their next run
+  docket job run <name> [--now ISO] [--dry-run]
+                                            run one (GenericAgent jobs by their name)
   docket agent password <login> [--password P]
                                             set an agent's password (generated when omitted)
   docket invoke <function> <event.json>     run a Lambda handler locally with an event

@@ -9,6 +9,7 @@ import { DocketFunctions } from './constructs/docket-functions.ts'
 import { MailIntake } from './constructs/mail-intake.ts'
 import { MailSending } from './constructs/mail-sending.ts'
 import { Schedules } from './constructs/schedules.ts'
+import { jobCatalog } from '../lib/jobs/catalog.ts'
 import { Search } from './constructs/search.ts'
 import { WebClient } from './constructs/web-client.ts'
 
@@ -87,13 +88,17 @@ export class DocketServiceStack extends Stack {
     this.agentApi = new AgentApi(this, 'AgentApi', { handler: api })
     this.webClient = new WebClient(this, 'WebClient', { apiDomainName: this.agentApi.domainName, assetsPath: props.webAssetsPath })
     this.search = new Search(this, 'Search', { table, indexer, instanceType: props.searchInstanceType })
-    this.schedules = new Schedules(this, 'Schedules', { handler: jobs })
+    this.schedules = new Schedules(this, 'Schedules', { handler: jobs, jobs: jobCatalog(props.config) })
 
     // Data access, least privilege: who reads and writes what.
     for (const fn of [api, mailReceived, mailSend, jobs]) table.grantReadWriteData(fn)
     attachmentsBucket.grantReadWrite(api) // agent replies' MIME, attachment downloads
     attachmentsBucket.grantReadWrite(mailReceived) // attachments of received mail
     attachmentsBucket.grantRead(mailSend) // reads the stored MIME it sends
+    rawMailBucket.grantRead(api, `${props.rawMailPrefix}*`) // the raw view of received mail, bounces (re-sending it)
+    attachmentsBucket.grantReadWrite(jobs) // reminder and GenericAgent mails
+    attachmentsBucket.grantDelete(jobs) // Junk purge and GenericAgent delete remove a ticket's blobs…
+    rawMailBucket.grantDelete(jobs, `${props.rawMailPrefix}*`) // …and its raw mail
     // Granted where the wiring is: raw-mail read (MailIntake), stream reads (MailSending's outbox,
     // Search), enqueueing outbound mail (MailSending), the signing key (AgentApi).
 

@@ -1,3 +1,4 @@
+import { Cron } from 'croner'
 import { z } from 'zod'
 
 /**
@@ -116,6 +117,82 @@ const AutoResponseSchema = z.strictObject({
   /** Subject; the ticket marker is added. Variables: {{ticket.number}}, {{ticket.title}}, {{customer.name}}, {{customer.email}}, {{queue.name}}, {{mail.subject}}. */
   subject: z.string().min(1),
   body: z.string().min(1),
+})
+
+/** A cron expression (5 fields, UTC), as croner and EventBridge both read it, e.g. "0 0 * * 0". */
+const cronExpression = z.string().refine((expression) => {
+  if (expression.trim().split(/\s+/).length !== 5) return false
+  try {
+    new Cron(expression, { paused: true, timezone: 'UTC' }).stop()
+    return true
+  } catch {
+    return false
+  }
+}, 'must be a cron expression with 5 fields (minute hour day-of-month month day-of-week), in UTC, e.g. "0 0 * * 0"')
+
+/** "24 hours", "6 months", "3 years": how long ago, for GenericAgent time ranges. */
+export const durationText = z.string().regex(/^\d+\s*(minute|hour|day|week|month|year)s?$/i, 'must be a duration such as "24 hours", "6 months" or "3 years"')
+const timeBound = z.union([z.iso.datetime({ offset: true }), z.iso.date(), durationText]).meta({
+  description: 'An ISO date/time, or a duration meaning that long before the run ("6 months").',
+})
+
+const GenericAgentJobSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  /** OTRS "Validity": an invalid job is kept but never runs. */
+  enabled: z.boolean().default(true),
+  /** Cron (UTC); null or absent: only by hand (`docket job run <name>`). */
+  schedule: cronExpression.nullable().default(null),
+  /** Tickets per batch; the run continues batch after batch until nothing is left (OTRS stopped at 4,000). */
+  batchLimit: z.number().int().min(1).max(10_000).default(500),
+  /** Which tickets (all conditions must hold; lists mean "one of"). Patterns use * as in OTRS's search. */
+  select: z
+    .strictObject({
+      ticketNumber: z.string().optional(),
+      queues: z.array(z.string()).optional(),
+      states: z.array(z.string()).optional(),
+      stateTypes: z.array(StateTypeSchema).optional(),
+      priorities: z.array(z.number().int().min(1).max(5)).optional(),
+      owners: z.array(z.string()).optional(),
+      lock: z.enum(['lock', 'unlock']).optional(),
+      title: z.string().optional(),
+      subject: z.string().optional(),
+      body: z.string().optional(),
+      from: z.string().optional(),
+      createdBefore: timeBound.optional(),
+      createdAfter: timeBound.optional(),
+      changedBefore: timeBound.optional(),
+      changedAfter: timeBound.optional(),
+      closedBefore: timeBound.optional(),
+      closedAfter: timeBound.optional(),
+      pendingBefore: timeBound.optional(),
+      pendingAfter: timeBound.optional(),
+    })
+    .default({}),
+  /** What to do with each selected ticket. */
+  actions: z
+    .strictObject({
+      state: z.string().optional(),
+      /** For pending states: relative to the run ("+2 days" style as "2 days"), or an ISO time. */
+      pendingIn: durationText.optional(),
+      queue: z.string().optional(),
+      priority: z.number().int().min(1).max(5).optional(),
+      owner: z.string().optional(),
+      responsible: z.string().optional(),
+      lock: z.enum(['lock', 'unlock']).optional(),
+      note: z.strictObject({ subject: z.string().default('Note'), body: z.string().min(1) }).optional(),
+      notify: z.strictObject({ to: z.union([z.enum(['owner', 'responsible', 'queue']), z.array(z.string())]), subject: z.string().min(1), body: z.string().min(1) }).optional(),
+      /** Delete the tickets for good (with their articles, blobs and index entries; a tombstone stays). */
+      delete: z.boolean().default(false),
+    })
+    .refine((actions) => Object.entries(actions).some(([key, value]) => value !== undefined && !(key === 'delete' && value === false)), 'give at least one action'),
+})
+
+/** The built-in timed jobs (OTRS: Daemon tasks and the LizardNet Junk scripts). */
+const JobsSchema = z.strictObject({
+  pending: z.strictObject({ schedule: cronExpression.default('* * * * *') }).default({ schedule: '* * * * *' }),
+  junkCleanup: z.strictObject({ schedule: cronExpression.default('0 0 * * *'), afterHours: z.number().int().positive().default(24) }).default({ schedule: '0 0 * * *', afterHours: 24 }),
+  junkPurge: z.strictObject({ schedule: cronExpression.default('0 0 * * 0'), afterMonths: z.number().int().positive().default(1) }).default({ schedule: '0 0 * * 0', afterMonths: 1 }),
+  escalations: z.strictObject({ schedule: cronExpression.default('* * * * *') }).default({ schedule: '* * * * *' }),
 })
 
 /** OTRS templates (Admin → Templates): answers, forwards and notes agents start from. */
@@ -238,6 +315,14 @@ export const ConfigSchema = z
     postmasterFilters: z.array(PostmasterFilterSchema).default([]),
     autoResponses: z.array(AutoResponseSchema).default([]),
     templates: z.array(TemplateSchema).default([]),
+    jobs: JobsSchema.default({
+      pending: { schedule: '* * * * *' },
+      junkCleanup: { schedule: '0 0 * * *', afterHours: 24 },
+      junkPurge: { schedule: '0 0 * * 0', afterMonths: 1 },
+      escalations: { schedule: '* * * * *' },
+    }),
+    /** OTRS GenericAgent: select tickets, then act on them; by schedule or by hand. */
+    genericAgent: z.array(GenericAgentJobSchema).default([]),
   })
   .superRefine((config, ctx) => {
     const queueNames = new Set(config.queues.map((queue) => queue.name))
@@ -292,6 +377,20 @@ export const ConfigSchema = z
     config.templates.forEach((template, index) => {
       template.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['templates', index, 'queues', queueIndex]))
     })
+    const builtIn = new Set(['pending', 'junk-cleanup', 'junk-purge', 'escalations'])
+    config.genericAgent.forEach((job, index) => {
+      if (builtIn.has(job.name)) ctx.addIssue({ code: 'custom', path: ['genericAgent', index, 'name'], message: `"${job.name}" is the name of a built-in job; choose another` })
+      job.select.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['genericAgent', index, 'select', 'queues', queueIndex]))
+      mustBeQueue(job.actions.queue, ['genericAgent', index, 'actions', 'queue'])
+      for (const [path, state] of [['select', job.select.states ?? []], ['actions', job.actions.state ? [job.actions.state] : []]] as const) {
+        state.forEach((name) => {
+          if (!stateNames.has(name)) ctx.addIssue({ code: 'custom', path: ['genericAgent', index, path, path === 'select' ? 'states' : 'state'], message: `unknown state "${name}"` })
+        })
+      }
+    })
+    findDuplicates(config.genericAgent.map((job) => job.name)).forEach((name) =>
+      ctx.addIssue({ code: 'custom', path: ['genericAgent'], message: `job "${name}" is declared twice` }),
+    )
     findDuplicates(config.templates.map((template) => template.name)).forEach((name) =>
       ctx.addIssue({ code: 'custom', path: ['templates'], message: `template "${name}" is declared twice` }),
     )

@@ -12,6 +12,9 @@ import { createMailReceivedHandler } from '../../functions/mail-received.ts'
 import { createMailSendHandler } from '../../functions/mail-send.ts'
 import { createSearchIndexerHandler } from '../../functions/search-indexer.ts'
 import { createOutboxRelayHandler } from '../../functions/outbox-relay.ts'
+import { createJobsHandler } from '../../functions/jobs.ts'
+import { jobCatalog } from '../jobs/catalog.ts'
+import { startScheduler } from './scheduler.ts'
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts'
 import { createLocalHttpApp, startHttpServer } from './http-server.ts'
 import { startQueueWorker } from './queue-worker.ts'
@@ -62,6 +65,8 @@ export interface LocalRuntimeOptions {
   writeRuntimeFile?: boolean
   /** Delay before a failed queue message is retried (tests shorten it). */
   retryDelayMs?: (receiveCount: number) => number
+  /** Run the scheduled jobs (default on; tests that run jobs by hand turn it off). */
+  scheduler?: boolean
 }
 
 export async function startLocalRuntime(settings: RuntimeSettings, options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -119,6 +124,12 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
       intervalMs: 100,
     })
     stops.push(() => relayPoller.stop())
+
+    if (options.scheduler !== false) {
+      const jobs = createJobsHandler(deps)
+      const scheduler = startScheduler(jobCatalog(deps.config), (event, context) => jobs(event, context), localLambdaContext, logger)
+      stops.push(() => scheduler.stop())
+    }
 
     let ready = false
     const smtp = await startSmtpServer({ host: settings.host, port: settings.smtpPort, config: deps.config, rawMail: deps.rawMail, inbound, logger })

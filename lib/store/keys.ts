@@ -26,6 +26,7 @@ export type Entity =
   | 'auto-response-count'
   | 'queue-count'
   | 'draft'
+  | 'tombstone'
 
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
@@ -71,6 +72,7 @@ export const keys = {
   queueCount: (shard: number, queue: string, stateType: string): Key => ({ pk: `COUNTS#${shard}`, sk: `${queue}#${stateType}` }),
   queueCountPartition: (shard: number) => `COUNTS#${shard}`,
   draft: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `DRAFT#${login}` }),
+  tombstone: (number: string): Key => ({ pk: `TOMBSTONE#${number}`, sk: 'TOMBSTONE' }),
 }
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */

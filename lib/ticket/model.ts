@@ -36,6 +36,12 @@ export interface Ticket {
   timeUnits: number
   /** Auto responses sent in the current 10-minute window (the per-ticket loop cap). */
   autoResponses?: { window: string; count: number }
+  /** Pending reminders sent for the current pending time; the next one is due at `nextAt` (every 24 h). */
+  reminder?: { for: string; count: number; nextAt: string } | null
+  /** When the ticket became "removed" (Junk cleanup); the Junk purge deletes it a month later. */
+  removedAt?: string | null
+  /** When the ticket was last closed (OTRS close time); null while it is not closed. */
+  closedAt?: string | null
 }
 
 export type LinkType = 'normal' | 'parent' | 'child'

@@ -51,6 +51,19 @@ export interface TicketChange {
   removeDrafts?: string[]
 }
 
+/** What stays of a deleted ticket: the audit log's record that it existed and why it went. */
+export interface Tombstone {
+  number: string
+  title: string
+  queue: string
+  customer: string | null
+  createdAt: string
+  articleCount: number
+  deletedAt: string
+  by: string
+  reason: string
+}
+
 /** Tickets per queue and state type, kept by the writes themselves (no scans to count). */
 export type QueueCounts = Record<string, Record<string, number>>
 
@@ -62,6 +75,8 @@ export type TicketIndexQuery =
   | { by: 'customer'; email: string }
   | { by: 'company'; customerId: string }
   | { by: 'pending-due'; until: string }
+  /** Removed tickets, by when they were removed (the Junk purge). */
+  | { by: 'removed-since'; until: string }
 
 export interface MessageIdHit {
   messageId: string
@@ -110,6 +125,12 @@ export interface TicketStore {
   saveDraft(draft: Draft): Promise<void>
   deleteDraft(number: string, login: string): Promise<void>
   getCustomer(email: string): Promise<CustomerUser | undefined>
+  /**
+   * Deletes a ticket's items for good (articles, history, links on both sides, drafts, Message-ID
+   * entries), then the ticket itself with a tombstone, conditional on the version in `thread`.
+   */
+  deleteTicket(thread: TicketThread, audit: { by: string; reason: string; at: string }): Promise<boolean>
+  getTombstone(number: string): Promise<Tombstone | undefined>
   findByExternalRef(field: string, value: string): Promise<string | undefined>
   getOutboundMail(id: string): Promise<OutboundMailRecord | undefined>
   /** Moves an outbound mail on; false when it is no longer as expected. */

@@ -71,9 +71,20 @@ export function stateAfterCustomerFollowUp(config: DocketConfig, ticket: Ticket)
   return firstStateOfType(config, 'open')
 }
 
-/** The next version of a ticket: bumps version and change time. */
+/** The next version of a ticket: bumps version and change time, and notes when it was closed or removed. */
 export function nextVersion(ticket: Ticket, at: Date, patch: Partial<Ticket>): Ticket {
-  return { ...ticket, ...patch, version: ticket.version + 1, changedAt: at.toISOString() }
+  const next: Ticket = { ...ticket, ...patch, version: ticket.version + 1, changedAt: at.toISOString() }
+  if (next.stateType === 'removed' && ticket.stateType !== 'removed') next.removedAt = at.toISOString()
+  if (next.stateType !== 'removed' && ticket.removedAt) next.removedAt = null
+  if (next.stateType === 'closed' && ticket.stateType !== 'closed') next.closedAt = at.toISOString()
+  if (next.stateType !== 'closed' && ticket.closedAt) next.closedAt = null
+  return next
+}
+
+/** When the pending job next acts on a ticket: its pending time, or the next 24-hourly reminder. */
+export function pendingDueAt(ticket: Ticket): string | null {
+  if (!ticket.stateType.startsWith('pending') || !ticket.pendingUntil) return null
+  return ticket.reminder && ticket.reminder.for === ticket.pendingUntil ? ticket.reminder.nextAt : ticket.pendingUntil
 }
 
 /** History entries for every field that differs between two versions of a ticket. */

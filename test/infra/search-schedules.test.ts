@@ -50,11 +50,11 @@ describe('schedules', () => {
   const expectedCron: Record<(typeof builtInJobs)[number], string> = {
     pending: 'cron(* * * * ? *)',
     'junk-cleanup': 'cron(0 0 * * ? *)',
-    'junk-purge': 'cron(0 0 ? * SUN *)',
-    escalations: 'cron(0/5 * * * ? *)',
+    'junk-purge': 'cron(0 0 ? * 1 *)',
+    escalations: 'cron(* * * * ? *)',
   }
 
-  it('one rule per built-in job, in UTC, giving the jobs function {"job": name}', () => {
+  it('one rule per scheduled job, in UTC, from the config, giving the jobs function {"job": name, "time": <firing time>}', () => {
     const rules = Object.values(docket.serviceTemplate.findResources('AWS::Events::Rule'))
     expect(rules).toHaveLength(builtInJobs.length)
     const jobsArn = { 'Fn::GetAtt': [logicalIdOf(docket.service.functions.get('jobs')), 'Arn'] }
@@ -65,7 +65,7 @@ describe('schedules', () => {
         Targets: [
           Match.objectLike({
             Arn: jobsArn,
-            Input: JSON.stringify({ job }),
+            InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: `{"job":"${job}","time":<time>}` },
             RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(docket.service.schedules.deadLetterQueue), 'Arn'] } },
           }),

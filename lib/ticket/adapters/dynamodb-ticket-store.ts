@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb'
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -14,6 +15,7 @@ import { table, type IndexDeclaration } from '../../store/table.ts'
 import { invalidRequest } from '../../platform/errors.ts'
 import { stateTypes } from '../../../schemas/config.ts'
 import { ConcurrentUpdateError, DuplicateIngestError } from '../errors.ts'
+import { pendingDueAt } from '../ticket-rules.ts'
 import type { Article, Draft, HistoryEntry, LinkType, OutboundMailRecord, Ticket, TicketLink, TicketThread, Transmission } from '../model.ts'
 import type {
   CustomerUser,
@@ -26,6 +28,7 @@ import type {
   TicketIndexQuery,
   TicketListQuery,
   TicketStore,
+  Tombstone,
 } from '../ports.ts'
 
 type Item = Record<string, unknown>
@@ -74,9 +77,13 @@ export function ticketIndexAttributes(ticket: Ticket): Item {
     attributes[byCompany.partitionKey] = indexKeys.company(ticket.customerId)
     attributes[byCompany.sortKey] = created
   }
-  if (ticket.pendingUntil && ticket.stateType.startsWith('pending')) {
+  const due = pendingDueAt(ticket)
+  if (due) {
     attributes[byDue.partitionKey] = indexKeys.due('PENDING', shardOf(ticket.number))
-    attributes[byDue.sortKey] = `${ticket.pendingUntil}#${ticket.number}`
+    attributes[byDue.sortKey] = `${due}#${ticket.number}`
+  } else if (ticket.stateType === 'removed' && ticket.removedAt) {
+    attributes[byDue.partitionKey] = indexKeys.due('PURGE', shardOf(ticket.number))
+    attributes[byDue.sortKey] = `${ticket.removedAt}#${ticket.number}`
   }
   return attributes
 }
@@ -106,6 +113,8 @@ interface PartitionRead {
   /** Sort keys between these (inclusive), when the pattern narrows them. */
   from?: string
   to?: string
+  /** The part of every sort key in the range that is the same (dropped when merging partitions). */
+  prefix?: string
 }
 
 function partitionReads(query: TicketIndexQuery): PartitionRead[] {
@@ -116,16 +125,18 @@ function partitionReads(query: TicketIndexQuery): PartitionRead[] {
     case 'owner': {
       // Within the partition tickets sort by lock, state type, then creation: a read per lock and state type keeps creation order.
       const prefix = `${query.lock}#${query.stateType}#`
-      return [{ id: `o:${query.login}#${prefix}`, index: byOwner, partition: indexKeys.owner(query.login), from: prefix, to: `${prefix}\uffff` }]
+      return [{ id: `o:${query.login}#${prefix}`, index: byOwner, partition: indexKeys.owner(query.login), from: prefix, to: `${prefix}\uffff`, prefix }]
     }
     case 'responsible':
-      return [{ id: `r:${query.login}#${query.stateType}`, index: byResponsible, partition: indexKeys.responsible(query.login), from: `${query.stateType}#`, to: `${query.stateType}#\uffff` }]
+      return [{ id: `r:${query.login}#${query.stateType}`, index: byResponsible, partition: indexKeys.responsible(query.login), from: `${query.stateType}#`, to: `${query.stateType}#\uffff`, prefix: `${query.stateType}#` }]
     case 'customer':
       return [{ id: `c:${query.email}`, index: byCustomer, partition: indexKeys.customer(query.email) }]
     case 'company':
       return [{ id: `co:${query.customerId}`, index: byCompany, partition: indexKeys.company(query.customerId) }]
     case 'pending-due':
       return Array.from({ length: dueShardCount }, (_, shard) => ({ id: `d:${shard}`, index: byDue, partition: indexKeys.due('PENDING', shard), to: `${query.until}#\uffff` }))
+    case 'removed-since':
+      return Array.from({ length: dueShardCount }, (_, shard) => ({ id: `p:${shard}`, index: byDue, partition: indexKeys.due('PURGE', shard), to: `${query.until}#\uffff` }))
   }
 }
 
@@ -411,6 +422,44 @@ export class DynamoTicketStore implements TicketStore {
     return result.Item ? stripKeys<CustomerUser>(result.Item) : undefined
   }
 
+  async deleteTicket(thread: TicketThread, audit: { by: string; reason: string; at: string }): Promise<boolean> {
+    const { ticket } = thread
+    const partition = await this.partition(ticket.number)
+    const others: Key[] = [
+      ...partition.filter((item) => item.entity !== 'ticket').map((item) => ({ pk: String(item.pk), sk: String(item.sk) })),
+      ...thread.links.map((link) => keys.link(link.ticketNumber, ticket.number)),
+      ...thread.articles.filter((article) => article.ticketNumber === ticket.number && article.messageId).map((article) => keys.messageId(article.messageId!, ticket.number, article.id)),
+    ]
+    for (let start = 0; start < others.length; start += 25) {
+      let requests = others.slice(start, start + 25).map((key) => ({ DeleteRequest: { Key: key } }))
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }))
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests
+        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)))
+      }
+    }
+    const tombstone: Tombstone = { number: ticket.number, title: ticket.title, queue: ticket.queue, customer: ticket.customer, createdAt: ticket.createdAt, articleCount: ticket.articleCount, deletedAt: audit.at, by: audit.by, reason: audit.reason }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.tableName, Key: keys.ticket(ticket.number), ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': ticket.version } } },
+            this.putNew(keys.tombstone(ticket.number), 'tombstone', tombstone),
+          ],
+        }),
+      )
+      return true
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false
+      throw error
+    }
+  }
+
+  async getTombstone(number: string): Promise<Tombstone | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tombstone(number) }))
+    return result.Item ? stripKeys<Tombstone>(result.Item) : undefined
+  }
+
   /**
    * Pages through several index partitions at once, merged by sort key (creation order). The
    * cursor keeps a position per partition, so paging never skips or repeats a ticket.
@@ -436,46 +485,61 @@ export class DynamoTicketStore implements TicketStore {
       names['#queue'] = 'queue'
       filters.push(`#queue IN (${options.queues.map((queue, index) => ((values[`:q${index}`] = queue), `:q${index}`)).join(', ')})`)
     }
-    const fetched = await Promise.all(
-      reads.map(async (read) => {
-        if (read.id in cursor && cursor[read.id] === null) return { read, items: [] as Item[], exhausted: true }
-        const start = cursor[read.id] ?? undefined
-        const range = read.from !== undefined && read.to !== undefined ? ' AND #sk BETWEEN :from AND :to' : read.to !== undefined ? ' AND #sk <= :to' : ''
-        const { items, exhausted } = await this.queryUpTo(
-          {
-            TableName: this.tableName,
-            IndexName: read.index.name,
-            KeyConditionExpression: `#pk = :pk${range}`,
-            ExpressionAttributeNames: { '#pk': read.index.partitionKey, ...(range ? { '#sk': read.index.sortKey } : {}), ...names },
-            ExpressionAttributeValues: { ':pk': read.partition, ...(read.from !== undefined && range ? { ':from': read.from } : {}), ...(read.to !== undefined && range ? { ':to': read.to } : {}), ...values },
-            ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-            ScanIndexForward: forward,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          },
-          options.limit,
-        )
-        return { read, items, exhausted }
-      }),
-    )
-    // Views over several partitions merge by creation time (the sort key's creation part).
-    const created = (item: Item) => `${String(item.createdAt)}#${String(item.number)}`
-    const merged = fetched
-      .flatMap(({ read, items }) => items.map((item) => ({ read, item })))
-      .sort((a, b) => (forward ? 1 : -1) * created(a.item).localeCompare(created(b.item)))
-    const page = merged.slice(0, options.limit)
+    const queryOf = (read: PartitionRead, start: Item | undefined): QueryCommandInput => {
+      const range = read.from !== undefined && read.to !== undefined ? ' AND #sk BETWEEN :from AND :to' : read.to !== undefined ? ' AND #sk <= :to' : ''
+      return {
+        TableName: this.tableName,
+        IndexName: read.index.name,
+        KeyConditionExpression: `#pk = :pk${range}`,
+        ExpressionAttributeNames: { '#pk': read.index.partitionKey, ...(range ? { '#sk': read.index.sortKey } : {}), ...names },
+        ExpressionAttributeValues: { ':pk': read.partition, ...(read.from !== undefined && range ? { ':from': read.from } : {}), ...(read.to !== undefined && range ? { ':to': read.to } : {}), ...values },
+        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+        ScanIndexForward: forward,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }
+    }
+    // A lazy k-way merge: each partition is read a share of the page at first, and read on only when
+    // the merge needs its next item, so a page of n tickets reads about n items, not n per partition.
+    // Partitions merge by their sort key without its fixed prefix: creation time for views, due time for due lists.
+    const mergeKey = (read: PartitionRead, item: Item) => String(item[read.index.sortKey]).slice(read.prefix?.length ?? 0)
+    const streams = reads
+      .filter((read) => !(read.id in cursor && cursor[read.id] === null))
+      .map((read) => ({ read, items: [] as { item: Item; key: string }[], taken: 0, start: cursor[read.id] ?? undefined, exhausted: false }))
+    type Stream = (typeof streams)[number]
+    const readOn = async (stream: Stream, count: number) => {
+      const { items, lastKey } = await this.queryUpTo(queryOf(stream.read, stream.start), count)
+      stream.items.push(...items.map((item) => ({ item, key: mergeKey(stream.read, item) })))
+      stream.start = lastKey
+      stream.exhausted = lastKey === undefined
+    }
+    await Promise.all(streams.map((stream) => readOn(stream, Math.ceil(options.limit / streams.length))))
+    const page: Item[] = []
+    while (page.length < options.limit) {
+      const starved = streams.filter((stream) => stream.taken === stream.items.length && !stream.exhausted)
+      if (starved.length > 0) {
+        await Promise.all(starved.map((stream) => readOn(stream, options.limit - page.length)))
+        continue
+      }
+      let best: Stream | undefined
+      for (const stream of streams) {
+        if (stream.taken === stream.items.length) continue
+        if (!best || (forward ? 1 : -1) * stream.items[stream.taken]!.key.localeCompare(best.items[best.taken]!.key) < 0) best = stream
+      }
+      if (!best) break
+      page.push(best.items[best.taken++]!.item)
+    }
     const next: Cursor = { ...cursor }
     let more = false
-    for (const { read, items, exhausted } of fetched) {
-      const taken = page.filter((entry) => entry.read.id === read.id)
-      if (taken.length === items.length && exhausted) {
+    for (const { read, items, taken, exhausted } of streams) {
+      if (taken === items.length && exhausted) {
         next[read.id] = null
       } else {
         more = true
-        const last = taken.at(-1)?.item
+        const last = taken > 0 ? items[taken - 1]!.item : undefined
         if (last) next[read.id] = { pk: last.pk, sk: last.sk, [read.index.partitionKey]: last[read.index.partitionKey], [read.index.sortKey]: last[read.index.sortKey] }
       }
     }
-    return { items: page.map(({ item }) => toTicket(item)), next: more ? encodeCursor(next) : null }
+    return { items: page.map((item) => toTicket(item)), next: more ? encodeCursor(next) : null }
   }
 
   private putNew(key: Key, entity: Entity, value: object): TransactItem {
@@ -493,7 +557,7 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   /** Reads up to `limit` matching items, following pages (filters can leave pages short). */
-  private async queryUpTo(input: QueryCommandInput, limit: number): Promise<{ items: Item[]; exhausted: boolean }> {
+  private async queryUpTo(input: QueryCommandInput, limit: number): Promise<{ items: Item[]; lastKey: Item | undefined }> {
     const items: Item[] = []
     let startKey = input.ExclusiveStartKey
     do {
@@ -501,7 +565,7 @@ export class DynamoTicketStore implements TicketStore {
       items.push(...((result.Items ?? []) as Item[]))
       startKey = result.LastEvaluatedKey
     } while (startKey && items.length < limit)
-    return { items, exhausted: !startKey }
+    return { items, lastKey: startKey }
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Item[]> {

@@ -1,0 +1,71 @@
+import type { AgentConfig } from '../../schemas/config.ts'
+import { rightsOn } from '../auth/permissions.ts'
+import { isOutOfOffice, loadEffectivePreferences } from '../auth/preferences.ts'
+import { prepareAgentMail } from '../mail/agent-mail.ts'
+import type { Ticket } from '../ticket/model.ts'
+import { historyEntry, nextVersion, pendingDueAt, resolveState } from '../ticket/ticket-rules.ts'
+import { changeTicket } from '../ticket/ticket-service.ts'
+import { forEachLimited, type Job, type JobDeps } from './job.ts'
+
+const day = 86_400_000
+
+/** Who is reminded: the owner of a locked ticket, else (or when the owner is away) the agents watching the queue. */
+async function reminderRecipients(deps: JobDeps, ticket: Ticket, at: Date): Promise<AgentConfig[]> {
+  const candidates = deps.config.agents.filter((agent) => agent.enabled && rightsOn(deps.config, agent, ticket.queue).has('ro'))
+  const preferences = await loadEffectivePreferences(deps, candidates)
+  const present = candidates.filter((agent) => !isOutOfOffice(preferences.get(agent.login)!, at))
+  const owner = ticket.lock === 'lock' ? present.find((agent) => agent.login === ticket.owner) : undefined
+  if (owner) return [owner]
+  return present.filter((agent) => preferences.get(agent.login)!.myQueues.includes(ticket.queue))
+}
+
+/**
+ * Pending tickets whose time has come, read from the sparse due index (never a scan): pending
+ * auto close± become closed successful/unsuccessful; pending reminders remind the owner (or the
+ * queue's agents) and again every 24 hours until someone acts. Each action is a change conditional
+ * on the ticket's version and re-checks that the ticket is still due, so a second or overlapping
+ * run does nothing twice.
+ */
+export function pendingJob(schedule: string): Job {
+  return {
+    name: 'pending',
+    schedule,
+    description: 'Pending reminders (every 24 h until handled) and pending auto close±, within a minute of the pending time',
+    async run(deps, { now, dryRun }) {
+      const due: Ticket[] = []
+      let cursor: string | undefined
+      do {
+        const page = await deps.tickets.listByIndex([{ by: 'pending-due', until: now.toISOString() }], { order: 'asc', limit: 500, cursor })
+        due.push(...page.items)
+        cursor = page.next ?? undefined
+      } while (cursor)
+      if (dryRun) return { job: 'pending', selected: due.length, changed: 0, dryRun, details: due.map((ticket) => `${ticket.number} ${ticket.state} due ${pendingDueAt(ticket)}`) }
+      let changed = 0
+      await forEachLimited(due, 8, async (selected) => {
+        const acted = await changeTicket(deps, selected.number, async (ticket, at) => {
+          const dueAt = pendingDueAt(ticket)
+          if (!dueAt || dueAt > now.toISOString()) return { change: null, result: false }
+          if (ticket.stateType === 'pending auto') {
+            const target = deps.config.states.find((state) => state.name === ticket.state)?.autoCloseTo
+            if (!target) return { change: null, result: false }
+            const { state, stateType } = resolveState(deps.config, target)
+            const updated = nextVersion(ticket, at, { state, stateType, pendingUntil: null, reminder: null })
+            const history = [historyEntry('StateUpdate', 'system', at, `Pending time ${ticket.pendingUntil} reached: "${ticket.state}" → "${state}"`, { state: { before: ticket.state, after: state } })]
+            return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [] }, result: true }
+          }
+          const count = ticket.reminder?.for === ticket.pendingUntil ? ticket.reminder.count + 1 : 1
+          const recipients = await reminderRecipients(deps, ticket, now)
+          const mail = await prepareAgentMail(deps, ticket, recipients, {
+            subject: `Reminder: ${ticket.title}`,
+            lines: [`The pending time of ticket ${ticket.number} (${ticket.queue}) was reached at ${ticket.pendingUntil}.`, count > 1 ? `This is reminder ${count}; the next follows in 24 hours unless the ticket is handled.` : 'Please handle it now; another reminder follows every 24 hours until then.'],
+          }, at)
+          const updated = nextVersion(ticket, at, { reminder: { for: ticket.pendingUntil!, count, nextAt: new Date(now.getTime() + day).toISOString() } })
+          const history = [historyEntry('SendAgentNotification', 'system', at, mail ? `Pending reminder ${count} sent to ${mail.recipients.join(', ')}` : `Pending reminder ${count} due, but no agent is available to be reminded`)]
+          return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mail ? [mail] : [] }, result: true }
+        })
+        if (acted) changed++
+      })
+      return { job: 'pending', selected: due.length, changed, dryRun }
+    },
+  }
+}

@@ -1,0 +1,14 @@
+import type { ScheduledJobEvent } from '../../schemas/jobs.ts'
+import { findJob } from './catalog.ts'
+import type { JobDeps, JobResult } from './job.ts'
+
+/** One run of a job, as of the event's time (the schedule's firing time) or the clock. */
+export async function runJob(deps: JobDeps, event: ScheduledJobEvent): Promise<JobResult> {
+  const job = findJob(deps.config, event.job)
+  const now = event.time ? new Date(event.time) : deps.clock.now()
+  const started = Date.now()
+  // The run acts as of `now` throughout: what it writes (removed at, history) carries that time too.
+  const result = await job.run({ ...deps, clock: { now: () => now } }, { now, dryRun: event.dryRun })
+  deps.logger.info('job run', { ...result, details: undefined, asOf: now.toISOString(), ms: Date.now() - started })
+  return result
+}

@@ -25,6 +25,7 @@ import { ensureTable } from '../lib/store/ensure-table.ts'
 import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
 import { jobCatalog, nextRun } from '../lib/jobs/catalog.ts'
 import { runJob } from '../lib/jobs/run-job.ts'
+import { reindex } from '../lib/search/reindex.ts'
 
 export interface Command {
   options?: ParseArgsOptionsConfig
@@ -285,7 +286,28 @@ const jobRun: Command = {
   },
 }
 
+const searchReindex: Command = {
+  async run() {
+    return withLocalDependencies(async (deps) => {
+      const width = 30
+      const result = await reindex(deps, (progress) => {
+        if (!process.stderr.isTTY) return
+        const filled = Math.min(width, Math.round((progress.tickets % (width * 100)) / 100))
+        process.stderr.write(`\r${progress.phase.padEnd(9)} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${progress.tickets} tickets, ${progress.perSecond.toFixed(0)}/s   `)
+      })
+      if (process.stderr.isTTY) process.stderr.write('\n')
+      print({ tickets: result.tickets, caughtUp: result.caughtUp, seconds: Number(result.seconds.toFixed(1)), perSecond: Math.round(result.perSecond), live: await deps.search.count() })
+    })
+  },
+}
+
 export const commands: Record<string, Command> = {
+  search: {
+    async run(positionals, values) {
+      if (positionals[0] === 'reindex') return searchReindex.run(positionals.slice(1), values)
+      throw new Error('usage: docket search reindex')
+    },
+  },
   job: {
     options: { ...jobRun.options },
     async run(positionals, values) {

@@ -13,6 +13,7 @@ const usage = `docket: Docket's command line (local data dir, or the running ser
   docket job list                           the timed jobs with their next run
   docket job run <name> [--now ISO] [--dry-run]
                                             run one (GenericAgent jobs by their name)
+  docket search reindex                     rebuild the search index from the store, no downtime
   docket agent password <login> [--password P]
                                             set an agent's password (generated when omitted)
   docket invoke <function> <event.json>     run a Lambda handler locally with an event

@@ -24,12 +24,19 @@ import { SqsWorkQueue } from '../queue/adapters/sqs-work-queue.ts'
 import type { WorkQueue } from '../queue/ports.ts'
 import { createDocumentClient } from '../store/dynamodb-client.ts'
 import { DynamoTicketStore } from '../ticket/adapters/dynamodb-ticket-store.ts'
+import { SqliteSearchIndex } from '../search/adapters/sqlite-search-index.ts'
+import { DynamoSavedSearchStore } from '../search/adapters/dynamodb-saved-search-store.ts'
+import type { SearchIndex } from '../search/ports.ts'
+import type { SavedSearchStore } from '../search/saved-searches.ts'
+import { DocketError } from '../platform/errors.ts'
 import { TicketNumberBlocks } from '../ticket/ticket-number-blocks.ts'
 import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store.ts'
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
 
 /** Everything the domain needs, built once per process from the runtime (aws or local). */
 export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleDeps, AuthDeps {
+  search: SearchIndex
+  savedSearches: SavedSearchStore
   settings: RuntimeSettings
   config: DocketConfig
   clock: Clock
@@ -55,9 +62,10 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const tickets = new DynamoTicketStore(documents, settings.tableName)
   const agents = new DynamoAgentStore(documents, settings.tableName)
   const mailState = new DynamoMailStateStore(documents, settings.tableName)
+  const savedSearches = new DynamoSavedSearchStore(documents, settings.tableName)
   // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
   const ticketNumbers = new TicketNumberBlocks(tickets, 10)
-  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers }
+  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches }
 
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })
@@ -70,6 +78,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
       mailSender: new SesMailSender(new SESv2Client({ region: settings.region }), settings.sesConfigurationSet),
       // Only the API signs and checks tokens (and only it may read the secret): read on first use.
       jwtSecret: memoize(() => readAwsSecret(settings)),
+      search: awsSearchIndex(settings),
     }
   }
 
@@ -83,7 +92,15 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
     outbound,
     mailSender: config.mail.relay ? new SmtpRelayMailSender(config.mail.relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
     jwtSecret: memoize(() => readOrCreateLocalSecret(settings.dataDir)),
+    search: new SqliteSearchIndex(settings.dataDir),
   }
+}
+
+function awsSearchIndex(_settings: RuntimeSettings): SearchIndex {
+  const unavailable = async (): Promise<never> => {
+    throw new DocketError('unavailable', 'search is not available yet in this deployment (the OpenSearch adapter is being built)')
+  }
+  return { upsert: unavailable, remove: unavailable, search: unavailable, beginRebuild: unavailable, count: unavailable }
 }
 
 /** Runs `load` once, on first call; a failure is not cached, so the next call tries again. */

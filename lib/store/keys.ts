@@ -27,6 +27,7 @@ export type Entity =
   | 'queue-count'
   | 'draft'
   | 'tombstone'
+  | 'saved-search'
 
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
@@ -73,6 +74,7 @@ export const keys = {
   queueCountPartition: (shard: number) => `COUNTS#${shard}`,
   draft: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `DRAFT#${login}` }),
   tombstone: (number: string): Key => ({ pk: `TOMBSTONE#${number}`, sk: 'TOMBSTONE' }),
+  savedSearch: (login: string, id: string): Key => ({ pk: `AGENT#${login}`, sk: `SEARCH#${id}` }),
 }
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */
@@ -82,6 +84,6 @@ export const indexKeys = {
   responsible: (login: string) => `RESPONSIBLE#${login}`,
   customer: (email: string) => `CUSTOMER#${email.toLowerCase()}`,
   company: (customerId: string) => `COMPANY#${customerId.toLowerCase()}`,
-  due: (kind: 'PENDING' | 'PURGE', shard: number) => `DUE#${kind}#${shard}`,
+  due: (kind: 'PENDING' | 'PURGE' | 'ESCALATION', shard: number) => `DUE#${kind}#${shard}`,
   escalation: (shard: number) => `ESCALATION#${shard}`,
 }

@@ -77,6 +77,10 @@ export type TicketIndexQuery =
   | { by: 'pending-due'; until: string }
   /** Removed tickets, by when they were removed (the Junk purge). */
   | { by: 'removed-since'; until: string }
+  /** Tickets with an SLA deadline not notified yet, reached by `until` (the escalation job), by that deadline. */
+  | { by: 'escalation-due'; until: string }
+  /** Tickets by escalation time (their earliest deadline), after `after` (exclusive) up to `until`: the escalation views. */
+  | { by: 'escalation'; after?: string; until: string }
 
 export interface MessageIdHit {
   messageId: string
@@ -131,6 +135,14 @@ export interface TicketStore {
    */
   deleteTicket(thread: TicketThread, audit: { by: string; reason: string; at: string }): Promise<boolean>
   getTombstone(number: string): Promise<Tombstone | undefined>
+  /**
+   * Every ticket with its own articles, read with a parallel table scan (a reindex, never a user's
+   * path); with `changedSince`, only tickets changed since then. Threads of tickets with merged
+   * tickets hold only their own articles: read those with getThread.
+   */
+  scanThreads(options: { segment: number; totalSegments: number; changedSince?: string }): AsyncIterable<TicketThread>
+  /** Tombstones of tickets deleted since then (a reindex drops them from the new index). */
+  tombstonesSince(since: string): Promise<Tombstone[]>
   findByExternalRef(field: string, value: string): Promise<string | undefined>
   getOutboundMail(id: string): Promise<OutboundMailRecord | undefined>
   /** Moves an outbound mail on; false when it is no longer as expected. */

@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -56,7 +57,7 @@ function toTicket(item: Item): Ticket {
 /** Index attributes of a ticket item: every view is derived from the ticket's own fields. */
 export function ticketIndexAttributes(ticket: Ticket): Item {
   const created = `${ticket.createdAt}#${ticket.number}`
-  const { byQueue, byOwner, byCustomer, byResponsible, byDue, byCompany } = table.indexes
+  const { byQueue, byOwner, byCustomer, byResponsible, byDue, byCompany, byEscalation } = table.indexes
   const attributes: Item = {
     [byQueue.partitionKey]: indexKeys.queue(ticket.queue, ticket.stateType),
     [byQueue.sortKey]: created,
@@ -84,6 +85,14 @@ export function ticketIndexAttributes(ticket: Ticket): Item {
   } else if (ticket.stateType === 'removed' && ticket.removedAt) {
     attributes[byDue.partitionKey] = indexKeys.due('PURGE', shardOf(ticket.number))
     attributes[byDue.sortKey] = `${ticket.removedAt}#${ticket.number}`
+  } else if (ticket.escalation?.notifyAt) {
+    // Escalating tickets are never pending or removed: the due index has room for the escalation job's work.
+    attributes[byDue.partitionKey] = indexKeys.due('ESCALATION', shardOf(ticket.number))
+    attributes[byDue.sortKey] = `${ticket.escalation.notifyAt}#${ticket.number}`
+  }
+  if (ticket.escalation?.nextDue) {
+    attributes[byEscalation.partitionKey] = indexKeys.escalation(shardOf(ticket.number))
+    attributes[byEscalation.sortKey] = `${ticket.escalation.nextDue}#${ticket.number}`
   }
   return attributes
 }
@@ -118,7 +127,7 @@ interface PartitionRead {
 }
 
 function partitionReads(query: TicketIndexQuery): PartitionRead[] {
-  const { byQueue, byOwner, byResponsible, byCustomer, byCompany, byDue } = table.indexes
+  const { byQueue, byOwner, byResponsible, byCustomer, byCompany, byDue, byEscalation } = table.indexes
   switch (query.by) {
     case 'queue':
       return [{ id: `q:${query.queue}#${query.stateType}`, index: byQueue, partition: indexKeys.queue(query.queue, query.stateType) }]
@@ -137,6 +146,13 @@ function partitionReads(query: TicketIndexQuery): PartitionRead[] {
       return Array.from({ length: dueShardCount }, (_, shard) => ({ id: `d:${shard}`, index: byDue, partition: indexKeys.due('PENDING', shard), to: `${query.until}#\uffff` }))
     case 'removed-since':
       return Array.from({ length: dueShardCount }, (_, shard) => ({ id: `p:${shard}`, index: byDue, partition: indexKeys.due('PURGE', shard), to: `${query.until}#\uffff` }))
+    case 'escalation-due':
+      return Array.from({ length: dueShardCount }, (_, shard) => ({ id: `e:${shard}`, index: byDue, partition: indexKeys.due('ESCALATION', shard), to: `${query.until}#\uffff` }))
+    case 'escalation': {
+      // No prefix: the merge orders by escalation time. `after` is exclusive, `until` inclusive.
+      const range = { to: `${query.until}#\uffff`, ...(query.after !== undefined ? { from: `${query.after}#\uffff` } : {}) }
+      return Array.from({ length: dueShardCount }, (_, shard) => ({ id: `x:${shard}`, index: byEscalation, partition: indexKeys.escalation(shard), ...range }))
+    }
   }
 }
 
@@ -460,6 +476,68 @@ export class DynamoTicketStore implements TicketStore {
     return result.Item ? stripKeys<Tombstone>(result.Item) : undefined
   }
 
+  async *scanThreads(options: { segment: number; totalSegments: number; changedSince?: string }): AsyncIterable<TicketThread> {
+    let group: Item[] = []
+    const flush = (): TicketThread | undefined => {
+      const items = group
+      group = []
+      const ticketItem = items.find((item) => item.entity === 'ticket')
+      if (!ticketItem) return undefined
+      const ticket = toTicket(ticketItem)
+      if (options.changedSince && ticket.changedAt < options.changedSince) return undefined
+      return {
+        ticket,
+        articles: items.filter((item) => item.entity === 'article').map((item) => stripKeys<Article>(item)).sort((a, b) => a.id.localeCompare(b.id)),
+        history: [],
+        links: items.filter((item) => item.entity === 'link').map((item) => stripKeys<TicketLink>(item)),
+      }
+    }
+    let startKey: Record<string, unknown> | undefined
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          Segment: options.segment,
+          TotalSegments: options.totalSegments,
+          FilterExpression: 'begins_with(pk, :ticket) AND (#entity = :t OR #entity = :a OR #entity = :l)',
+          ExpressionAttributeNames: { '#entity': 'entity' },
+          ExpressionAttributeValues: { ':ticket': 'TICKET#', ':t': 'ticket', ':a': 'article', ':l': 'link' },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      // A partition's items come together (DynamoDB scans partition by partition); a ticket is complete when the next begins.
+      for (const item of (page.Items ?? []) as Item[]) {
+        if (group.length > 0 && group[0]!.pk !== item.pk) {
+          const thread = flush()
+          if (thread) yield thread
+        }
+        group.push(item)
+      }
+      startKey = page.LastEvaluatedKey
+    } while (startKey)
+    const last = flush()
+    if (last) yield last
+  }
+
+  async tombstonesSince(since: string): Promise<Tombstone[]> {
+    const items: Item[] = []
+    let startKey: Record<string, unknown> | undefined
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#entity = :tombstone AND deletedAt >= :since',
+          ExpressionAttributeNames: { '#entity': 'entity' },
+          ExpressionAttributeValues: { ':tombstone': 'tombstone', ':since': since },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      items.push(...((page.Items ?? []) as Item[]))
+      startKey = page.LastEvaluatedKey
+    } while (startKey)
+    return items.map((item) => stripKeys<Tombstone>(item))
+  }
+
   /**
    * Pages through several index partitions at once, merged by sort key (creation order). The
    * cursor keeps a position per partition, so paging never skips or repeats a ticket.
@@ -512,7 +590,8 @@ export class DynamoTicketStore implements TicketStore {
       stream.start = lastKey
       stream.exhausted = lastKey === undefined
     }
-    await Promise.all(streams.map((stream) => readOn(stream, Math.ceil(options.limit / streams.length))))
+    // A quarter over the even share, so that an uneven mix of partitions rarely needs a second round.
+    await Promise.all(streams.map((stream) => readOn(stream, Math.min(options.limit, Math.ceil((options.limit * 1.25) / streams.length)))))
     const page: Item[] = []
     while (page.length < options.limit) {
       const starved = streams.filter((stream) => stream.taken === stream.items.length && !stream.exhausted)

@@ -1,0 +1,50 @@
+import type { BlobStore } from '../blobs/ports.ts'
+import type { Article, TicketThread } from '../ticket/model.ts'
+import type { TicketDocument } from './ports.ts'
+
+/** Attachments whose text is indexed: text-like types, the beginning of each. */
+const textTypes = /^(text\/|application\/(json|xml|csv|x-sh|javascript))/
+const maxAttachmentText = 64 * 1024
+const maxFieldChars = 1_000_000
+
+const joined = (articles: Article[], pick: (article: Article) => string) => articles.map(pick).filter(Boolean).join('\n').slice(0, maxFieldChars)
+
+/** The search document of a ticket: its fields and the text of its own articles (merged tickets keep theirs). */
+export async function ticketDocument(thread: TicketThread, attachments: BlobStore | null): Promise<TicketDocument> {
+  const { ticket } = thread
+  const articles = thread.articles
+  const attachmentTexts: string[] = []
+  for (const article of articles) {
+    for (const attachment of article.attachments) {
+      attachmentTexts.push(attachment.name)
+      if (attachments && textTypes.test(attachment.contentType) && attachment.size <= 10 * 1024 * 1024) {
+        const content = await attachments.get(attachment.blobKey).catch(() => null)
+        if (content) attachmentTexts.push(content.subarray(0, maxAttachmentText).toString('utf8'))
+      }
+    }
+  }
+  return {
+    number: ticket.number,
+    version: ticket.version,
+    title: ticket.title,
+    queue: ticket.queue,
+    state: ticket.state,
+    stateType: ticket.stateType,
+    priority: ticket.priority,
+    owner: ticket.owner,
+    responsible: ticket.responsible,
+    lock: ticket.lock,
+    customer: ticket.customer,
+    customerId: ticket.customerId,
+    createdAt: ticket.createdAt,
+    changedAt: ticket.changedAt,
+    closedAt: ticket.closedAt ?? null,
+    pendingUntil: ticket.pendingUntil,
+    subject: joined(articles, (article) => article.subject),
+    body: joined(articles, (article) => article.bodyText),
+    from: joined(articles, (article) => article.from),
+    to: joined(articles, (article) => article.to),
+    cc: joined(articles, (article) => article.cc),
+    attachment: attachmentTexts.join('\n').slice(0, maxFieldChars),
+  }
+}

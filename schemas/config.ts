@@ -68,7 +68,58 @@ const QueueSchema = z.strictObject({
   autoResponses: z
     .strictObject({ newTicket: z.string().optional(), followUp: z.string().optional(), reject: z.string().optional() })
     .default({}),
+  /** The SLA of this queue's tickets (name from slas:): escalation times in its calendar's business hours. */
+  sla: z.string().min(1).optional(),
   comment: z.string().optional(),
+})
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
+export type Weekday = (typeof weekdays)[number]
+
+const clockTime = '(?:[01]\\d|2[0-3]):[0-5]\\d'
+/** "08:00-12:00": one working period of a day, local time; "24:00" ends at midnight. */
+const workingPeriod = z
+  .string()
+  .regex(new RegExp(`^${clockTime}-(?:${clockTime}|24:00)$`), 'must be a period such as "08:00-12:00" (24-hour clock; "24:00" for midnight)')
+  .refine((period) => {
+    const [start, end] = period.split('-') as [string, string]
+    return start < end
+  }, 'must end after it starts, e.g. "08:00-12:00"')
+
+/** "2026-12-25" (that day) or "12-25" (every year). */
+const holiday = z.string().refine((day) => {
+  const match = /^(?:(\d{4})-)?(\d{2})-(\d{2})$/.exec(day)
+  if (!match) return false
+  const [year, month, date] = [Number(match[1] ?? 2024), Number(match[2]), Number(match[3])]
+  const probe = new Date(Date.UTC(year, month - 1, date))
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === date
+}, 'must be a date such as "2026-12-25", or "12-25" for every year')
+
+/** A business calendar (OTRS: TimeWorkingHours, TimeVacationDays, TimeZone; several calendars). */
+const CalendarSchema = z.strictObject({
+  name: z.string().min(1),
+  /** IANA zone the working hours and holidays are read in, e.g. "Europe/Amsterdam". */
+  timeZone: z.string().refine((zone) => isKnownTimeZone(zone), 'must be an IANA time zone such as "Europe/Amsterdam"'),
+  /** Working periods per weekday; a day that is absent (or empty) is closed. */
+  workingHours: z.partialRecord(z.enum(weekdays), z.array(workingPeriod)),
+  holidays: z.array(holiday).default([]),
+})
+
+/** OTRS SLA / queue escalation times, in business minutes of the calendar. */
+const SlaSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Name from calendars:; absent: round the clock. */
+  calendar: z.string().min(1).optional(),
+  /** Creation → first agent mail to the customer. */
+  firstResponseMinutes: z.number().int().positive().optional(),
+  /** Customer contact (or our last mail) → our next mail to the customer. */
+  updateMinutes: z.number().int().positive().optional(),
+  /** Creation → closed. */
+  solutionMinutes: z.number().int().positive().optional(),
+  /** "Escalating soon": this many minutes (wall clock) before a deadline. */
+  warnBeforeMinutes: z.number().int().min(0).default(60),
+  /** Raise the priority by one (up to 5) each time a deadline is reached. */
+  raisePriority: z.boolean().default(false),
 })
 
 const AddressSchema = z.strictObject({
@@ -323,6 +374,10 @@ export const ConfigSchema = z
     }),
     /** OTRS GenericAgent: select tickets, then act on them; by schedule or by hand. */
     genericAgent: z.array(GenericAgentJobSchema).default([]),
+    /** Business calendars (working hours, holidays, time zone) the SLAs count in. */
+    calendars: z.array(CalendarSchema).default([]),
+    /** Escalation times, assigned to queues (queues[].sla). */
+    slas: z.array(SlaSchema).default([]),
   })
   .superRefine((config, ctx) => {
     const queueNames = new Set(config.queues.map((queue) => queue.name))
@@ -405,6 +460,38 @@ export const ConfigSchema = z
         }
       }
     })
+    const calendarNames = new Set(config.calendars.map((calendar) => calendar.name))
+    const slaNames = new Set(config.slas.map((sla) => sla.name))
+    findDuplicates(config.calendars.map((calendar) => calendar.name)).forEach((name) =>
+      ctx.addIssue({ code: 'custom', path: ['calendars'], message: `calendar "${name}" is declared twice` }),
+    )
+    findDuplicates(config.slas.map((sla) => sla.name)).forEach((name) => ctx.addIssue({ code: 'custom', path: ['slas'], message: `SLA "${name}" is declared twice` }))
+    config.calendars.forEach((calendar, index) => {
+      for (const [day, periods] of Object.entries(calendar.workingHours)) {
+        const sorted = [...(periods ?? [])].sort()
+        sorted.slice(1).forEach((period, position) => {
+          if (period.split('-')[0]! < sorted[position]!.split('-')[1]!) {
+            ctx.addIssue({ code: 'custom', path: ['calendars', index, 'workingHours', day], message: `periods "${sorted[position]}" and "${period}" overlap` })
+          }
+        })
+      }
+      if (!Object.values(calendar.workingHours).some((periods) => (periods ?? []).length > 0)) {
+        ctx.addIssue({ code: 'custom', path: ['calendars', index, 'workingHours'], message: 'give at least one working period, e.g. mon: ["08:00-17:00"]' })
+      }
+    })
+    config.slas.forEach((sla, index) => {
+      if (sla.calendar !== undefined && !calendarNames.has(sla.calendar)) {
+        ctx.addIssue({ code: 'custom', path: ['slas', index, 'calendar'], message: `unknown calendar "${sla.calendar}"; declare it under calendars:` })
+      }
+      if (sla.firstResponseMinutes === undefined && sla.updateMinutes === undefined && sla.solutionMinutes === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['slas', index], message: 'give at least one of firstResponseMinutes, updateMinutes, solutionMinutes' })
+      }
+    })
+    config.queues.forEach((queue, index) => {
+      if (queue.sla !== undefined && !slaNames.has(queue.sla)) {
+        ctx.addIssue({ code: 'custom', path: ['queues', index, 'sla'], message: `unknown SLA "${queue.sla}"; declare it under slas:` })
+      }
+    })
     for (const required of ['new', 'open', 'merged', 'removed'] as const) {
       if (!config.states.some((state) => state.type === required)) {
         ctx.addIssue({ code: 'custom', path: ['states'], message: `a state of type "${required}" is required` })
@@ -420,6 +507,8 @@ export const ConfigSchema = z
 export type DocketConfig = z.infer<typeof ConfigSchema>
 export type QueueConfig = DocketConfig['queues'][number]
 export type AgentConfig = DocketConfig['agents'][number]
+export type CalendarConfig = DocketConfig['calendars'][number]
+export type SlaConfig = DocketConfig['slas'][number]
 
 function findDuplicates(values: string[]): string[] {
   const seen = new Set<string>()

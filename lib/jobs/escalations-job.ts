@@ -1,13 +1,62 @@
-import type { Job } from './job.ts'
+import { prepareAgentMail } from '../mail/agent-mail.ts'
+import { escalationNames, escalationPolicyFor, reachedDeadlines } from '../ticket/escalation.ts'
+import type { HistoryEntry, Ticket } from '../ticket/model.ts'
+import { describeChanges, historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
+import { changeTicket } from '../ticket/ticket-service.ts'
+import { forEachLimited, type Job } from './job.ts'
+import { ownerOrQueueWatchers } from './notification-recipients.ts'
 
-/** Escalations against SLAs (issue 5, point 4). Placeholder until SLAs and calendars land: selects nothing. */
+/**
+ * Escalations against the SLAs of the queues (OTRS: the escalation events and notifications).
+ * Reads the tickets with a deadline reached and not notified yet from the sparse due index (never
+ * a scan). Per ticket one change, conditional on its version, that re-checks the deadlines on the
+ * ticket as read and marks them notified: a second or overlapping run finds nothing left to do,
+ * so each deadline gives one history entry, one mail and (when the SLA says so) one priority step.
+ */
 export function escalationsJob(schedule: string): Job {
   return {
     name: 'escalations',
     schedule,
-    description: 'Escalations against the SLAs of the queues',
-    async run(_deps, { dryRun }) {
-      return { job: 'escalations', selected: 0, changed: 0, dryRun, details: ['no SLAs are configured'] }
+    description: 'SLA escalations: notify the owner or the queue agents (and raise the priority) when a deadline is reached',
+    async run(deps, { now, dryRun }) {
+      const until = now.toISOString()
+      const due: Ticket[] = []
+      let cursor: string | undefined
+      do {
+        const page = await deps.tickets.listByIndex([{ by: 'escalation-due', until }], { order: 'asc', limit: 500, cursor })
+        due.push(...page.items)
+        cursor = page.next ?? undefined
+      } while (cursor)
+      if (dryRun) {
+        return { job: 'escalations', selected: due.length, changed: 0, dryRun, details: due.map((ticket) => `${ticket.number} ${reachedDeadlines(ticket.escalation, until).map(({ kind, due }) => `${escalationNames[kind].label} due ${due}`).join(', ')}`) }
+      }
+      let changed = 0
+      await forEachLimited(due, 8, async (selected) => {
+        const acted = await changeTicket(deps, selected.number, async (ticket, at) => {
+          const reached = reachedDeadlines(ticket.escalation, until)
+          if (reached.length === 0 || !ticket.escalation) return { change: null, result: false }
+          const raise = escalationPolicyFor(deps.config, ticket.queue)?.sla.raisePriority === true && ticket.priority < 5
+          const notified = { ...ticket.escalation.notified, ...Object.fromEntries(reached.map(({ kind, due }) => [kind, due])) }
+          const updated = nextVersion(ticket, at, { escalation: { ...ticket.escalation, notified }, ...(raise ? { priority: ticket.priority + 1 } : {}) })
+          const recipients = await ownerOrQueueWatchers(deps, ticket, now)
+          const what = reached.map(({ kind, due }) => `${escalationNames[kind].label} (due ${due})`).join(', ')
+          const mail = await prepareAgentMail(deps, updated, recipients, {
+            subject: `Escalation: ${ticket.title}`,
+            lines: [
+              `Ticket ${ticket.number} (${ticket.queue}, ${ticket.state}) escalated: the ${what} of SLA "${ticket.escalation.sla}" was reached.`,
+              ...(raise ? [`Its priority was raised to ${updated.priority}.`] : []),
+            ],
+          }, at)
+          const sentTo = mail ? `notified ${mail.recipients.join(', ')}` : 'no agent is available to be notified'
+          const history: HistoryEntry[] = [
+            ...reached.map(({ kind, due }) => historyEntry('Escalation', 'system', at, `${escalationNames[kind].otrs}: ${escalationNames[kind].label} of SLA "${ticket.escalation!.sla}" reached (due ${due}); ${sentTo}`)),
+            ...describeChanges(ticket, updated, 'system', at),
+          ]
+          return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mail ? [mail] : [] }, result: true }
+        })
+        if (acted) changed++
+      })
+      return { job: 'escalations', selected: due.length, changed, dryRun }
     },
   }
 }

@@ -1,23 +1,11 @@
-import type { AgentConfig } from '../../schemas/config.ts'
-import { rightsOn } from '../auth/permissions.ts'
-import { isOutOfOffice, loadEffectivePreferences } from '../auth/preferences.ts'
 import { prepareAgentMail } from '../mail/agent-mail.ts'
 import type { Ticket } from '../ticket/model.ts'
 import { historyEntry, nextVersion, pendingDueAt, resolveState } from '../ticket/ticket-rules.ts'
 import { changeTicket } from '../ticket/ticket-service.ts'
-import { forEachLimited, type Job, type JobDeps } from './job.ts'
+import { forEachLimited, type Job } from './job.ts'
+import { ownerOrQueueWatchers } from './notification-recipients.ts'
 
 const day = 86_400_000
-
-/** Who is reminded: the owner of a locked ticket, else (or when the owner is away) the agents watching the queue. */
-async function reminderRecipients(deps: JobDeps, ticket: Ticket, at: Date): Promise<AgentConfig[]> {
-  const candidates = deps.config.agents.filter((agent) => agent.enabled && rightsOn(deps.config, agent, ticket.queue).has('ro'))
-  const preferences = await loadEffectivePreferences(deps, candidates)
-  const present = candidates.filter((agent) => !isOutOfOffice(preferences.get(agent.login)!, at))
-  const owner = ticket.lock === 'lock' ? present.find((agent) => agent.login === ticket.owner) : undefined
-  if (owner) return [owner]
-  return present.filter((agent) => preferences.get(agent.login)!.myQueues.includes(ticket.queue))
-}
 
 /**
  * Pending tickets whose time has come, read from the sparse due index (never a scan): pending
@@ -54,7 +42,7 @@ export function pendingJob(schedule: string): Job {
             return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [] }, result: true }
           }
           const count = ticket.reminder?.for === ticket.pendingUntil ? ticket.reminder.count + 1 : 1
-          const recipients = await reminderRecipients(deps, ticket, now)
+          const recipients = await ownerOrQueueWatchers(deps, ticket, now)
           const mail = await prepareAgentMail(deps, ticket, recipients, {
             subject: `Reminder: ${ticket.title}`,
             lines: [`The pending time of ticket ${ticket.number} (${ticket.queue}) was reached at ${ticket.pendingUntil}.`, count > 1 ? `This is reminder ${count}; the next follows in 24 hours unless the ticket is handled.` : 'Please handle it now; another reminder follows every 24 hours until then.'],

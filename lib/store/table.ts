@@ -21,7 +21,7 @@ export const table = {
     byCustomer: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
     /** Responsible views: RESPONSIBLE#<login> → stateType#created#number. Sparse. */
     byResponsible: { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
-    /** Timed work (pending due, Junk purge due): DUE#<kind>#<shard> → dueAt#number. Sparse. */
+    /** Timed work (pending due, Junk purge due, escalation to notify): DUE#<kind>#<shard> → dueAt#number. Sparse. */
     byDue: { name: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk' },
     /** Escalations: ESCALATION#<shard> → escalationAt#number. Sparse. */
     byEscalation: { name: 'gsi6', partitionKey: 'gsi6pk', sortKey: 'gsi6sk' },

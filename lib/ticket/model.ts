@@ -42,6 +42,44 @@ export interface Ticket {
   removedAt?: string | null
   /** When the ticket was last closed (OTRS close time); null while it is not closed. */
   closedAt?: string | null
+  /** SLA deadlines (OTRS escalation times), recomputed on every change; null/absent: no SLA applies. */
+  escalation?: TicketEscalation | null
+}
+
+export type EscalationKind = 'firstResponse' | 'update' | 'solution'
+
+/**
+ * A ticket's escalation times under its queue's SLA (lib/ticket/escalation.ts), kept by
+ * ticket-service on every write. Deadlines are null when met, not configured, or while the
+ * ticket cannot escalate (closed, merged, removed, pending).
+ */
+export interface TicketEscalation {
+  sla: string
+  /** Creation + first response time, until the first agent mail to the customer. */
+  firstResponseDue: string | null
+  /** The first unanswered customer contact (or our last mail to the customer) + update time. */
+  updateDue: string | null
+  /** Creation + solution time, until the ticket is first closed. */
+  solutionDue: string | null
+  /** The earliest deadline (OTRS escalation time): the "escalated" and "escalating soon" views. */
+  nextDue: string | null
+  /** The earliest deadline not notified yet: when the escalation job must act next. */
+  notifyAt: string | null
+  /** Per kind, the deadline a notification went out for: never a second one for the same deadline. */
+  notified: Partial<Record<EscalationKind, string>>
+  /** What the deadlines count from, folded in from the articles as they come. */
+  basis: EscalationBasis
+}
+
+export interface EscalationBasis {
+  /** The first agent mail to the customer (first response met). */
+  firstResponseAt: string | null
+  /** Start of the update time: the first customer contact since our last mail, or our last mail. */
+  updateFrom: string | null
+  /** Who wrote last of customer and agent (mail to the customer): a run of customer mails counts from its first. */
+  lastContact: 'customer' | 'agent' | null
+  /** The first close (solution time met). */
+  solvedAt: string | null
 }
 
 export type LinkType = 'normal' | 'parent' | 'child'
@@ -141,6 +179,8 @@ export type HistoryType =
   | 'SendAutoReply'
   | 'SendAgentNotification'
   | 'TimeAccounting'
+  /** A deadline of the SLA was reached (OTRS: EscalationResponseTimeStart, …UpdateTimeStart, …SolutionTimeStart). */
+  | 'Escalation'
   | 'Misc'
 
 export interface HistoryEntry {

@@ -12,7 +12,7 @@ import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket } from
 import type { TicketChange } from './ports.ts'
 import { planTicketPatch, type PatchSource, type TicketPatch } from './ticket-patch.ts'
 import { describeChanges, historyEntry, newTicketRecord, nextVersion } from './ticket-rules.ts'
-import { changeTicket, createTicket, type TicketServiceDeps } from './ticket-service.ts'
+import { changeTicket, createTicket, settleEscalation, type TicketServiceDeps } from './ticket-service.ts'
 
 export interface TicketActionDeps extends TicketServiceDeps {
   attachments: BlobStore
@@ -102,7 +102,7 @@ export async function mergeTickets(deps: TicketActionDeps, identity: AgentIdenti
       { ticket: grownTarget, expectedVersion: target.version, newArticles: [], messageIds: [], history: [historyEntry('Merged', identity.login, at, `Merged ticket ${sourceNumber} into this ticket`)] },
     ]
     try {
-      await deps.tickets.save(changes)
+      await deps.tickets.save(await Promise.all(changes.map((change) => settleEscalation(deps, change))))
       return grownTarget
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= 10) throw error

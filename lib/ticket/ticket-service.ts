@@ -2,6 +2,7 @@ import type { DocketConfig } from '../platform/config.ts'
 import type { Clock } from '../platform/clock.ts'
 import { notFound } from '../platform/errors.ts'
 import { ConcurrentUpdateError } from './errors.ts'
+import { basisFromThread, computeEscalation, emptyBasis, escalationPolicyFor } from './escalation.ts'
 import type { Ticket } from './model.ts'
 import type { TicketChange, TicketStore } from './ports.ts'
 import { formatTicketNumber, ticketNumberDay } from './ticket-number.ts'
@@ -32,7 +33,7 @@ export async function allocateTicketNumber({ config, ticketNumbers }: TicketServ
 export async function createTicket(deps: TicketServiceDeps, build: (number: string, at: Date) => TicketChange | Promise<TicketChange>): Promise<TicketChange> {
   for (let attempt = 1; ; attempt++) {
     const at = deps.clock.now()
-    const change = await build(await allocateTicketNumber(deps, at), at)
+    const change = await settleEscalation(deps, await build(await allocateTicketNumber(deps, at), at))
     try {
       await deps.tickets.save({ ...change, expectedVersion: null })
       return change
@@ -56,6 +57,7 @@ export async function changeTicket<T>(
     if (!ticket) throw notFound(`ticket ${number}`)
     const outcome = await change(ticket, deps.clock.now())
     if (!outcome.change) return outcome.result
+    await settleEscalation(deps, outcome.change)
     try {
       await deps.tickets.save({ ...outcome.change, expectedVersion: ticket.version })
       return outcome.result
@@ -64,4 +66,27 @@ export async function changeTicket<T>(
       await backoff(attempt)
     }
   }
+}
+
+/**
+ * The one place escalation times are kept (issue 5.4): every ticket write passes here once its
+ * change is planned and before it is stored, so the stored deadlines always follow the ticket's
+ * new state, queue and articles. Sets `change.ticket.escalation` in place, so a caller that
+ * returns the ticket it built returns what was stored. A ticket without a stored basis (written
+ * before its queue had an SLA, or just moved into one) gets it from its thread, once.
+ */
+export async function settleEscalation(deps: Pick<TicketServiceDeps, 'config' | 'tickets'>, change: TicketChange): Promise<TicketChange> {
+  const { ticket } = change
+  const policy = escalationPolicyFor(deps.config, ticket.queue)
+  if (!policy) {
+    if (ticket.escalation) ticket.escalation = null
+    return change
+  }
+  let basis = ticket.escalation?.basis
+  if (!basis) {
+    const thread = change.expectedVersion === null ? undefined : await deps.tickets.getThread(ticket.number)
+    basis = thread ? basisFromThread(deps.config, thread) : emptyBasis
+  }
+  ticket.escalation = computeEscalation(ticket, policy, change.newArticles, basis)
+  return change
 }

@@ -59,8 +59,8 @@ describe('sample events through the handlers', () => {
     expect(login.statusCode).toBe(401)
   })
 
-  it('jobs and search-indexer accept their events (honest stubs until issues 5 and 6)', async () => {
-    expect(await invoke(deps, 'jobs', await sample('jobs-pending.eventbridge.json'))).toMatchObject({ job: 'pending', implemented: false })
+  it('jobs and search-indexer accept their events', async () => {
+    expect(await invoke(deps, 'jobs', await sample('jobs-pending.eventbridge.json'))).toMatchObject({ job: 'pending', selected: 0, changed: 0, dryRun: false })
     expect(await invoke(deps, 'search-indexer', await sample('search-indexer.dynamodb-stream.json'))).toEqual({ batchItemFailures: [] })
   })
 

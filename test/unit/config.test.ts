@@ -41,6 +41,30 @@ describe('docket.config.yaml', () => {
     expect(() => parseConfig(demo.replace('defaultQueue: Raw', 'defaultQeue: Raw'))).toThrow(/mail: Unrecognized key.*defaultQeue/)
   })
 
+  it('calendars and SLAs: the demo SLA on Support; bad periods, dates, zones and references name their path', () => {
+    const config = parseConfig(demo)
+    expect(config.queues.find((queue) => queue.name === 'Support')?.sla).toBe('Support standard')
+    expect(config.slas[0]).toMatchObject({ calendar: 'Office hours', firstResponseMinutes: 240, updateMinutes: 480, solutionMinutes: 1620, warnBeforeMinutes: 60, raisePriority: false })
+    expect(config.calendars[0]).toMatchObject({ timeZone: 'Europe/Amsterdam', workingHours: { mon: ['08:00-17:00'] }, holidays: expect.arrayContaining(['12-25', '2026-04-06']) })
+    const problems = (yaml: string) => {
+      try {
+        parseConfig(yaml)
+      } catch (caught) {
+        return (caught as ConfigError).problems
+      }
+      throw new Error('expected an error')
+    }
+    expect(problems(demo.replace('mon: ["08:00-17:00"]', 'mon: ["08:00-25:00"]'))).toEqual([expect.stringMatching(/^calendars\[0\]\.workingHours\.mon\[0\]: must be a period such as "08:00-12:00"/)])
+    expect(problems(demo.replace('tue: ["08:00-17:00"]', 'tue: ["08:00-12:00", "11:00-17:00"]'))).toEqual(['calendars[0].workingHours.tue: periods "08:00-12:00" and "11:00-17:00" overlap'])
+    expect(problems(demo.replace('wed: ["08:00-17:00"]', 'wed: ["17:00-08:00"]'))).toEqual([expect.stringMatching(/^calendars\[0\]\.workingHours\.wed\[0\]: must end after it starts/)])
+    expect(problems(demo.replace('mon: ["08:00-17:00"]', 'monday: ["08:00-17:00"]'))).toEqual([expect.stringMatching(/^calendars\[0\]\.workingHours: .*monday/)])
+    expect(problems(demo.replace('"12-26"', '"02-30"'))).toEqual([expect.stringMatching(/^calendars\[0\]\.holidays\[7\]: must be a date/)])
+    expect(problems(demo.replace('timeZone: Europe/Amsterdam', 'timeZone: Europe/Atlantis'))).toEqual(['calendars[0].timeZone: must be an IANA time zone such as "Europe/Amsterdam"'])
+    expect(problems(demo.replace('calendar: Office hours', 'calendar: Office'))).toEqual(['slas[0].calendar: unknown calendar "Office"; declare it under calendars:'])
+    expect(problems(demo.replace('sla: Support standard', 'sla: Gold'))).toEqual(['queues[1].sla: unknown SLA "Gold"; declare it under slas:'])
+    expect(problems(demo.replace(/ {4}(firstResponse|update|solution)Minutes: \d+.*\n/g, ''))).toEqual(['slas[0]: give at least one of firstResponseMinutes, updateMinutes, solutionMinutes'])
+  })
+
   it('YAML syntax errors say so', () => {
     expect(() => parseConfig('system: [oops')).toThrow(/YAML syntax/)
   })

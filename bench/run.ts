@@ -11,6 +11,7 @@ import { profileSection } from './support/cpu-profile.ts'
  */
 const benchmarks: Record<string, { what: string; load: () => Promise<Benchmark> }> = {
   ingest: { what: '1,000 mails through the local mail pipeline (intake → queue → mail-received → DynamoDB Local on disk)', load: () => import('./ingest.ts') },
+  views: { what: 'the 500-ticket queue view (GET /api/tickets?queue=Support&limit=500) over 100,000 tickets in DynamoDB Local on disk', load: () => import('./views.ts') },
 }
 
 function usage(): string {

@@ -5,6 +5,8 @@ import { handleApiError, validationHook, errorBody } from './errors.ts'
 import { registerAuthRoutes, registerLogoutRoute, requireAgent } from './routes/auth.ts'
 import { registerTicketRoutes } from './routes/tickets.ts'
 import { registerMeRoutes } from './routes/me.ts'
+import { registerViewRoutes } from './routes/views.ts'
+import { registerCustomerRoutes } from './routes/customers.ts'
 
 export type ApiEnv = { Variables: { identity: AgentIdentity } }
 export type ApiApp = OpenAPIHono<ApiEnv>
@@ -38,5 +40,7 @@ export function createApiApp(deps: Dependencies, options: ApiOptions = {}): ApiA
   registerLogoutRoute(app, deps)
   registerTicketRoutes(app, deps)
   registerMeRoutes(app, deps)
+  registerViewRoutes(app, deps)
+  registerCustomerRoutes(app, deps)
   return app
 }

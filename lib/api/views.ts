@@ -1,9 +1,10 @@
 import type { z } from 'zod'
 import type { ArticleSchema, TicketSummarySchema } from '../../schemas/api.ts'
-import type { Article, Ticket } from '../ticket/model.ts'
+import type { Article } from '../ticket/model.ts'
+import type { TicketListItem } from '../ticket/ports.ts'
 
 /** Domain objects → API bodies. Blob keys and internals never leave the server. */
-export function ticketSummary(ticket: Ticket): z.infer<typeof TicketSummarySchema> {
+export function ticketSummary(ticket: TicketListItem): z.infer<typeof TicketSummarySchema> {
   return {
     number: ticket.number,
     title: ticket.title,

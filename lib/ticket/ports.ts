@@ -103,6 +103,10 @@ export interface Page<T> {
   next: string | null
 }
 
+/** What a ticket list shows (the API's TicketSummary): list reads fetch only these fields. */
+export const ticketListItemFields = ['number', 'title', 'queue', 'state', 'stateType', 'priority', 'lock', 'owner', 'responsible', 'customer', 'customerId', 'createdAt', 'changedAt', 'pendingUntil'] as const satisfies readonly (keyof Ticket)[]
+export type TicketListItem = Pick<Ticket, (typeof ticketListItemFields)[number]>
+
 /** Persistence of tickets and everything hanging off them (one DynamoDB table, in AWS and locally). */
 export interface TicketStore {
   /** Reserves `count` values of the per-day ticket counter (atomic); returns the last of them. */
@@ -124,6 +128,9 @@ export interface TicketStore {
    * optionally keeping only tickets of the given queues and lock state.
    */
   listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<Ticket>>
+  /** listTickets and listByIndex for lists: only the TicketListItem fields are read (less to read and to ship). */
+  listTicketItems(query: TicketListQuery): Promise<Page<TicketListItem>>
+  listItemsByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<TicketListItem>>
   countByQueue(queues: string[]): Promise<QueueCounts>
   getDraft(number: string, login: string): Promise<Draft | undefined>
   saveDraft(draft: Draft): Promise<void>

@@ -4,8 +4,8 @@ import { stateTypeOf } from '../platform/config.ts'
 import { invalidRequest, notFound } from '../platform/errors.ts'
 import type { StateType } from '../../schemas/config.ts'
 import { assertCanRead } from './access.ts'
-import type { Ticket, TicketThread } from './model.ts'
-import type { Page } from './ports.ts'
+import type { TicketThread } from './model.ts'
+import type { Page, TicketListItem } from './ports.ts'
 import type { TicketServiceDeps } from './ticket-service.ts'
 
 /** The state types of OTRS's "open" views: everything not closed, merged or removed. */
@@ -21,7 +21,7 @@ export interface TicketListRequest {
 }
 
 /** A queue view, limited to the queues the agent may read. */
-export async function listTickets(deps: TicketServiceDeps, identity: AgentIdentity, request: TicketListRequest): Promise<Page<Ticket>> {
+export async function listTickets(deps: TicketServiceDeps, identity: AgentIdentity, request: TicketListRequest): Promise<Page<TicketListItem>> {
   let queues: string[]
   if (request.queue !== undefined) {
     if (!rightsOn(deps.config, identity.agent, request.queue).has('ro')) throw notFound(`queue ${request.queue}`)
@@ -37,7 +37,7 @@ export async function listTickets(deps: TicketServiceDeps, identity: AgentIdenti
   } else {
     stateTypes = request.stateType ? [request.stateType] : viewableStateTypes
   }
-  return deps.tickets.listTickets({ queues, stateTypes, state: request.state, order: request.order, limit: request.limit, cursor: request.cursor })
+  return deps.tickets.listTicketItems({ queues, stateTypes, state: request.state, order: request.order, limit: request.limit, cursor: request.cursor })
 }
 
 export async function getTicketThread(deps: TicketServiceDeps, identity: AgentIdentity, number: string): Promise<TicketThread> {

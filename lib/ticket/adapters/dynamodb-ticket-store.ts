@@ -27,10 +27,12 @@ import type {
   QueueCounts,
   TicketChange,
   TicketIndexQuery,
+  TicketListItem,
   TicketListQuery,
   TicketStore,
   Tombstone,
 } from '../ports.ts'
+import { ticketListItemFields } from '../ports.ts'
 
 type Item = Record<string, unknown>
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number]
@@ -155,6 +157,9 @@ function partitionReads(query: TicketIndexQuery): PartitionRead[] {
     }
   }
 }
+
+/** The queue view's partitions: one per queue and state type. */
+const queueReads = (query: TicketListQuery): PartitionRead[] => query.queues.flatMap((queue) => query.stateTypes.flatMap((stateType) => partitionReads({ by: 'queue', queue, stateType })))
 
 const reverseLink: Record<LinkType, LinkType> = { normal: 'normal', parent: 'child', child: 'parent' }
 
@@ -346,12 +351,23 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async listTickets(query: TicketListQuery): Promise<Page<Ticket>> {
-    const reads = query.queues.flatMap((queue) => query.stateTypes.flatMap((stateType) => partitionReads({ by: 'queue', queue, stateType })))
-    return this.pageMerged(reads, { order: query.order, limit: query.limit, cursor: query.cursor, ...(query.state ? { state: query.state } : {}) })
+    const page = await this.pageMerged(queueReads(query), { order: query.order, limit: query.limit, cursor: query.cursor, ...(query.state ? { state: query.state } : {}) })
+    return { items: page.items.map(toTicket), next: page.next }
   }
 
   async listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<Ticket>> {
-    return this.pageMerged(queries.flatMap(partitionReads), options)
+    const page = await this.pageMerged(queries.flatMap(partitionReads), options)
+    return { items: page.items.map(toTicket), next: page.next }
+  }
+
+  async listTicketItems(query: TicketListQuery): Promise<Page<TicketListItem>> {
+    const page = await this.pageMerged(queueReads(query), { order: query.order, limit: query.limit, cursor: query.cursor, ...(query.state ? { state: query.state } : {}), project: ticketListItemFields })
+    return { items: page.items.map((item) => stripKeys<TicketListItem>(item)), next: page.next }
+  }
+
+  async listItemsByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<TicketListItem>> {
+    const page = await this.pageMerged(queries.flatMap(partitionReads), { ...options, project: ticketListItemFields })
+    return { items: page.items.map((item) => stripKeys<TicketListItem>(item)), next: page.next }
   }
 
   /**
@@ -542,7 +558,10 @@ export class DynamoTicketStore implements TicketStore {
    * Pages through several index partitions at once, merged by sort key (creation order). The
    * cursor keeps a position per partition, so paging never skips or repeats a ticket.
    */
-  private async pageMerged(reads: PartitionRead[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock'; state?: string }): Promise<Page<Ticket>> {
+  private async pageMerged(
+    reads: PartitionRead[],
+    options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock'; state?: string; project?: readonly string[] },
+  ): Promise<Page<Item>> {
     const cursor = options.cursor ? decodeCursor(options.cursor) : {}
     const forward = options.order === 'asc'
     const filters: string[] = []
@@ -565,13 +584,16 @@ export class DynamoTicketStore implements TicketStore {
     }
     const queryOf = (read: PartitionRead, start: Item | undefined): QueryCommandInput => {
       const range = read.from !== undefined && read.to !== undefined ? ' AND #sk BETWEEN :from AND :to' : read.to !== undefined ? ' AND #sk <= :to' : ''
+      // A projection keeps the fields asked for plus every key the cursor and the merge need.
+      const projected = options.project ? [...new Set([table.partitionKey, table.sortKey, read.index.partitionKey, read.index.sortKey, ...options.project])] : []
       return {
         TableName: this.tableName,
         IndexName: read.index.name,
         KeyConditionExpression: `#pk = :pk${range}`,
-        ExpressionAttributeNames: { '#pk': read.index.partitionKey, ...(range ? { '#sk': read.index.sortKey } : {}), ...names },
+        ExpressionAttributeNames: { '#pk': read.index.partitionKey, ...(range ? { '#sk': read.index.sortKey } : {}), ...names, ...Object.fromEntries(projected.map((name, index) => [`#p${index}`, name])) },
         ExpressionAttributeValues: { ':pk': read.partition, ...(read.from !== undefined && range ? { ':from': read.from } : {}), ...(read.to !== undefined && range ? { ':to': read.to } : {}), ...values },
         ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+        ...(projected.length > 0 ? { ProjectionExpression: projected.map((_, index) => `#p${index}`).join(', ') } : {}),
         ScanIndexForward: forward,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }
@@ -618,7 +640,7 @@ export class DynamoTicketStore implements TicketStore {
         if (last) next[read.id] = { pk: last.pk, sk: last.sk, [read.index.partitionKey]: last[read.index.partitionKey], [read.index.sortKey]: last[read.index.sortKey] }
       }
     }
-    return { items: page.map((item) => toTicket(item)), next: more ? encodeCursor(next) : null }
+    return { items: page, next: more ? encodeCursor(next) : null }
   }
 
   private putNew(key: Key, entity: Entity, value: object): TransactItem {

@@ -1,0 +1,101 @@
+import { z } from 'zod'
+import { TicketSummarySchema } from './api.ts'
+import { stateTypes } from './config.ts'
+
+/**
+ * Agent views (dashboard lists, status view) and the customer information center. Part of the
+ * OpenAPI document at /api/openapi.json, like schemas/api.ts.
+ */
+
+const viewNames = ['new', 'open', 'locked', 'responsible', 'pending-reached', 'status'] as const
+
+export const ViewParamSchema = z.object({
+  view: z.enum(viewNames).meta({
+    param: { name: 'view', in: 'path' },
+    example: 'open',
+    description:
+      'new: state type new in your My Queues (every readable queue unless configured). ' +
+      'open: state type open ("Open tickets / need to be answered"), see filter. ' +
+      'locked: "My locked tickets", locked to you, every state type not closed. ' +
+      'responsible: "My responsibilities", you are responsible, every state type not closed. ' +
+      'pending-reached: pending reminder tickets whose pending time has passed. ' +
+      'status: the status view, tickets of one stateType (closed, merged and removed too).',
+  }),
+})
+
+const limit = z.coerce.number().int().min(1).max(500).default(50).meta({ description: 'Page size, at most 500.' })
+const cursor = z.string().max(4000).optional().meta({ description: 'The `next` of the previous page, with the same other parameters.' })
+
+export const ViewQuerySchema = z.strictObject({
+  queue: z.string().min(1).optional().meta({ description: 'Only this queue (404 if unknown or not readable); every queue you may read when absent.' }),
+  stateType: z.enum(stateTypes).optional().meta({ description: 'Status view only (required there): the state type to list.' }),
+  filter: z
+    .enum(['all', 'mine', 'unlocked'])
+    .optional()
+    .meta({ description: 'Open view only: all open tickets (default), those locked to you, or the unlocked ones.' }),
+  sort: z
+    .enum(['created', 'priority', 'changed', 'title'])
+    .default('created')
+    .meta({
+      description:
+        'created (default): index order, cursor-paged through the whole view. priority, changed, title: sorted in memory over at most ' +
+        'the 2,000 oldest tickets of the view (ties oldest first), paged by offset. pending-reached is always read whole (at most 2,000) and paged by offset.',
+    }),
+  order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'Direction of the sort; with sort=created asc = oldest first (OTRS).' }),
+  limit,
+  cursor,
+})
+
+export const ViewListResponseSchema = z
+  .object({ items: z.array(TicketSummarySchema), next: z.string().nullable().meta({ description: 'Cursor of the next page; null on the last.' }) })
+  .meta({ id: 'TicketViewPage' })
+
+const count = z.number().int().min(0)
+
+export const StateTypeCountsSchema = z
+  .object(Object.fromEntries(stateTypes.map((stateType) => [stateType, count])) as Record<(typeof stateTypes)[number], typeof count>)
+  .meta({ id: 'StateTypeCounts', description: 'Tickets per state type.' })
+
+export const ViewCountsResponseSchema = z
+  .object({
+    queues: z.array(z.object({ queue: z.string(), counts: StateTypeCountsSchema })).meta({ description: 'Every queue you may read, in configuration order.' }),
+    mine: z
+      .object({
+        locked: count.meta({ description: 'Tickets locked to you, not closed (the locked view).' }),
+        responsible: count.meta({ description: 'Tickets you are responsible for, not closed.' }),
+        pendingReached: count.meta({ description: 'Pending reminders whose time has passed, in queues you may read (at most 2,000 counted).' }),
+      })
+      .meta({ description: 'Your own lists.' }),
+  })
+  .meta({ id: 'ViewCounts' })
+
+export const CustomerParamSchema = z.object({
+  email: z
+    .string()
+    .min(1)
+    .max(320)
+    .meta({ param: { name: 'email', in: 'path' }, example: 'ann@customer.example', description: 'The customer user (an email address), URL-encoded; case does not matter.' }),
+})
+
+export const CompanyParamSchema = z.object({
+  customerId: z
+    .string()
+    .min(1)
+    .max(320)
+    .meta({ param: { name: 'customerId', in: 'path' }, example: 'customer.example', description: 'The CustomerID (company): the mail domain, or the address for free-mail users; URL-encoded.' }),
+})
+
+export const CustomerTicketsQuerySchema = z.strictObject({
+  order: z.enum(['asc', 'desc']).default('desc').meta({ description: 'By creation time; desc = newest first (default).' }),
+  limit,
+  cursor,
+})
+
+export const CustomerUserSchema = z
+  .object({
+    email: z.string(),
+    name: z.string(),
+    customerId: z.string().meta({ description: 'The company (OTRS CustomerID).' }),
+    createdAt: z.string().meta({ description: 'When the first mail of this customer user arrived.' }),
+  })
+  .meta({ id: 'CustomerUser' })

@@ -31,6 +31,7 @@ import { bulkUpdate, linkTickets, mergeTickets, splitTicket, ticketHistory, unli
 import { getTicketThread, listTickets } from '../../ticket/ticket-queries.ts'
 import type { ApiApp } from '../app.ts'
 import { articleView, ticketSummary } from '../views.ts'
+import { renderArticleHtml } from '../../mail/render-html.ts'
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description })
 const body = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } })
@@ -111,6 +112,14 @@ const route = {
     summary: 'The mail as received or sent (plain view, all headers), as text',
     request: { params: ArticleParamsSchema },
     responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'The raw mail' }, ...readErrors },
+  }),
+  html: createRoute({
+    method: 'get',
+    path: '/api/tickets/{number}/articles/{articleId}/html',
+    tags: ['tickets'],
+    summary: "The article's HTML, sanitized on the server (no scripts, frames, event handlers; inline images embedded). Show it in a sandboxed iframe whose CSP blocks remote images until the agent allows them.",
+    request: { params: ArticleParamsSchema },
+    responses: { 200: json(z.object({ html: z.string(), remoteImages: z.number().int() }).meta({ id: 'ArticleHtml' }), 'The sanitized HTML and how many remote images it refers to'), ...readErrors },
   }),
   attachment: createRoute({
     method: 'get',
@@ -262,6 +271,14 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
     const store = article.sender === 'agent' || article.sender === 'system' ? deps.attachments : deps.rawMail
     const raw = await store.get(article.rawBlobKey)
     return c.text(raw.toString('utf8'), 200, { 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'none'; sandbox" })
+  })
+
+  app.openapi(route.html, async (c) => {
+    const { number, articleId } = c.req.valid('param')
+    const article = findArticle(await getTicketThread(deps, c.get('identity'), number), articleId)
+    if (!article.htmlBlobKey) throw notFound(`an HTML body of article ${articleId}`)
+    const html = (await deps.attachments.get(article.htmlBlobKey)).toString('utf8')
+    return c.json(await renderArticleHtml(html, article.attachments, (attachment) => deps.attachments.get(attachment.blobKey)), 200, { 'Cache-Control': 'private, no-store' })
   })
 
   app.openapi(route.attachment, async (c) => {

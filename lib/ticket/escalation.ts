@@ -107,6 +107,14 @@ export function computeEscalation(ticket: Ticket, policy: EscalationPolicy, newA
     if (sent !== undefined && sent === deadlines[kind]) notified[kind] = sent
   }
   const due = (kind: EscalationKind) => (active ? deadlines[kind] : null)
+  // A deadline that was running and had passed by this write was missed, whatever this write does to it.
+  const before = ticket.escalation
+  const breached: TicketEscalation['breached'] = { ...before?.breached }
+  for (const kind of escalationKinds) {
+    const running = before ? dueOf(before, kind) : null
+    const missed = running !== null && running <= ticket.changedAt ? running : before?.notified[kind]
+    if (missed !== undefined && breached[kind] === undefined) breached[kind] = missed
+  }
   const earliest = (kinds: readonly EscalationKind[]) => kinds.map(due).filter((time): time is string => time !== null).sort()[0] ?? null
   return {
     sla: sla.name,
@@ -116,9 +124,13 @@ export function computeEscalation(ticket: Ticket, policy: EscalationPolicy, newA
     nextDue: earliest(escalationKinds),
     notifyAt: earliest(escalationKinds.filter((kind) => notified[kind] !== deadlines[kind])),
     notified,
+    breached,
     basis: folded,
   }
 }
+
+const dueOf = (escalation: TicketEscalation, kind: EscalationKind): string | null =>
+  kind === 'firstResponse' ? escalation.firstResponseDue : kind === 'update' ? escalation.updateDue : escalation.solutionDue
 
 /** The deadlines reached by `now` that were not notified yet (what the escalation job acts on). */
 export function reachedDeadlines(escalation: TicketEscalation | null | undefined, now: string): { kind: EscalationKind; due: string }[] {

@@ -67,6 +67,11 @@ export interface TicketEscalation {
   notifyAt: string | null
   /** Per kind, the deadline a notification went out for: never a second one for the same deadline. */
   notified: Partial<Record<EscalationKind, string>>
+  /**
+   * Per kind, the first deadline that passed before it was met (the SLA breach statistics): kept
+   * for good once set, also after the ticket is answered or closed. Absent on tickets written before.
+   */
+  breached?: Partial<Record<EscalationKind, string>>
   /** What the deadlines count from, folded in from the articles as they come. */
   basis: EscalationBasis
 }

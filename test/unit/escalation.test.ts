@@ -128,6 +128,20 @@ describe('escalation times (OTRS semantics)', () => {
     })
   })
 
+  it('a deadline missed is kept as breached for good (statistics), one met in time is not', () => {
+    const open = write(newTicket(), {}, [article('customer', created)])
+    // Answered at 12:30 CET, before the 13:00 CET first response time: met.
+    const inTime = write(open, { state: 'open', stateType: 'open', changedAt: '2026-11-23T11:30:00.000Z' }, [article('agent', '2026-11-23T11:30:00.000Z')])
+    expect(inTime.escalation!.breached).toEqual({})
+    // Answered at 18:00 CET: the first response (13:00) and the update time (17:00) were missed.
+    const late = write(open, { state: 'open', stateType: 'open', changedAt: '2026-11-23T17:00:00.000Z' }, [article('agent', '2026-11-23T17:00:00.000Z')])
+    expect(late.escalation!.breached).toEqual({ firstResponse: '2026-11-23T12:00:00.000Z', update: '2026-11-23T16:00:00.000Z' })
+    // Closed later: the breaches stay, the solution time was met.
+    const closed = write(late, { state: 'closed successful', stateType: 'closed', closedAt: '2026-11-24T09:00:00.000Z', changedAt: '2026-11-24T09:00:00.000Z' })
+    expect(closed.escalation!.breached).toEqual({ firstResponse: '2026-11-23T12:00:00.000Z', update: '2026-11-23T16:00:00.000Z' })
+    expect(closed.escalation!.nextDue).toBeNull()
+  })
+
   it('a notification is kept for its deadline (also while suspended) and never repeated; a new deadline is notified again', () => {
     let ticket = write(newTicket(), {}, [article('customer', created)])
     expect(reachedDeadlines(ticket.escalation, '2026-11-23T11:59:59.000Z')).toEqual([])

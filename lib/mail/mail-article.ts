@@ -1,9 +1,32 @@
 import type { BlobStore } from '../blobs/ports.ts'
 import type { Article, Attachment } from '../ticket/model.ts'
-import { formatAddressList, type InboundMail } from './parse-mail.ts'
+import { formatAddress, type InboundMail, type MailAddress } from './parse-mail.ts'
 
-/** Text longer than this stays in a blob; the article keeps the beginning (items are capped at 400 KB). */
-export const maxInlineBodyChars = 64 * 1024
+/** Text longer than this (UTF-8 bytes) stays in a blob; the article keeps the beginning (items are capped at 400 KB). */
+export const maxInlineBodyBytes = 64 * 1024
+/** An address field of the article (To, Cc, Reply-To) keeps this many characters; the raw mail keeps all. */
+const maxAddressFieldChars = 8 * 1024
+/** References kept on the article (enough to thread a reply; RFC 5322 allows trimming them). */
+const maxArticleReferences = 20
+
+/** The article's To/Cc: as many addresses as fit, then how many more there were. */
+export function boundedAddressList(addresses: MailAddress[], maxChars = maxAddressFieldChars): string {
+  let text = ''
+  for (const [index, address] of addresses.entries()) {
+    const next = `${text ? ', ' : ''}${formatAddress(address)}`
+    if (text.length + next.length > maxChars) return `${text} (+${addresses.length - index} more)`
+    text += next
+  }
+  return text
+}
+
+/** The longest prefix of `text` within `maxBytes` UTF-8 bytes. */
+function prefixWithinBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text
+  let prefix = text.slice(0, maxBytes)
+  while (Buffer.byteLength(prefix) > maxBytes) prefix = prefix.slice(0, Math.floor(prefix.length * 0.9))
+  return prefix
+}
 
 export interface StoredMailParts {
   attachments: Attachment[]
@@ -41,10 +64,10 @@ export async function storeMailParts(blobs: BlobStore, contentHash: string, mail
   }
   let bodyText = mail.text
   let bodyTextBlobKey: string | null = null
-  if (bodyText.length > maxInlineBodyChars) {
+  if (bodyText.length > maxInlineBodyBytes / 4 && Buffer.byteLength(bodyText) > maxInlineBodyBytes) {
     bodyTextBlobKey = `${prefix}/body.txt`
     await blobs.put(bodyTextBlobKey, bodyText, { contentType: 'text/plain; charset=utf-8' })
-    bodyText = bodyText.slice(0, maxInlineBodyChars)
+    bodyText = prefixWithinBytes(bodyText, maxInlineBodyBytes)
   }
   return { attachments, htmlBlobKey, bodyText, bodyTextBlobKey }
 }
@@ -61,16 +84,16 @@ export function customerArticleFromMail(
     channel: 'email',
     visibleToCustomer: true,
     from: ids.from,
-    to: formatAddressList(mail.to),
-    cc: formatAddressList(mail.cc),
-    replyTo: mail.replyTo.length > 0 ? formatAddressList(mail.replyTo) : null,
+    to: boundedAddressList(mail.to),
+    cc: boundedAddressList(mail.cc),
+    replyTo: mail.replyTo.length > 0 ? boundedAddressList(mail.replyTo) : null,
     subject: mail.subject,
     bodyText: parts.bodyText,
     bodyTextBlobKey: parts.bodyTextBlobKey,
     htmlBlobKey: parts.htmlBlobKey,
     messageId: mail.messageId,
     inReplyTo: mail.inReplyTo,
-    references: mail.references,
+    references: mail.references.slice(-maxArticleReferences),
     attachments: parts.attachments,
     rawBlobKey: ids.rawBlobKey,
     createdAt: ids.at.toISOString(),

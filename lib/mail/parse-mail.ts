@@ -57,6 +57,35 @@ export const defaultParseLimits: ParseLimits = {
   maxAddressesPerHeader: 1000,
 }
 
+/**
+ * Field caps that keep one article within DynamoDB's 400 KB item limit whatever the mail holds
+ * (the raw mail keeps everything): OTRS's article subject column is 3,800 characters; RFC 5322
+ * lines (so Message-IDs) are at most 998; RFC 6838 type names are short.
+ */
+export const fieldCaps = {
+  subjectChars: 3800,
+  displayNameChars: 256,
+  addressChars: 320,
+  messageIdChars: 998,
+  references: 50,
+  contentTypeChars: 100,
+  contentIdChars: 200,
+  /** Attachment names share this many UTF-8 bytes (at most 255 characters each). */
+  attachmentNameBytes: 64_000,
+  /** html-to-text is quadratic in nesting depth: deeper HTML takes the linear fallback. */
+  htmlNestingDepth: 256,
+  /** html-to-text costs ~1 s per MB: bigger HTML takes the linear fallback. */
+  htmlToTextChars: 256 * 1024,
+} as const
+
+/** C0/C1 control characters (tab, CR and LF excepted): never shown, never useful in text. */
+const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
+
+/** One line of plain text for subjects and names: no line breaks or control characters, bounded. */
+export function singleLine(value: string, maxChars: number): string {
+  return value.replace(/[\r\n\t]+/g, ' ').replace(controlCharacters, '').trim().slice(0, maxChars)
+}
+
 export function header(mail: InboundMail, name: string): string | undefined {
   return mail.headers.get(name.toLowerCase())?.[0]
 }
@@ -80,7 +109,9 @@ function flattenEntries(entries: ParsedAddressEntry[], limit: number): MailAddre
   const visit = (entry: ParsedAddressEntry) => {
     if (flat.length >= limit) return
     if (Array.isArray(entry.group)) entry.group.forEach(visit)
-    else if (entry.address && entry.address.includes('@')) flat.push({ address: entry.address.trim(), name: (entry.name ?? '').replace(/[\r\n]+/g, ' ').trim() })
+    else if (entry.address && entry.address.includes('@') && entry.address.length <= fieldCaps.addressChars) {
+      flat.push({ address: singleLine(entry.address, fieldCaps.addressChars), name: singleLine(entry.name ?? '', fieldCaps.displayNameChars) })
+    }
   }
   entries.forEach(visit)
   return flat
@@ -109,18 +140,50 @@ function parseMessageIds(value: string | undefined): string[] {
   return [...(value ?? '').matchAll(/<([^<>\s]+)>/g)].map((match) => match[1]!)
 }
 
-const bareMessageId = (value: string) => value.trim().replace(/^<|>$/g, '')
+/** A Message-ID without its brackets, or null when it cannot be one (longer than a mail line). */
+function bareMessageId(value: string): string | null {
+  const bare = value.trim().replace(/^<|>$/g, '')
+  return bare && bare.length <= fieldCaps.messageIdChars ? bare : null
+}
 
-/** File names as a person would read them, never as a path: no directories, control or invisible characters. */
-export function safeFileName(name: string | undefined, fallback: string): string {
+const messageIdList = (values: string[]) => values.map(bareMessageId).filter((id): id is string => id !== null).slice(-fieldCaps.references)
+
+/**
+ * File names as a person would read them, never as a path: no directories, no control, invisible
+ * or bidi-formatting characters (the "invoice\u202Efdp.exe" trick), none of the characters Windows
+ * refuses (<>:"|?*, which are HTML's too), no leading dots, no trailing dots or spaces, no device
+ * names (CON, NUL…), at most 255 characters and `maxBytes` UTF-8 bytes.
+ */
+export function safeFileName(name: string | undefined, fallback: string, maxBytes = 1020): string {
   const cleaned = (name ?? '')
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '')
     .split(/[\\/]/)
     .pop()!
+    .replace(/[<>:"|?*]/g, '_')
     .replace(/^[.\s]+/, '')
-    .trim()
-  return (cleaned || fallback).slice(0, 255)
+    .replace(/[.\s]+$/, '')
+  const named = cleaned || fallback
+  const device = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(named) ? `_${named}` : named
+  if (device.length <= 255 && Buffer.byteLength(device) <= maxBytes) return device
+  // Too long: the end of the stem goes, the extension (what opens the file) stays.
+  const dot = device.lastIndexOf('.')
+  const extension = dot > 0 && device.length - dot <= 16 ? device.slice(dot) : ''
+  const stem = device.slice(0, device.length - extension.length)
+  return truncateBytes(stem.slice(0, 255 - extension.length), maxBytes - Buffer.byteLength(extension)) + extension
+}
+
+/** Cuts a string to at most `maxBytes` UTF-8 bytes, never inside a character. */
+function truncateBytes(value: string, maxBytes: number): string {
+  if (Buffer.byteLength(value) <= maxBytes) return value
+  let result = ''
+  let bytes = 0
+  for (const character of value) {
+    bytes += Buffer.byteLength(character)
+    if (bytes > maxBytes) break
+    result += character
+  }
+  return result
 }
 
 /** Two attachments of one mail never share a name: the second "a.pdf" becomes "a-1.pdf" (as OTRS does). */
@@ -141,7 +204,7 @@ function attachmentFallbackName(attachment: Attachment, index: number): string {
   if (type === 'message/rfc822') {
     // A forwarded or bounced mail is named after its subject, as mail clients show it.
     const subject = readHeaderBlock(attachment.content, 64 * 1024).find((entry) => entry.name === 'subject')?.value.trim()
-    if (subject) return `${safeFileName(subject.replace(/[\\/:*?"<>|]/g, '_'), 'message').slice(0, 200)}.eml`
+    if (subject) return `${safeFileName(subject.replace(/[\\/]/g, '_'), 'message').slice(0, 200)}.eml`
   }
   const extension = type === 'message/delivery-status' ? 'txt' : libmime.detectExtension(type) || 'bin'
   const stem = type === 'message/delivery-status' ? 'delivery-status' : `attachment-${index + 1}`
@@ -205,20 +268,65 @@ export function repairMimeHeaders(raw: Buffer): Buffer {
   return changed ? Buffer.from(lines.join('\n'), 'latin1') : raw
 }
 
+const voidElements = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr'])
+
+/** How deep the elements of an HTML document nest, read in one linear pass (unclosed tags count). */
+export function htmlNestingDepth(html: string, stopAt = Number.POSITIVE_INFINITY): number {
+  let depth = 0
+  let deepest = 0
+  for (const match of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(\/?)>/g)) {
+    if (match[1]) depth = Math.max(0, depth - 1)
+    else if (!match[3] && !voidElements.has(match[2]!.toLowerCase())) {
+      depth += 1
+      if (depth > deepest) deepest = depth
+      if (deepest > stopAt) break
+    }
+  }
+  return deepest
+}
+
+/** Removes <script>…</script> and <style>…</style> in linear time (an unclosed one runs to the end). */
+function withoutScripts(html: string): string {
+  const lower = html.toLowerCase()
+  let result = ''
+  let position = 0
+  for (;;) {
+    const start = lower.slice(position).search(/<(script|style)\b/)
+    if (start === -1) return result + html.slice(position)
+    const absolute = position + start
+    const tag = lower.startsWith('<script', absolute) ? 'script' : 'style'
+    const end = lower.indexOf(`</${tag}`, absolute)
+    result += `${html.slice(position, absolute)} `
+    if (end === -1) return result
+    const close = lower.indexOf('>', end)
+    position = close === -1 ? lower.length : close + 1
+  }
+}
+
+/** The fallback: tags out, entities decoded, blank lines squeezed. Every step is linear. */
+function stripHtml(html: string): string {
+  return he
+    .decode(withoutScripts(html).replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, '\n').replace(/<[^<>]*>/g, ' '))
+    .split('\n')
+    .map((line) => line.replace(/[ \t\u00a0]+/g, ' ').trim())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}
+
 /**
- * HTML → text for the article body and for search. html-to-text fails on pathological nesting
- * (stack overflow) and is slow on huge documents, so it gets a bounded input and a plain fallback.
+ * HTML → text for the article body and for search. html-to-text gives the better text but is
+ * quadratic in nesting depth (100,000 nested <div>s took 18 s) and costs about 1 s per MB, so it
+ * only gets documents of bounded size and depth; the rest take a linear fallback. Either way at
+ * most `maxChars` of HTML are read (the HTML itself is kept whole).
  */
 export function htmlToPlainText(html: string, maxChars = defaultParseLimits.maxHtmlToTextChars): string {
   const input = html.length > maxChars ? html.slice(0, maxChars) : html
+  if (input.length > fieldCaps.htmlToTextChars || htmlNestingDepth(input, fieldCaps.htmlNestingDepth) > fieldCaps.htmlNestingDepth) return stripHtml(input)
   try {
     return htmlToText(input, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] })
   } catch {
-    return he
-      .decode(input.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, '\n').replace(/<[^>]*>/g, ' '))
-      .replace(/[ \t]+/g, ' ')
-      .replace(/\n\s*\n\s*\n+/g, '\n\n')
-      .trim()
+    return stripHtml(input)
   }
 }
 
@@ -238,7 +346,11 @@ export function readHeaderBlock(raw: Buffer, maxBytes: number): { name: string; 
 
 function headerMap(list: { name: string; value: string }[]): Map<string, string[]> {
   const headers = new Map<string, string[]>()
-  for (const { name, value } of list) headers.set(name, [...(headers.get(name) ?? []), value])
+  for (const { name, value } of list) {
+    const values = headers.get(name)
+    if (values) values.push(value)
+    else headers.set(name, [value])
+  }
   return headers
 }
 
@@ -250,15 +362,15 @@ function fromHeadersOnly(raw: Buffer, reason: string, limits: ParseLimits): Inbo
   return {
     headers,
     headerList,
-    messageId: parseMessageIds(first('message-id'))[0] ?? null,
-    inReplyTo: parseMessageIds(first('in-reply-to'))[0] ?? null,
-    references: parseMessageIds(first('references')).slice(-100),
+    messageId: messageIdList(parseMessageIds(first('message-id')).slice(0, 1))[0] ?? null,
+    inReplyTo: messageIdList(parseMessageIds(first('in-reply-to')).slice(0, 1))[0] ?? null,
+    references: messageIdList(parseMessageIds(first('references'))),
     from: parseAddressList(first('from') ?? '', 1)[0] ?? null,
     sender: parseAddressList(first('sender') ?? '', 1)[0] ?? null,
     replyTo: parseAddressList(first('reply-to') ?? '', limits.maxAddressesPerHeader),
     to: parseAddressList(first('to') ?? '', limits.maxAddressesPerHeader),
     cc: parseAddressList(first('cc') ?? '', limits.maxAddressesPerHeader),
-    subject: (first('subject') ?? '').replace(/[\r\n]+/g, ' ').trim(),
+    subject: singleLine(first('subject') ?? '', fieldCaps.subjectChars),
     date: date && !Number.isNaN(date.getTime()) ? date : null,
     text: `This mail could not be shown: ${reason}. The original is kept; download it from the article's raw view.`,
     html: null,
@@ -283,6 +395,7 @@ export async function parseMail(input: Buffer, limits: ParseLimits = defaultPars
   let parsed: ParsedMail
   try {
     parsed = await simpleParser(raw, {
+      maxHeadSize: limits.maxHeaderBytes,
       keepCidLinks: true,
       skipTextToHtml: true,
       skipImageLinks: true,
@@ -297,7 +410,8 @@ export async function parseMail(input: Buffer, limits: ParseLimits = defaultPars
   const headerList = parsed.headerLines.map(({ key, line }) => ({ name: key, value: decodeHeaderValue(line) }))
   const headers = headerMap(headerList)
   const html = typeof parsed.html === 'string' ? parsed.html : null
-  let text = parsed.text ?? ''
+  // NUL is never text (and breaks C-string consumers downstream); other characters are kept.
+  let text = (parsed.text ?? '').replace(/\u0000/g, '')
   if (!text.trim() && html) {
     // mailparser leaves text empty when the only body is HTML (e.g. inside multipart/mixed).
     text = htmlToPlainText(html, limits.maxHtmlToTextChars)
@@ -308,28 +422,33 @@ export async function parseMail(input: Buffer, limits: ParseLimits = defaultPars
     if (count > limits.maxAddressesPerHeader) notes.push(`${name} had ${count} addresses; the first ${limits.maxAddressesPerHeader} are kept.`)
   }
   const references = Array.isArray(parsed.references) ? parsed.references : parseMessageIds(headers.get('references')?.join(' '))
-  const names = uniqueNames(parsed.attachments.map((attachment, index) => safeFileName(attachment.filename, attachmentFallbackName(attachment, index))))
+  const nameBytes = Math.max(40, Math.min(1020, Math.floor(fieldCaps.attachmentNameBytes / Math.max(1, parsed.attachments.length))))
+  const names = uniqueNames(parsed.attachments.map((attachment, index) => safeFileName(attachment.filename, attachmentFallbackName(attachment, index), nameBytes)))
+  const rawSubject = (parsed.subject ?? '').replace(/[\r\n]+/g, ' ').trim()
+  if (rawSubject.length > fieldCaps.subjectChars) notes.push(`The subject had ${rawSubject.length} characters; the first ${fieldCaps.subjectChars} are kept.`)
+  const messageId = parsed.messageId ? bareMessageId(parsed.messageId) : null
+  if (parsed.messageId && !messageId) notes.push(`The Message-ID is longer than ${fieldCaps.messageIdChars} characters and was ignored.`)
   return {
     headers,
     headerList,
-    messageId: parsed.messageId ? bareMessageId(parsed.messageId) : null,
-    inReplyTo: parseMessageIds(parsed.inReplyTo)[0] ?? (parsed.inReplyTo ? bareMessageId(parsed.inReplyTo) : null),
-    references: references.map(bareMessageId).filter(Boolean).slice(-100),
+    messageId,
+    inReplyTo: messageIdList(parsed.inReplyTo ? [parseMessageIds(parsed.inReplyTo)[0] ?? parsed.inReplyTo] : [])[0] ?? null,
+    references: messageIdList(references),
     from: addressesOf(parsed.from, 1)[0] ?? null,
     sender: parseAddressList(headers.get('sender')?.[0] ?? '', 1)[0] ?? null,
     replyTo: addressesOf(parsed.replyTo, limits.maxAddressesPerHeader),
     to: addressesOf(parsed.to, limits.maxAddressesPerHeader),
     cc: addressesOf(parsed.cc, limits.maxAddressesPerHeader),
-    subject: (parsed.subject ?? '').replace(/[\r\n]+/g, ' ').trim(),
+    subject: singleLine(rawSubject, fieldCaps.subjectChars),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
     text,
     html,
     attachments: parsed.attachments.map((attachment, index) => ({
       name: names[index]!,
-      contentType: (attachment.contentType || 'application/octet-stream').toLowerCase(),
+      contentType: singleLine(attachment.contentType || 'application/octet-stream', fieldCaps.contentTypeChars).toLowerCase(),
       size: attachment.content.length,
       content: attachment.content,
-      contentId: attachment.cid ?? null,
+      contentId: attachment.cid && attachment.cid.length <= fieldCaps.contentIdChars ? singleLine(attachment.cid, fieldCaps.contentIdChars) : null,
       inline: attachment.related === true || attachment.contentDisposition === 'inline',
     })),
     notes,

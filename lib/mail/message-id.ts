@@ -1,4 +1,5 @@
 import type { DocketConfig } from '../platform/config.ts'
+import type { TicketStore } from '../ticket/ports.ts'
 import { ticketNumberPattern } from '../ticket/ticket-number.ts'
 
 /**
@@ -9,10 +10,29 @@ export function ownMessageId(config: DocketConfig, id: string, ticketNumber: str
   return `${id}.${ticketNumber}@${config.system.fqdn}`
 }
 
-export function ticketOfOwnMessageId(config: DocketConfig, messageId: string): string | null {
+/** The parts of one of our own Message-IDs (`<id>.<ticket number>@<fqdn>`), or null for anyone else's. */
+export function ownMessageIdParts(config: DocketConfig, messageId: string): { id: string; ticketNumber: string } | null {
   const bare = messageId.trim().replace(/^<|>$/g, '')
   const at = bare.lastIndexOf('@')
   if (at < 0 || bare.slice(at + 1).toLowerCase() !== config.system.fqdn.toLowerCase()) return null
-  const match = new RegExp(`\\.(${ticketNumberPattern(config.system.id)})$`).exec(bare.slice(0, at))
-  return match ? match[1]! : null
+  const match = new RegExp(`^(.+)\\.(${ticketNumberPattern(config.system.id)})$`).exec(bare.slice(0, at))
+  return match ? { id: match[1]!, ticketNumber: match[2]! } : null
+}
+
+/**
+ * The ticket one of our own Message-IDs names, when we really sent it: the format is public and
+ * ticket numbers are sequential, so anyone can write `<x.2026112342000001@fqdn>` into In-Reply-To
+ * or a forged bounce. Only an id of a mail of that ticket (an article, or a mail of its own such
+ * as a reject response) proves the sender saw our mail. One read per candidate.
+ */
+export async function ticketOfOwnMessageId(
+  config: DocketConfig,
+  tickets: Pick<TicketStore, 'getArticle' | 'getOutboundMail'>,
+  messageId: string,
+): Promise<string | null> {
+  const parts = ownMessageIdParts(config, messageId)
+  if (!parts || !/^[0-9A-Za-z]{1,64}$/.test(parts.id)) return null
+  if (await tickets.getArticle(parts.ticketNumber, parts.id)) return parts.ticketNumber
+  const mail = await tickets.getOutboundMail(parts.id)
+  return mail?.ticketNumber === parts.ticketNumber ? parts.ticketNumber : null
 }

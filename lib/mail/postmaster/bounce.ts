@@ -14,7 +14,7 @@ export const detectBounce: PostmasterFilter = {
     if (!report) return
     let ticketNumber: string | null = null
     if (report.originalMessageId) {
-      const own = ticketOfOwnMessageId(config, report.originalMessageId)
+      const own = await ticketOfOwnMessageId(config, tickets, report.originalMessageId)
       if (own && (await tickets.get(own))) ticketNumber = own
       else ticketNumber = (await tickets.findByMessageIds([report.originalMessageId]))[0]?.ticketNumber ?? null
     }

@@ -1,6 +1,6 @@
 import { normalizeMessageId } from '../../store/keys.ts'
 import { findTicketNumbers } from '../../ticket/ticket-number.ts'
-import { ticketOfOwnMessageId } from '../message-id.ts'
+import { ownMessageIdParts, ticketOfOwnMessageId } from '../message-id.ts'
 import type { PostmasterContext, PostmasterDeps, PostmasterFilter } from './pipeline.ts'
 
 /** Follow-up detection does not apply to bounces: those are matched by detect-bounce. */
@@ -36,11 +36,12 @@ export const followUpByReferences: PostmasterFilter = {
     const { mail } = context.input
     const candidates = [...(mail.inReplyTo ? [mail.inReplyTo] : []), ...[...mail.references].reverse()].slice(0, 50)
     if (candidates.length === 0) return
-    // Our own Message-IDs name their ticket; only other Message-IDs are looked up in the index.
-    const own = candidates.map((candidate) => ({ candidate, number: ticketOfOwnMessageId(config, candidate) }))
+    // Our own Message-IDs name their ticket (checked against the mail we sent: the format is
+    // public); only other Message-IDs are looked up in the index.
+    const own = await Promise.all(candidates.map(async (candidate) => ({ candidate, ours: ownMessageIdParts(config, candidate) !== null, number: await ticketOfOwnMessageId(config, tickets, candidate) })))
     const hits = [
       ...own.filter((entry) => entry.number !== null).map((entry) => ({ messageId: entry.candidate, ticketNumber: entry.number!, articleId: '' })),
-      ...(await tickets.findByMessageIds(own.filter((entry) => entry.number === null).map((entry) => entry.candidate))),
+      ...(await tickets.findByMessageIds(own.filter((entry) => !entry.ours).map((entry) => entry.candidate))),
     ]
     const existing = new Set<string>()
     for (const number of new Set(hits.map((hit) => hit.ticketNumber))) if (await tickets.get(number)) existing.add(number)

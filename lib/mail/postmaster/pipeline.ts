@@ -65,7 +65,7 @@ export interface PostmasterContext {
 
 export interface PostmasterDeps {
   config: DocketConfig
-  tickets: Pick<TicketStore, 'get' | 'findByMessageIds' | 'findByExternalRef'>
+  tickets: Pick<TicketStore, 'get' | 'findByMessageIds' | 'findByExternalRef' | 'getArticle' | 'getOutboundMail'>
   logger: DocketLogger
 }
 
@@ -91,6 +91,15 @@ export function newContext(input: PostmasterInput): PostmasterContext {
     matchedFilters: [],
     trace: [],
   }
+}
+
+/**
+ * The trace as one history line: a mail decides what some lines say (header values, filter
+ * captures), so each line and the whole are bounded (items are capped at 400 KB).
+ */
+export function traceSummary(trace: readonly string[], maxLineChars = 300, maxChars = 4000): string {
+  const text = trace.map((line) => (line.length > maxLineChars ? `${line.slice(0, maxLineChars)}…` : line)).join('; ')
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text
 }
 
 export async function runPostmaster(filters: readonly PostmasterFilter[], input: PostmasterInput, deps: PostmasterDeps): Promise<PostmasterContext> {

@@ -24,6 +24,8 @@ function fieldBlocks(text: string): Map<string, string>[] {
     })
 }
 
+const maxFailedRecipients = 20
+
 const addressOf = (field: string | undefined) => (field ?? '').replace(/^[^;]*;\s*/, '').replace(/^<|>$/g, '').trim().toLowerCase()
 
 const bounceSubject = /undeliver|delivery (status|failure|has failed|problem)|returned mail|failure notice|mail delivery failed|unzustellbar|nicht zugestellt|onbestelbaar|non remis/i
@@ -42,8 +44,10 @@ export function readDeliveryReport(mail: InboundMail): DeliveryReport | null {
       const action = (block.get('action') ?? '').toLowerCase()
       const status = block.get('status') ?? ''
       const address = addressOf(block.get('final-recipient') ?? block.get('original-recipient'))
-      if (address && (action === 'failed' || (!action && status.startsWith('5')))) {
-        failed.push({ address, status, diagnostic: (block.get('diagnostic-code') ?? '').replace(/^[^;]*;\s*/, '') })
+      if (address && address.length <= 320 && (action === 'failed' || (!action && status.startsWith('5')))) {
+        failed.push({ address, status: status.slice(0, 32), diagnostic: (block.get('diagnostic-code') ?? '').replace(/^[^;]*;\s*/, '').slice(0, 200) })
+        // A real DSN names a few recipients; a forged one must not mark thousands undeliverable.
+        if (failed.length >= maxFailedRecipients) break
       }
     }
   }

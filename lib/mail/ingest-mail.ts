@@ -14,7 +14,7 @@ import { customerArticleFromMail, storeMailParts, type StoredMailParts } from '.
 import { formatAddress, parseMail, type InboundMail } from './parse-mail.ts'
 import { followUpFields, newTicketFields, participantsOf, type NewTicketFields } from './postmaster/decision.ts'
 import { postmasterFilters } from './postmaster/filters.ts'
-import { control, isYes, runPostmaster, type PostmasterContext, type PostmasterDeps } from './postmaster/pipeline.ts'
+import { control, isYes, runPostmaster, traceSummary, type PostmasterContext, type PostmasterDeps } from './postmaster/pipeline.ts'
 import type { MailStateStore } from './ports.ts'
 
 export interface IngestDeps extends TicketServiceDeps, Omit<PostmasterDeps, 'tickets'>, AutoResponseDeps, NotificationDeps {
@@ -82,7 +82,7 @@ export async function ingestStoredMail(deps: IngestDeps, stored: StoredMail): Pr
   const prepared = await prepareIngestion(deps, stored)
   if ('action' in prepared) return prepared
   const outcome = await applyIngestion(deps, prepared)
-  deps.logger.info('mail ingested', { key: stored.key, ...outcome, trace: prepared.context.trace })
+  deps.logger.info('mail ingested', { key: stored.key, ...outcome, trace: traceSummary(prepared.context.trace) })
   return outcome
 }
 
@@ -200,7 +200,7 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     })
     const by = writer(context)
     const history: HistoryEntry[] = [
-      historyEntry('NewTicket', by, at, `New ticket [${number}] created (${context.trace.join('; ')})`),
+      historyEntry('NewTicket', by, at, `New ticket [${number}] created (${traceSummary(context.trace)})`),
       historyEntry('EmailCustomer', by, at, `Email from ${senderDisplay(context)}`),
     ]
     const newArticles: Article[] = [article]
@@ -257,7 +257,7 @@ async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: Sto
       participants: participantsOf(deps.config, ticket.participants ?? [], context, mail),
     })
     const by = writer(context)
-    const history = [historyEntry('FollowUp', by, at, `FollowUp for [${number}] (${context.trace.join('; ')})`), ...describeChanges(ticket, notice?.unlock ? { ...updated, lock: ticket.lock } : updated, by, at), ...(notice?.unlock ? [notice.unlock] : [])]
+    const history = [historyEntry('FollowUp', by, at, `FollowUp for [${number}] (${traceSummary(context.trace)})`), ...describeChanges(ticket, notice?.unlock ? { ...updated, lock: ticket.lock } : updated, by, at), ...(notice?.unlock ? [notice.unlock] : [])]
     const newArticles: Article[] = [article]
     const messageIds = mail.messageId ? [{ messageId: mail.messageId, articleId }] : []
     response ??= await prepareAutoResponse(deps, 'followUp', context, mail, updated, at)

@@ -21,7 +21,8 @@ async function collect(read: (cursor: string | undefined) => Promise<{ items: Ti
 /**
  * LizardNet's daily Junk script: tickets in the Junk queue created more than 24 hours ago become
  * "removed" (hidden from normal views, still in the status view). Only tickets still in Junk: one
- * moved out is never touched. Reads the Junk queue's index partitions up to the cut-off only.
+ * moved out is never touched. Reads the Junk queue's index partitions up to the cut-off only, so
+ * a run costs what is due, not what Junk holds.
  */
 export function junkCleanupJob(schedule: string, afterHours: number): Job {
   return {
@@ -33,7 +34,7 @@ export function junkCleanupJob(schedule: string, afterHours: number): Job {
       if (!junk) return { job: 'junk-cleanup', selected: 0, changed: 0, dryRun, details: ['no spam queue is configured'] }
       const cutoff = new Date(now.getTime() - afterHours * 3_600_000).toISOString()
       const open = stateTypes.filter((type) => type !== 'removed' && type !== 'merged')
-      const candidates = (await collect((cursor) => deps.tickets.listByIndex(open.map((stateType) => ({ by: 'queue' as const, queue: junk, stateType })), { order: 'asc', limit: 500, cursor }))).filter((ticket) => ticket.createdAt < cutoff)
+      const candidates = await collect((cursor) => deps.tickets.listByIndex(open.map((stateType) => ({ by: 'queue' as const, queue: junk, stateType, createdBefore: cutoff })), { order: 'asc', limit: 500, cursor }))
       if (dryRun) return { job: 'junk-cleanup', selected: candidates.length, changed: 0, dryRun, details: candidates.map((ticket) => ticket.number) }
       const removed = firstStateOfType(deps.config, 'removed')
       let changed = 0

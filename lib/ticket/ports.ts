@@ -69,7 +69,8 @@ export type QueueCounts = Record<string, Record<string, number>>
 
 /** Which index partition a view reads; every view is one of these access patterns. */
 export type TicketIndexQuery =
-  | { by: 'queue'; queue: string; stateType: string }
+  /** `createdBefore` (exclusive) bounds the read to older tickets: the partition sorts by creation. */
+  | { by: 'queue'; queue: string; stateType: string; createdBefore?: string }
   | { by: 'owner'; login: string; lock: 'lock' | 'unlock'; stateType: string }
   | { by: 'responsible'; login: string; stateType: string }
   | { by: 'customer'; email: string }

@@ -132,7 +132,7 @@ function partitionReads(query: TicketIndexQuery): PartitionRead[] {
   const { byQueue, byOwner, byResponsible, byCustomer, byCompany, byDue, byEscalation } = table.indexes
   switch (query.by) {
     case 'queue':
-      return [{ id: `q:${query.queue}#${query.stateType}`, index: byQueue, partition: indexKeys.queue(query.queue, query.stateType) }]
+      return [{ id: `q:${query.queue}#${query.stateType}`, index: byQueue, partition: indexKeys.queue(query.queue, query.stateType), ...(query.createdBefore ? { to: query.createdBefore } : {}) }]
     case 'owner': {
       // Within the partition tickets sort by lock, state type, then creation: a read per lock and state type keeps creation order.
       const prefix = `${query.lock}#${query.stateType}#`

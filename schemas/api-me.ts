@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { TotpStatusSchema } from './api-auth.ts'
 import { stateTypes } from './config.ts'
 
 /**
@@ -89,13 +90,14 @@ export const MeResponseSchema = z
     admin: z.boolean(),
     queues: z.array(QueueAccessSchema).meta({ description: 'The queues you can read, with your rights on each.' }),
     preferences: PreferencesSchema,
+    totp: TotpStatusSchema.meta({ description: 'Your second factor: on or not, required by your role, recovery codes left.' }),
   })
   .meta({ id: 'Me' })
 
 export const ChangePasswordRequestSchema = z
   .strictObject({
     current: z.string().min(1).max(1000),
-    new: z.string().min(10, 'must be at least 10 characters long').max(1000),
+    new: z.string().min(1).max(1000).meta({ description: 'Must pass the password policy (GET /api/auth/password-policy).' }),
   })
   .meta({ id: 'ChangePasswordRequest' })
 
@@ -110,5 +112,8 @@ export const MetaResponseSchema = z
     agents: z
       .array(z.object({ login: z.string(), firstName: z.string(), lastName: z.string(), name: z.string() }))
       .meta({ description: 'Enabled agents, for owner and responsible pickers.' }),
+    templates: z
+      .array(z.object({ name: z.string(), type: z.enum(['answer', 'forward', 'note']), queues: z.array(z.string()).nullable().meta({ description: 'Only in these queues; null: every queue.' }) }))
+      .meta({ description: 'Templates (templateId of compose and articles): answers for reply/reply-all, forward, note.' }),
   })
   .meta({ id: 'Meta' })

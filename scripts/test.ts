@@ -44,7 +44,10 @@ const only = process.argv[2]
 const steps: Step[] = [
   single('lint', bin('eslint'), ['.']),
   single('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
+  single('typecheck:web', bin('tsc'), ['--noEmit', '-p', 'web/tsconfig.json']),
   vitestStep('vitest'),
+  // Chromium against the real local runtime and the built client (builds web/dist when stale).
+  vitestStep('browser', ['--config', 'vitest.browser.config.ts']),
   vitestStep('synth', ['--config', 'vitest.synth.config.ts']),
 ].filter((step) => !only || step.name === only)
 

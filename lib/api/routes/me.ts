@@ -9,7 +9,9 @@ import {
 } from '../../../schemas/api-me.ts'
 import type { AgentConfig, DocketConfig } from '../../../schemas/config.ts'
 import { readableQueues, rightsOn, type Right } from '../../auth/permissions.ts'
-import { changeOwnPassword, getOwnPreferences, languages, updateOwnPreferences } from '../../auth/preferences.ts'
+import { changeOwnPassword } from '../../auth/auth-service.ts'
+import { effectivePreferences, getOwnPreferences, languages, updateOwnPreferences } from '../../auth/preferences.ts'
+import { totpStatus } from '../../auth/two-factor.ts'
 import type { Dependencies } from '../../runtime/dependencies.ts'
 import type { ApiApp } from '../app.ts'
 
@@ -47,9 +49,17 @@ const passwordRoute = createRoute({
   method: 'post',
   path: '/api/me/password',
   tags: ['me'],
-  summary: 'Change your password (the current one is required; at least 10 characters)',
+  summary: 'Change your password: the current one is required, the new one must pass the password policy; your other sessions end',
+  description:
+    'A wrong current password is 400 naming body.current and counts like a failed login (auth.lockout: 429 locked after too many). ' +
+    'A new password the policy refuses is 400 naming body.new and every rule it breaks (GET /api/auth/password-policy).',
   request: { body: { content: { 'application/json': { schema: ChangePasswordRequestSchema } }, required: true } },
-  responses: { 204: { description: 'Changed; log in with the new password from now on' }, 400: badInput, 401: notLoggedIn },
+  responses: {
+    204: { description: 'Changed; log in with the new password from now on' },
+    400: badInput,
+    401: notLoggedIn,
+    429: json(ErrorResponseSchema, 'Too many wrong passwords (locked); see Retry-After'),
+  },
 })
 
 const metaRoute = createRoute({
@@ -75,6 +85,7 @@ export function registerMeRoutes(app: ApiApp, deps: Dependencies): void {
   app.openapi(meRoute, async (c) => {
     const identity = c.get('identity')
     const { agent } = identity
+    const record = await deps.agents.getAgent(identity.login)
     return c.json(
       {
         login: agent.login,
@@ -83,7 +94,8 @@ export function registerMeRoutes(app: ApiApp, deps: Dependencies): void {
         email: agent.email,
         admin: agent.admin,
         queues: queueAccess(deps.config, agent),
-        preferences: await getOwnPreferences(deps, identity),
+        preferences: effectivePreferences(deps.config, agent, record?.preferences),
+        totp: totpStatus(deps.config, agent, record),
       },
       200,
     )
@@ -112,6 +124,7 @@ export function registerMeRoutes(app: ApiApp, deps: Dependencies): void {
         agents: config.agents
           .filter((agent) => agent.enabled)
           .map((agent) => ({ login: agent.login, firstName: agent.firstName, lastName: agent.lastName, name: `${agent.firstName} ${agent.lastName}`.trim() })),
+        templates: config.templates.map((template) => ({ name: template.name, type: template.type, queues: template.queues ?? null })),
       },
       200,
     )

@@ -1,0 +1,149 @@
+/**
+ * The one way the client talks to the API: JSON over fetch with the session's bearer token.
+ * Any 401 outside the login call ends the session (the token expired or was revoked): the app
+ * shows the login form with a message and returns to the same route afterwards.
+ */
+const sessionKey = 'docket.session'
+
+export interface Session {
+  token: string
+  expiresAt: string
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly field: string | undefined
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.field = field
+  }
+}
+
+let session: Session | null = readSession()
+const expiryListeners = new Set<() => void>()
+
+function readSession(): Session | null {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(sessionKey) ?? 'null') as Session | null
+    if (stored && typeof stored.token === 'string' && Date.parse(stored.expiresAt) > Date.now()) return stored
+  } catch {
+    // a broken entry is no session
+  }
+  return null
+}
+
+export function currentSession(): Session | null {
+  return session
+}
+
+export function setSession(next: Session | null): void {
+  session = next
+  if (next) sessionStorage.setItem(sessionKey, JSON.stringify(next))
+  else sessionStorage.removeItem(sessionKey)
+}
+
+/** Called when the API refuses the token (401): the session is over. */
+export function onSessionExpired(listener: () => void): () => void {
+  expiryListeners.add(listener)
+  return () => expiryListeners.delete(listener)
+}
+
+function expire(): void {
+  if (!session) return
+  setSession(null)
+  for (const listener of expiryListeners) listener()
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`
+  let message = response.statusText || `HTTP ${response.status}`
+  let field: string | undefined
+  try {
+    const body = (await response.json()) as { error?: { code?: string; message?: string; field?: string } }
+    if (body.error) {
+      code = body.error.code ?? code
+      message = body.error.message ?? message
+      field = body.error.field
+    }
+  } catch {
+    // not JSON: keep the status text
+  }
+  return new ApiError(response.status, code, message, field)
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>
+
+export function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  const text = params.toString()
+  return text ? `${path}?${text}` : path
+}
+
+export async function request(method: string, path: string, options: { body?: unknown; signal?: AbortSignal; auth?: boolean } = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  if (options.auth !== false && session) headers.authorization = `Bearer ${session.token}`
+  const response = await fetch(path, {
+    method,
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    credentials: 'omit',
+    cache: 'no-store',
+  })
+  if (response.status === 401 && options.auth !== false) {
+    const error = await errorOf(response)
+    expire()
+    throw error
+  }
+  if (!response.ok) throw await errorOf(response)
+  return response
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const response = await request(method, path, { ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) })
+  if (response.status === 204) return undefined as T
+  return (await response.json()) as T
+}
+
+export const get = <T>(path: string, query?: Query, signal?: AbortSignal) => api<T>('GET', withQuery(path, query), undefined, signal)
+
+/** POST /api/auth/login; with `totp` when the account asks for a second factor (401 totp_required). */
+export async function login(loginName: string, password: string, totp?: string): Promise<Session> {
+  const response = await request('POST', '/api/auth/login', { body: { login: loginName, password, ...(totp ? { totp } : {}) }, auth: false })
+  const created = (await response.json()) as Session
+  setSession(created)
+  return created
+}
+
+export async function logout(): Promise<void> {
+  try {
+    if (session) await request('POST', '/api/auth/logout')
+  } finally {
+    setSession(null)
+  }
+}
+
+/** Downloads a file the API serves behind the bearer token (attachments): fetched, then saved via a blob URL. */
+export async function download(path: string, fileName: string): Promise<void> {
+  const response = await request('GET', path)
+  const url = URL.createObjectURL(await response.blob())
+  const anchor = document.createElement('a')
+  anchor.href = url
+  anchor.download = fileName
+  anchor.rel = 'noopener'
+  document.body.append(anchor)
+  anchor.click()
+  anchor.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+export async function getText(path: string): Promise<string> {
+  return (await request('GET', path)).text()
+}
+
+export const ticketPath = (number: string) => `/api/tickets/${encodeURIComponent(number)}`

@@ -1,0 +1,270 @@
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
+import { ApiError, currentSession, get, logout as apiLogout, onSessionExpired } from './api/client.ts'
+import type { Me, Meta, Preferences } from './api/types.ts'
+import { AppContext, useApp, type AppState } from './app-context.tsx'
+import { ShortcutOverlay } from './components/shortcut-overlay.tsx'
+import { I18nProvider, isLanguage, loadLanguage, rememberedLanguage, rememberLanguage, useI18n, type Language } from './i18n/i18n.tsx'
+import { LoginPage } from './pages/login.tsx'
+import { Link, matchRoute, navigate, paths, useLocation, type RouteMatch } from './router.tsx'
+import { useShortcuts } from './shortcuts.tsx'
+
+const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType<never>>>, name: K) =>
+  lazy(async () => ({ default: (await load())[name] as React.ComponentType<Record<string, unknown>> }))
+
+// One chunk per screen: the dashboard does not pay for the zoom, the statistics charts and so on.
+const DashboardPage = named(() => import('./pages/dashboard.tsx'), 'DashboardPage')
+const QueuePage = named(() => import('./pages/queue.tsx'), 'QueuePage')
+const QueuesPage = named(() => import('./pages/queue.tsx'), 'QueuesPage')
+const StatusPage = named(() => import('./pages/queue.tsx'), 'StatusPage')
+const TicketPage = named(() => import('./pages/ticket.tsx'), 'TicketPage')
+const SearchPage = named(() => import('./pages/search.tsx'), 'SearchPage')
+const CustomerPage = named(() => import('./pages/customer.tsx'), 'CustomerPage')
+const PreferencesPage = named(() => import('./pages/preferences.tsx'), 'PreferencesPage')
+const StatisticsPage = named(() => import('./pages/statistics.tsx'), 'StatisticsPage')
+
+export function App() {
+  const [loggedIn, setLoggedIn] = useState(currentSession() !== null)
+  const [reason, setReason] = useState<'expired' | 'logged-out' | null>(null)
+  const [language, setLanguage] = useState<Language>(rememberedLanguage())
+  const [catalogReady, setCatalogReady] = useState(language === 'en')
+
+  useEffect(() => {
+    if (language === 'en') return
+    void loadLanguage(language).then(() => setCatalogReady(true))
+  }, [language])
+
+  useEffect(
+    () =>
+      onSessionExpired(() => {
+        // The URL stays as it is: after logging in again the agent is back on the same screen.
+        setReason('expired')
+        setLoggedIn(false)
+      }),
+    [],
+  )
+
+  if (!catalogReady) return null
+  if (!loggedIn) {
+    return (
+      <I18nProvider language={language} timeZone={Intl.DateTimeFormat().resolvedOptions().timeZone}>
+        <LoginPage
+          reason={reason}
+          onLoggedIn={() => {
+            setReason(null)
+            setLoggedIn(true)
+          }}
+        />
+      </I18nProvider>
+    )
+  }
+  return (
+    <LoggedIn
+      onLoggedOut={() => {
+        setReason('logged-out')
+        setLoggedIn(false)
+        navigate('/', { replace: true })
+      }}
+      onLanguage={(next) => {
+        rememberLanguage(next)
+        setLanguage(next)
+      }}
+    />
+  )
+}
+
+function LoggedIn({ onLoggedOut, onLanguage }: { onLoggedOut: () => void; onLanguage: (language: Language) => void }) {
+  const [state, setState] = useState<{ me: Me; meta: Meta; preferences: Preferences } | null>(null)
+  const [failed, setFailed] = useState<string | null>(null)
+
+  const reload = useCallback(async () => {
+    try {
+      const [me, meta] = await Promise.all([get<Me>('/api/me'), get<Meta>('/api/meta')])
+      const language = isLanguage(me.preferences.language) ? me.preferences.language : 'en'
+      await loadLanguage(language)
+      onLanguage(language)
+      setState({ me, meta, preferences: me.preferences })
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) setFailed(error instanceof Error ? error.message : String(error))
+    }
+  }, [onLanguage])
+
+  useEffect(() => {
+    void reload()
+  }, [reload])
+
+  if (failed) return <p className="notice notice-error page-error">{failed}</p>
+  if (!state) return <p className="loading-page" aria-busy="true" />
+  const app: AppState = {
+    ...state,
+    reload,
+    setPreferences: (preferences) => {
+      setState({ ...state, preferences, me: { ...state.me, preferences } })
+      if (isLanguage(preferences.language)) void loadLanguage(preferences.language).then(() => onLanguage(preferences.language as Language))
+    },
+    logout: async () => {
+      await apiLogout().catch(() => undefined)
+      onLoggedOut()
+    },
+  }
+  return (
+    <AppContext.Provider value={app}>
+      <I18nProvider language={isLanguage(state.preferences.language) ? state.preferences.language : 'en'} timeZone={state.preferences.timeZone}>
+        <Layout />
+      </I18nProvider>
+    </AppContext.Provider>
+  )
+}
+
+function Layout() {
+  const location = useLocation()
+  const route = matchRoute(location.path)
+  const { t } = useI18n()
+  const app = useApp()
+  const [help, setHelp] = useState(false)
+  const [menuOpen, setMenuOpen] = useState(false)
+  const searchBox = useRef<HTMLInputElement>(null)
+  const firstQueue = app.preferences.myQueues[0] ?? app.meta.queues[0]?.name
+
+  useShortcuts({
+    'g d': () => navigate(paths.dashboard()),
+    'g q': () => navigate(firstQueue ? paths.queue(firstQueue) : '/queues'),
+    'g s': () => navigate(paths.status()),
+    'g t': () => navigate(paths.statistics()),
+    'g p': () => navigate(paths.preferences()),
+    '/': () => searchBox.current?.focus(),
+    '?': () => setHelp(true),
+  })
+
+  useEffect(() => setMenuOpen(false), [location.href])
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header className="top-bar">
+        <Link href="/" className="brand">
+          <span className="brand-mark" aria-hidden="true">▣</span> Docket
+        </Link>
+        <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen(!menuOpen)}>
+          {t('nav.menu')}
+        </button>
+        <nav id="main-nav" className={menuOpen ? 'main-nav open' : 'main-nav'} aria-label={t('nav.label')}>
+          <NavLink href="/" active={route.name === 'dashboard'}>
+            {t('nav.dashboard')}
+          </NavLink>
+          <NavLink href="/queues" active={route.name === 'queue' || route.name === 'queues'}>
+            {t('nav.queues')}
+          </NavLink>
+          <NavLink href={paths.status()} active={route.name === 'status'}>
+            {t('nav.status')}
+          </NavLink>
+          <NavLink href="/search" active={route.name === 'search'}>
+            {t('nav.search')}
+          </NavLink>
+          <NavLink href={paths.statistics()} active={route.name === 'statistics'}>
+            {t('nav.statistics')}
+          </NavLink>
+          <NavLink href={paths.preferences()} active={route.name === 'preferences'}>
+            {t('nav.preferences')}
+          </NavLink>
+        </nav>
+        <QuickSearch inputRef={searchBox} />
+        <div className="who">
+          <span className="who-name" title={t('nav.loggedInAs', { login: app.me.login })}>
+            {`${app.me.firstName} ${app.me.lastName}`.trim() || app.me.login}
+          </span>
+          <button type="button" className="link-button" onClick={() => void app.logout()}>
+            {t('nav.logout')}
+          </button>
+          <button type="button" className="icon-button" aria-label={t('shortcut.title')} title={t('shortcut.title')} onClick={() => setHelp(true)}>
+            ?
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p className="loading" aria-busy="true">{t('common.loading')}</p>}>
+          <RouteView route={route} key={route.name === 'ticket' ? `ticket:${route.number}` : location.path} />
+        </Suspense>
+      </main>
+      {help && <ShortcutOverlay onClose={() => setHelp(false)} />}
+    </div>
+  )
+}
+
+function NavLink({ href, active, children }: { href: string; active: boolean; children: ReactNode }) {
+  return (
+    <Link href={href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+      {children}
+    </Link>
+  )
+}
+
+function RouteView({ route }: { route: RouteMatch }) {
+  const { t } = useI18n()
+  switch (route.name) {
+    case 'dashboard':
+      return <DashboardPage />
+    case 'queue':
+      return <QueuePage queue={route.queue} />
+    case 'queues':
+      return <QueuesPage />
+    case 'status':
+      return <StatusPage />
+    case 'ticket':
+      return <TicketPage number={route.number} />
+    case 'search':
+      return <SearchPage />
+    case 'customer':
+      return <CustomerPage email={route.email} />
+    case 'company':
+      return <CustomerPage customerId={route.customerId} />
+    case 'preferences':
+      return <PreferencesPage />
+    case 'statistics':
+      return <StatisticsPage />
+    case 'not-found':
+      return (
+        <section className="page">
+          <h1>{t('error.notFoundTitle')}</h1>
+          <p>
+            <Link href="/">{t('nav.dashboard')}</Link>
+          </p>
+        </section>
+      )
+  }
+}
+
+/** The header's quick search (OTRS "Ticket Number" box): a ticket number opens the ticket, words search. */
+function QuickSearch({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | null> }) {
+  const { t } = useI18n()
+  const location = useLocation()
+  const [text, setText] = useState(location.path === '/search' ? (location.search.get('q') ?? '') : '')
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    const query = text.trim()
+    if (!query) return
+    const number = query.replace(/^#|^Ticket#/i, '')
+    if (/^\d{10,40}$/.test(number)) navigate(paths.ticket(number))
+    else navigate(paths.search(query))
+    inputRef.current?.blur()
+  }
+  return (
+    <form role="search" className="quick-search" onSubmit={submit}>
+      <label htmlFor="quick-search" className="visually-hidden">
+        {t('search.quickLabel')}
+      </label>
+      <input
+        id="quick-search"
+        ref={inputRef}
+        type="search"
+        placeholder={t('search.quickPlaceholder')}
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') event.currentTarget.blur()
+        }}
+      />
+    </form>
+  )
+}

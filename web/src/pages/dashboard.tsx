@@ -1,0 +1,127 @@
+import { useState } from 'react'
+import { ApiError, get } from '../api/client.ts'
+import type { Page, SavedSearch, TicketSummary, ViewCounts } from '../api/types.ts'
+import { TicketList } from '../components/ticket-list.tsx'
+import { useI18n, type MessageKey } from '../i18n/i18n.tsx'
+import { Link, useDocumentTitle } from '../router.tsx'
+import { useResource } from '../use-resource.ts'
+import { QueueCountsTable } from './queue.tsx'
+import { savedSearchHref } from './search.tsx'
+
+/** The dashboard re-reads everything this often, and whenever the window gets focus again. */
+const refreshMs = 30_000
+const widgetSize = 15
+
+type OpenFilter = 'all' | 'mine' | 'unlocked'
+
+/**
+ * OTRS dashboard: New tickets, Open tickets / need to be answered (filter: my locked tickets),
+ * reminders reached, escalations; on the side my saved searches and tickets per queue.
+ */
+export function DashboardPage() {
+  const { t } = useI18n()
+  useDocumentTitle(t('nav.dashboard'))
+  const [openFilter, setOpenFilter] = useState<OpenFilter>('all')
+  const view = (name: string, query: Record<string, string | number> = {}) => (signal: AbortSignal) => get<Page<TicketSummary>>(`/api/views/${name}`, { limit: widgetSize, ...query }, signal)
+
+  const newTickets = useResource(view('new'), [], { refreshMs })
+  const openTickets = useResource(view('open', { filter: openFilter }), [openFilter], { refreshMs })
+  const reminders = useResource(view('pending-reached'), [], { refreshMs })
+  const escalated = useResource(view('escalated'), [], { refreshMs })
+  const counts = useResource((signal) => get<ViewCounts>('/api/views/counts', undefined, signal), [], { refreshMs })
+  const searches = useResource((signal) => get<{ items: SavedSearch[] }>('/api/me/searches', undefined, signal), [], { refreshMs })
+
+  const filters: [OpenFilter, MessageKey][] = [
+    ['all', 'dashboard.filterAll'],
+    ['mine', 'dashboard.filterMine'],
+    ['unlocked', 'dashboard.filterUnlocked'],
+  ]
+
+  return (
+    <section className="page">
+      <div className="page-header">
+        <h1>{t('nav.dashboard')}</h1>
+        <span className="spacer" />
+        <span className="muted" aria-live="polite">
+          {t('dashboard.refreshes')}
+        </span>
+      </div>
+      <div className="dashboard">
+        <div className="dashboard-main">
+          <Widget title={t('dashboard.new')} resource={newTickets} empty={t('dashboard.newEmpty')} />
+          <Widget
+            title={t('dashboard.open')}
+            resource={openTickets}
+            empty={t('dashboard.openEmpty')}
+            extra={
+              <div className="filter-tabs" role="group" aria-label={t('dashboard.openFilter')}>
+                {filters.map(([filter, label]) => (
+                  <button key={filter} type="button" aria-pressed={openFilter === filter} onClick={() => setOpenFilter(filter)}>
+                    {t(label)}
+                    {filter === 'mine' && counts.data ? ` (${counts.data.mine.locked})` : ''}
+                  </button>
+                ))}
+              </div>
+            }
+          />
+          <Widget title={t('dashboard.reminders')} resource={reminders} empty={t('dashboard.remindersEmpty')} />
+          <Widget title={t('dashboard.escalated')} resource={escalated} empty={t('dashboard.escalatedEmpty')} />
+        </div>
+        <aside className="dashboard-side">
+          <section className="panel" aria-labelledby="saved-searches">
+            <h2 id="saved-searches">{t('dashboard.savedSearches')}</h2>
+            {searches.data && searches.data.items.length === 0 && <p className="muted">{t('dashboard.noSavedSearches')}</p>}
+            <ul className="plain-list">
+              {searches.data?.items.map((search) => (
+                <li key={search.id}>
+                  <Link href={savedSearchHref(search)}>{search.name}</Link>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section className="panel" aria-labelledby="queue-counts">
+            <h2 id="queue-counts">{t('dashboard.queueCounts')}</h2>
+            {counts.data && <QueueCountsTable counts={counts.data} />}
+            {counts.data && (
+              <p className="hint">
+                {t('dashboard.mine', { locked: counts.data.mine.locked, responsible: counts.data.mine.responsible })}
+              </p>
+            )}
+          </section>
+        </aside>
+      </div>
+    </section>
+  )
+}
+
+function Widget({
+  title,
+  resource,
+  empty,
+  extra,
+}: {
+  title: string
+  resource: { data: Page<TicketSummary> | undefined; error: Error | undefined; loading: boolean }
+  empty: string
+  extra?: React.ReactNode
+}) {
+  const { t } = useI18n()
+  const id = `widget-${title.replace(/\W+/g, '-').toLowerCase()}`
+  const items = resource.data?.items ?? []
+  return (
+    <section className="panel" aria-labelledby={id}>
+      <h2 id={id}>
+        {title} <span className="count-badge">{resource.data ? `${items.length}${resource.data.next ? '+' : ''}` : '…'}</span>
+      </h2>
+      {extra}
+      {resource.error ? (
+        <p className="notice notice-error">{resource.error instanceof ApiError && resource.error.status === 400 ? t('dashboard.unavailable') : resource.error.message}</p>
+      ) : resource.data ? (
+        <TicketList tickets={items} density="S" label={title} empty={empty} />
+      ) : (
+        <p className="muted">{t('common.loading')}</p>
+      )}
+    </section>
+  )
+}
+

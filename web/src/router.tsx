@@ -1,0 +1,119 @@
+import { useEffect, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react'
+
+/**
+ * A small own router over the History API. The client has a handful of routes with fixed shapes
+ * (/, /queues/:name, /tickets/:number, /search?q=, …); react-router would add ~20 KB gzip for
+ * features this client does not use (loaders, nested layouts, data APIs).
+ */
+export interface Location {
+  path: string
+  search: URLSearchParams
+  /** path + query, as navigated to: what "return here after login" keeps. */
+  href: string
+}
+
+const listeners = new Set<() => void>()
+let current = readLocation()
+
+function readLocation(): Location {
+  return { path: window.location.pathname, search: new URLSearchParams(window.location.search), href: window.location.pathname + window.location.search }
+}
+
+function notify(): void {
+  current = readLocation()
+  for (const listener of listeners) listener()
+}
+
+window.addEventListener('popstate', notify)
+
+/** Only same-origin relative paths: a stored "return to" can never send the agent elsewhere. */
+export function isSafeLocalPath(href: string): boolean {
+  return href.startsWith('/') && !href.startsWith('//') && !href.startsWith('/\\')
+}
+
+export function navigate(href: string, options: { replace?: boolean } = {}): void {
+  if (!isSafeLocalPath(href)) href = '/'
+  if (href === current.href) return
+  if (options.replace) window.history.replaceState(null, '', href)
+  else window.history.pushState(null, '', href)
+  notify()
+  window.scrollTo(0, 0)
+}
+
+export function useLocation(): Location {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    () => current,
+  )
+}
+
+export type RouteMatch =
+  | { name: 'dashboard' }
+  | { name: 'queue'; queue: string }
+  | { name: 'queues' }
+  | { name: 'status' }
+  | { name: 'ticket'; number: string }
+  | { name: 'search' }
+  | { name: 'customer'; email: string }
+  | { name: 'company'; customerId: string }
+  | { name: 'preferences' }
+  | { name: 'statistics' }
+  | { name: 'not-found' }
+
+const decode = (segment: string) => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+export function matchRoute(path: string): RouteMatch {
+  const parts = path.split('/').filter(Boolean).map(decode)
+  const [first, second, ...rest] = parts
+  if (parts.length === 0) return { name: 'dashboard' }
+  if (rest.length > 0) return { name: 'not-found' }
+  if (first === 'queues' && second !== undefined) return { name: 'queue', queue: second }
+  if (first === 'queues') return { name: 'queues' }
+  if (first === 'status' && second === undefined) return { name: 'status' }
+  if (first === 'tickets' && second !== undefined && /^\d{10,40}$/.test(second)) return { name: 'ticket', number: second }
+  if (first === 'search' && second === undefined) return { name: 'search' }
+  if (first === 'customers' && second !== undefined) return { name: 'customer', email: second }
+  if (first === 'companies' && second !== undefined) return { name: 'company', customerId: second }
+  if (first === 'preferences' && second === undefined) return { name: 'preferences' }
+  if (first === 'statistics' && second === undefined) return { name: 'statistics' }
+  return { name: 'not-found' }
+}
+
+export const paths = {
+  dashboard: () => '/',
+  queue: (name: string) => `/queues/${encodeURIComponent(name)}`,
+  status: (stateType?: string) => (stateType ? `/status?stateType=${encodeURIComponent(stateType)}` : '/status'),
+  ticket: (number: string, articleId?: string) => `/tickets/${number}${articleId ? `?article=${encodeURIComponent(articleId)}` : ''}`,
+  search: (query: string) => `/search?q=${encodeURIComponent(query)}`,
+  customer: (email: string) => `/customers/${encodeURIComponent(email)}`,
+  company: (customerId: string) => `/companies/${encodeURIComponent(customerId)}`,
+  preferences: () => '/preferences',
+  statistics: () => '/statistics',
+}
+
+/** An <a> that navigates inside the client (ctrl/middle click still opens a new tab). */
+export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const handle = (event: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(event)
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
+    event.preventDefault()
+    navigate(href)
+  }
+  return <a href={href} onClick={handle} {...rest} />
+}
+
+/** Sets document.title; every title starts with "Docket". */
+export function useDocumentTitle(title: string | undefined): void {
+  useEffect(() => {
+    document.title = title ? `Docket · ${title}` : 'Docket'
+  }, [title])
+}

@@ -29,7 +29,10 @@ const filterFields = ['queue', 'state', 'owner', 'responsible', 'customer', 'cus
 
 /** Words of a piece of text: letters and digits (any script), with "@", "." and "_" kept inside words (addresses, file names). */
 export function wordsOf(text: string): string[] {
-  return (text.normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}@._'-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu) ?? []).map((word) => word.toLowerCase())
+  // Case is folded before words are cut, and combining marks belong to their word: "İ" lower-cases
+  // to "i" + a combining dot, so folding afterwards made words that did not read back as themselves
+  // (found by test/hostile/fuzz.test.ts).
+  return text.normalize('NFKC').toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{M}\p{N}@._'-]*[\p{L}\p{M}\p{N}]|[\p{L}\p{N}]/gu) ?? []
 }
 
 export function parseQueryText(input: string): ParsedQuery {
@@ -89,6 +92,37 @@ export function parseQueryText(input: string): ParsedQuery {
     })
   }
   return { terms, filters }
+}
+
+const bareNumber = /^\d{8,40}$/
+
+/**
+ * A parsed query as text that parses back to the same query (saved searches and links show it):
+ * single words bare, several words as a "phrase", prefixes with "*", filters as field:value.
+ */
+export function formatQueryText(query: ParsedQuery): string {
+  const tokens = query.terms.map((term) => {
+    const sign = term.negated ? '-' : ''
+    const field = term.field ? `${term.field}:` : ''
+    const [word] = term.words
+    // A bare number of 8+ digits would read back as a ticket number search.
+    const looksLikeNumber = term.words.length === 1 && bareNumber.test(word!) && !term.negated && !term.field
+    if (term.prefix) return `${sign}${field}${looksLikeNumber ? '*' : ''}${word}*`
+    if (term.words.length === 1 && !looksLikeNumber) return `${sign}${field}${word}`
+    return `${sign}${field}"${term.words.join(' ')}"`
+  })
+  const value = (text: string) => (/\s/.test(text) ? `"${text}"` : text)
+  const { filters } = query
+  for (const queue of filters.queues ?? []) tokens.push(`queue:${value(queue)}`)
+  for (const state of filters.states ?? []) tokens.push(`state:${value(state)}`)
+  for (const owner of filters.owners ?? []) tokens.push(`owner:${value(owner)}`)
+  for (const responsible of filters.responsibles ?? []) tokens.push(`responsible:${value(responsible)}`)
+  for (const customer of filters.customers ?? []) tokens.push(`customer:${value(customer)}`)
+  for (const customerId of filters.customerIds ?? []) tokens.push(`customerid:${value(customerId)}`)
+  for (const priority of filters.priorities ?? []) tokens.push(`priority:${priority}`)
+  if (filters.lock) tokens.push(`lock:${filters.lock}`)
+  if (filters.number) tokens.push(`number:${filters.number}`)
+  return tokens.join(' ')
 }
 
 export const isTextField = (value: string): value is TextField => (textFields as readonly string[]).includes(value)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseQueryText, wordsOf } from '../../lib/search/query-text.ts'
+import { formatQueryText, parseQueryText, wordsOf } from '../../lib/search/query-text.ts'
 
 describe('search query text', () => {
   it('plain words, phrases, exclusions, fields and prefixes', () => {
@@ -36,6 +36,13 @@ describe('search query text', () => {
   it('OTRS-style wildcards: "*Mail*Delivery*System*"', () => {
     expect(parseQueryText('"*Mail*Delivery*System*"').terms).toEqual([{ field: null, words: ['mail', 'delivery', 'system'], prefix: false, negated: false }])
     expect(parseQueryText('*Mail*Delivery*System*').terms.map((term) => [term.words[0], term.prefix])).toEqual([['mail', true], ['delivery', true], ['system', true]])
+  })
+
+  it('case folds before words are cut, and marks stay in their word (fuzz find: "İ" read back as "i")', () => {
+    expect(wordsOf('İstanbul')).toEqual(['i\u0307stanbul'])
+    expect(wordsOf(wordsOf('İstanbul')[0]!)).toEqual(wordsOf('İstanbul'))
+    const parsed = parseQueryText('İ -Ärger subject:"Straße İzmir" 12345678* queue:"First Level"')
+    expect(parseQueryText(formatQueryText(parsed))).toEqual(parsed)
   })
 
   it('words keep addresses, file names, non-Latin scripts; case folds', () => {

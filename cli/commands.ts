@@ -223,9 +223,13 @@ const agentPassword: Command = {
   async run(positionals, values) {
     const login = positionals[0]
     if (!login) throw new Error('give the agent login, e.g. `docket agent password admin`')
-    const password = typeof values.password === 'string' ? values.password : generatePassword()
-    await withLocalDependencies((deps) => setAgentPassword(deps, login, password))
-    console.log(`Password of ${login} set${typeof values.password === 'string' ? '' : `: ${password}`}`)
+    const given = typeof values.password === 'string' ? values.password : undefined
+    const password = await withLocalDependencies(async (deps) => {
+      const chosen = given ?? generatePassword(deps.config.auth.passwordPolicy)
+      await setAgentPassword(deps, login, chosen)
+      return chosen
+    })
+    console.log(`Password of ${login} set${given === undefined ? `: ${password}` : ''}; their sessions have ended`)
   },
 }
 

@@ -7,7 +7,7 @@ import { stateTypes } from './config.ts'
  * OpenAPI document at /api/openapi.json, like schemas/api.ts.
  */
 
-const viewNames = ['new', 'open', 'locked', 'responsible', 'pending-reached', 'status'] as const
+const viewNames = ['new', 'open', 'locked', 'responsible', 'pending-reached', 'escalated', 'escalating-soon', 'status'] as const
 
 export const ViewParamSchema = z.object({
   view: z.enum(viewNames).meta({
@@ -19,6 +19,8 @@ export const ViewParamSchema = z.object({
       'locked: "My locked tickets", locked to you, every state type not closed. ' +
       'responsible: "My responsibilities", you are responsible, every state type not closed. ' +
       'pending-reached: pending reminder tickets whose pending time has passed. ' +
+      'escalated: tickets with an SLA deadline (first response, update or solution) that has passed. ' +
+      'escalating-soon: tickets whose next SLA deadline comes within the warnBeforeMinutes of their SLA. ' +
       'status: the status view, tickets of one stateType (closed, merged and removed too).',
   }),
 })
@@ -39,7 +41,7 @@ export const ViewQuerySchema = z.strictObject({
     .meta({
       description:
         'created (default): index order, cursor-paged through the whole view. priority, changed, title: sorted in memory over at most ' +
-        'the 2,000 oldest tickets of the view (ties oldest first), paged by offset. pending-reached is always read whole (at most 2,000) and paged by offset.',
+        'the 2,000 oldest tickets of the view (ties oldest first), paged by offset. pending-reached, escalated and escalating-soon are always read whole (at most 2,000) and paged by offset.',
     }),
   order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'Direction of the sort; with sort=created asc = oldest first (OTRS).' }),
   limit,

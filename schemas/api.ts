@@ -21,11 +21,23 @@ export const LoginRequestSchema = z
   .strictObject({
     login: z.string().min(1).max(200),
     password: z.string().min(1).max(1000),
+    totp: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .meta({ description: 'The 6-digit code from the authenticator app, or a recovery code; needed when the answer was 401 totp_required.' }),
   })
   .meta({ id: 'LoginRequest' })
 
 export const LoginResponseSchema = z
-  .object({ token: z.string(), expiresAt: z.iso.datetime() })
+  .object({
+    token: z.string(),
+    expiresAt: z.iso.datetime(),
+    totpEnrolmentRequired: z.boolean().meta({
+      description: 'Your role requires TOTP and you have none yet: this short session may only enrol (POST /api/me/totp, then /api/me/totp/confirm); every other call answers 403 totp_enrolment_required.',
+    }),
+  })
   .meta({ id: 'LoginResponse' })
 
 const ticketNumber = z.string().regex(/^\d{10,40}$/, 'must be a ticket number such as 2026112342000001')
@@ -33,6 +45,16 @@ const ticketNumber = z.string().regex(/^\d{10,40}$/, 'must be a ticket number su
 export const TicketNumberParamSchema = z.object({
   number: ticketNumber.meta({ param: { name: 'number', in: 'path' }, example: '2026112342000001' }),
 })
+
+export const TicketEscalationSchema = z
+  .object({
+    sla: z.string(),
+    firstResponseDue: z.string().nullable(),
+    updateDue: z.string().nullable(),
+    solutionDue: z.string().nullable(),
+    nextDue: z.string().nullable().meta({ description: 'The earliest deadline (OTRS escalation time): the ticket is escalated once it has passed.' }),
+  })
+  .meta({ id: 'TicketEscalation', description: 'SLA deadlines in business time of the SLA\'s calendar; null when met, not set, or while the ticket is pending or closed.' })
 
 export const TicketSummarySchema = z
   .object({
@@ -50,6 +72,7 @@ export const TicketSummarySchema = z
     createdAt: z.string(),
     changedAt: z.string(),
     pendingUntil: z.string().nullable(),
+    escalation: TicketEscalationSchema.nullable().meta({ description: 'Null when the ticket\'s queue has no SLA.' }),
   })
   .meta({ id: 'TicketSummary' })
 

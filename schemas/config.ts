@@ -272,7 +272,71 @@ const RoleSchema = z.strictObject({
   name: z.string().min(1),
   /** group name → rights, as OTRS's Roles ↔ Groups screen. */
   groups: z.record(z.string(), z.array(z.enum(['ro', 'rw', 'create', 'move_into', 'note', 'owner', 'priority']))),
+  /**
+   * Agents with this role must log in with a TOTP code (OTRS: two-factor authentication enforced).
+   * One who has not enrolled yet gets a session that may only enrol.
+   */
+  requireTotp: z.boolean().default(false),
 })
+
+/** OTRS's agent password rules (PasswordMinSize, PasswordMin2Lower2UpperCharacters, PasswordNeedDigit, …). */
+const PasswordPolicySchema = z.strictObject({
+  minLength: z.number().int().min(8, 'must be at least 8: shorter passwords fall to guessing').max(200).default(10),
+  requireUpper: z.boolean().default(true),
+  requireLower: z.boolean().default(true),
+  requireDigit: z.boolean().default(true),
+  /** A character that is not a letter, digit or space, e.g. "-", "!" or "€". */
+  requirePunctuation: z.boolean().default(true),
+})
+const defaultPasswordPolicy = { minLength: 10, requireUpper: true, requireLower: true, requireDigit: true, requirePunctuation: true }
+
+/** Repeated failed logins of one login name (known or not): after freeAttempts, locked for a doubling delay. */
+const LockoutSchema = z.strictObject({
+  freeAttempts: z.number().int().min(1).max(100).default(5),
+  /** The lock after the last free attempt; each further failure doubles it. */
+  baseDelaySeconds: z.number().int().min(1).max(86_400).default(30),
+  maxDelaySeconds: z.number().int().min(1).max(86_400).default(900),
+  /** Failures are forgotten after this long without one. */
+  forgetAfterMinutes: z.number().int().min(1).max(10_080).default(60),
+})
+const defaultLockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60 }
+
+/** OTRS SessionMaxTime / SessionMaxIdleTime. */
+const SessionsSchema = z.strictObject({
+  maxHours: z.number().min(0.25).max(720).default(12),
+  maxIdleMinutes: z.number().int().min(5).max(43_200).default(120),
+})
+const defaultSessions = { maxHours: 12, maxIdleMinutes: 120 }
+
+const AuthSchema = z.strictObject({
+  passwordPolicy: PasswordPolicySchema.default(defaultPasswordPolicy),
+  lockout: LockoutSchema.default(defaultLockout),
+  sessions: SessionsSchema.default(defaultSessions),
+  totp: z
+    .strictObject({
+      /** The name authenticator apps show; system.name when absent. */
+      issuer: z.string().min(1).max(100).optional(),
+      /** Admins must use TOTP whatever their roles. */
+      requireForAdmins: z.boolean().default(false),
+    })
+    .default({ requireForAdmins: false }),
+  passwordReset: z
+    .strictObject({
+      /** "Forgot password": a one-time link mailed to the agent's address. */
+      enabled: z.boolean().default(true),
+      tokenMinutes: z.number().int().min(5).max(1440).default(30),
+      /** Reset mails per login and hour, so nobody can flood an agent's mailbox. */
+      maxMailsPerHour: z.number().int().min(1).max(100).default(3),
+    })
+    .default({ enabled: true, tokenMinutes: 30, maxMailsPerHour: 3 }),
+})
+export const defaultAuth: z.infer<typeof AuthSchema> = {
+  passwordPolicy: defaultPasswordPolicy,
+  lockout: defaultLockout,
+  sessions: defaultSessions,
+  totp: { requireForAdmins: false },
+  passwordReset: { enabled: true, tokenMinutes: 30, maxMailsPerHour: 3 },
+}
 
 const AgentSchema = z.strictObject({
   login: z.string().min(1).regex(/^[a-zA-Z0-9._@-]+$/, 'use letters, digits, ".", "_", "@" or "-"'),
@@ -363,6 +427,8 @@ export const ConfigSchema = z
     groups: z.array(z.strictObject({ name: z.string().min(1), comment: z.string().optional() })).min(1),
     roles: z.array(RoleSchema).default([]),
     agents: z.array(AgentSchema).min(1),
+    /** Passwords, lockout, sessions, TOTP and password reset. */
+    auth: AuthSchema.default(defaultAuth),
     postmasterFilters: z.array(PostmasterFilterSchema).default([]),
     autoResponses: z.array(AutoResponseSchema).default([]),
     templates: z.array(TemplateSchema).default([]),
@@ -492,6 +558,9 @@ export const ConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['queues', index, 'sla'], message: `unknown SLA "${queue.sla}"; declare it under slas:` })
       }
     })
+    if (config.auth.lockout.maxDelaySeconds < config.auth.lockout.baseDelaySeconds) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'lockout', 'maxDelaySeconds'], message: `must be at least baseDelaySeconds (${config.auth.lockout.baseDelaySeconds})` })
+    }
     for (const required of ['new', 'open', 'merged', 'removed'] as const) {
       if (!config.states.some((state) => state.type === required)) {
         ctx.addIssue({ code: 'custom', path: ['states'], message: `a state of type "${required}" is required` })
@@ -509,6 +578,9 @@ export type QueueConfig = DocketConfig['queues'][number]
 export type AgentConfig = DocketConfig['agents'][number]
 export type CalendarConfig = DocketConfig['calendars'][number]
 export type SlaConfig = DocketConfig['slas'][number]
+export type AuthConfig = DocketConfig['auth']
+export type PasswordPolicy = AuthConfig['passwordPolicy']
+export type LockoutPolicy = AuthConfig['lockout']
 
 function findDuplicates(values: string[]): string[] {
   const seen = new Set<string>()

@@ -5,6 +5,8 @@ import { handleApiError, validationHook, errorBody } from './errors.ts'
 import { registerAuthRoutes, registerLogoutRoute, requireAgent } from './routes/auth.ts'
 import { registerTicketRoutes } from './routes/tickets.ts'
 import { registerMeRoutes } from './routes/me.ts'
+import { registerMeSecurityRoutes } from './routes/me-security.ts'
+import { registerAdminRoutes } from './routes/admin.ts'
 import { registerSearchRoutes } from './routes/search.ts'
 import { registerViewRoutes } from './routes/views.ts'
 import { registerCustomerRoutes } from './routes/customers.ts'
@@ -41,6 +43,8 @@ export function createApiApp(deps: Dependencies, options: ApiOptions = {}): ApiA
   registerLogoutRoute(app, deps)
   registerTicketRoutes(app, deps)
   registerMeRoutes(app, deps)
+  registerMeSecurityRoutes(app, deps)
+  registerAdminRoutes(app, deps)
   registerSearchRoutes(app, deps)
   registerViewRoutes(app, deps)
   registerCustomerRoutes(app, deps)

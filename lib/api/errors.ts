@@ -14,7 +14,8 @@ export function errorBody(code: string, message: string, field?: string) {
 export function handleApiError(logger: DocketLogger) {
   return (error: Error, c: Context) => {
     if (error instanceof DocketError && error.status < 500) {
-      return c.json(errorBody(error.code, error.message, error.field), error.status as ContentfulStatusCode)
+      const headers = error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) }
+      return c.json(errorBody(error.code, error.message, error.field), error.status as ContentfulStatusCode, headers)
     }
     if (error instanceof HTTPException && error.status < 500) {
       const code = error.status === 401 ? 'unauthorized' : error.status === 404 ? 'not_found' : 'invalid_request'

@@ -20,6 +20,9 @@ export function ticketSummary(ticket: TicketListItem): z.infer<typeof TicketSumm
     createdAt: ticket.createdAt,
     changedAt: ticket.changedAt,
     pendingUntil: ticket.pendingUntil,
+    escalation: ticket.escalation
+      ? { sla: ticket.escalation.sla, firstResponseDue: ticket.escalation.firstResponseDue, updateDue: ticket.escalation.updateDue, solutionDue: ticket.escalation.solutionDue, nextDue: ticket.escalation.nextDue }
+      : null,
   }
 }
 

@@ -3,7 +3,6 @@ import type { AgentConfig, DocketConfig } from '../../schemas/config.ts'
 import type { Clock } from '../platform/clock.ts'
 import { invalidRequest } from '../platform/errors.ts'
 import type { AgentIdentity } from './auth-service.ts'
-import { hashPassword, verifyPassword } from './passwords.ts'
 import { readableQueues } from './permissions.ts'
 import type { AgentStore } from './ports.ts'
 
@@ -169,20 +168,6 @@ export async function updateOwnPreferences(deps: PreferencesDeps, identity: Agen
   const next: StoredPreferences = { ...stored, ...change.set }
   for (const key of change.reset) delete next[key]
   return effectivePreferences(deps.config, identity.agent, next)
-}
-
-/** Minimum length for now; the full password policy comes with its own issue. */
-export const minimumPasswordLength = 10
-
-/** An agent changes their own password: the current one must be right. */
-export async function changeOwnPassword(deps: PreferencesDeps, identity: AgentIdentity, current: string, next: string): Promise<void> {
-  if (next.length < minimumPasswordLength) throw invalidRequest(`must be at least ${minimumPasswordLength} characters long`, 'body.new')
-  const record = await deps.agents.getAgent(identity.login)
-  if (!record?.passwordHash || !(await verifyPassword(current, record.passwordHash))) {
-    throw invalidRequest('the current password is wrong', 'body.current')
-  }
-  if (current === next) throw invalidRequest('must differ from the current password', 'body.new')
-  await deps.agents.setPassword(identity.login, await hashPassword(next), deps.clock.now().toISOString())
 }
 
 /**

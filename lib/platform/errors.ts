@@ -10,6 +10,14 @@ export type ErrorCode =
   | 'conflict'
   | 'invalid_config'
   | 'unavailable'
+  /** Too many failed logins for this login name: try again after Retry-After seconds. */
+  | 'locked'
+  /** The password was right; this agent also needs a TOTP code (send it as `totp`). */
+  | 'totp_required'
+  /** The TOTP or recovery code was wrong, expired or already used. */
+  | 'totp_invalid'
+  /** The agent's role requires TOTP and they have not enrolled: the session may only enrol. */
+  | 'totp_enrolment_required'
 
 const statusByCode: Record<ErrorCode, number> = {
   invalid_request: 400,
@@ -19,18 +27,25 @@ const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   invalid_config: 500,
   unavailable: 503,
+  locked: 429,
+  totp_required: 401,
+  totp_invalid: 401,
+  totp_enrolment_required: 403,
 }
 
 export class DocketError extends Error {
   readonly code: ErrorCode
   /** The input field at fault, e.g. "body.state", when there is one. */
   readonly field: string | undefined
+  /** When to try again (a lock): sent as Retry-After. */
+  readonly retryAfterSeconds: number | undefined
 
-  constructor(code: ErrorCode, message: string, field?: string) {
+  constructor(code: ErrorCode, message: string, field?: string, retryAfterSeconds?: number) {
     super(message)
     this.name = 'DocketError'
     this.code = code
     this.field = field
+    this.retryAfterSeconds = retryAfterSeconds
   }
 
   get status(): number {

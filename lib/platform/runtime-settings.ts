@@ -26,6 +26,10 @@ const SettingsSchema = z.object({
   DOCKET_OUTBOUND_QUEUE_URL: z.string().optional(),
   DOCKET_SES_CONFIGURATION_SET: z.string().optional(),
   DOCKET_JWT_SECRET_ARN: z.string().optional(),
+  /** AWS: the secret whose value encrypts agents' TOTP secrets at rest (the api function reads it). */
+  DOCKET_TOTP_KEY_SECRET_ARN: z.string().optional(),
+  /** log2 of scrypt's N for new password hashes. Only tests lower it; production keeps the default (16). */
+  DOCKET_PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(16),
   AWS_REGION: z.string().default('eu-west-1'),
 })
 
@@ -45,6 +49,8 @@ export interface RuntimeSettings {
   outboundQueueUrl: string | undefined
   sesConfigurationSet: string | undefined
   jwtSecretArn: string | undefined
+  totpKeySecretArn: string | undefined
+  passwordHashCost: number
   region: string
 }
 
@@ -71,6 +77,8 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     outboundQueueUrl: value.DOCKET_OUTBOUND_QUEUE_URL,
     sesConfigurationSet: value.DOCKET_SES_CONFIGURATION_SET,
     jwtSecretArn: value.DOCKET_JWT_SECRET_ARN,
+    totpKeySecretArn: value.DOCKET_TOTP_KEY_SECRET_ARN,
+    passwordHashCost: value.DOCKET_PASSWORD_HASH_COST,
     region: value.AWS_REGION,
   }
 }

@@ -4,10 +4,11 @@ import { SESv2Client } from '@aws-sdk/client-sesv2'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { OutboundMessage } from '../../schemas/messages.ts'
 import { DynamoAgentStore } from '../auth/adapters/dynamodb-agent-store.ts'
 import type { AuthDeps } from '../auth/auth-service.ts'
+import { passwordHashParametersForCost } from '../auth/passwords.ts'
 import { FsBlobStore } from '../blobs/adapters/fs-blob-store.ts'
 import { S3BlobStore } from '../blobs/adapters/s3-blob-store.ts'
 import { OutboxMailSender } from '../mail/adapters/outbox-mail-sender.ts'
@@ -65,7 +66,8 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const savedSearches = new DynamoSavedSearchStore(documents, settings.tableName)
   // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
   const ticketNumbers = new TicketNumberBlocks(tickets, 10)
-  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches }
+  const passwordHashing = passwordHashParametersForCost(settings.passwordHashCost)
+  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches, passwordHashing }
 
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })
@@ -77,8 +79,9 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
       outbound: new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl),
       mailSender: new SesMailSender(new SESv2Client({ region: settings.region }), settings.sesConfigurationSet),
       // Only the API signs and checks tokens (and only it may read the secret): read on first use.
-      jwtSecret: memoize(() => readAwsSecret(settings)),
       search: awsSearchIndex(settings),
+      jwtSecret: memoize(() => readAwsSecret(settings, settings.jwtSecretArn, 'DOCKET_JWT_SECRET_ARN')),
+      totpKey: memoize(() => readAwsSecret(settings, settings.totpKeySecretArn, 'DOCKET_TOTP_KEY_SECRET_ARN')),
     }
   }
 
@@ -91,7 +94,9 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
     attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket),
     outbound,
     mailSender: config.mail.relay ? new SmtpRelayMailSender(config.mail.relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
-    jwtSecret: memoize(() => readOrCreateLocalSecret(settings.dataDir)),
+    jwtSecret: memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'secrets.json'), 'jwtSecret')),
+    // A file of its own: losing it makes every TOTP secret unreadable (agents then need an admin's reset).
+    totpKey: memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'totp-key.json'), 'totpKey')),
     search: new SqliteSearchIndex(settings.dataDir),
   }
 }
@@ -115,24 +120,26 @@ function memoize<T>(load: () => Promise<T>): () => Promise<T> {
 
 export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound') => join(settings.dataDir, 'queues', name)
 
-async function readAwsSecret(settings: RuntimeSettings): Promise<Uint8Array> {
-  if (!settings.jwtSecretArn) throw new Error('DOCKET_JWT_SECRET_ARN is not set')
-  const result = await new SecretsManagerClient({ region: settings.region }).send(new GetSecretValueCommand({ SecretId: settings.jwtSecretArn }))
-  if (!result.SecretString) throw new Error('the JWT secret is empty')
+async function readAwsSecret(settings: RuntimeSettings, arn: string | undefined, variable: string): Promise<Uint8Array> {
+  if (!arn) throw new Error(`${variable} is not set`)
+  const result = await new SecretsManagerClient({ region: settings.region }).send(new GetSecretValueCommand({ SecretId: arn }))
+  if (!result.SecretString) throw new Error(`the secret of ${variable} is empty`)
   return new TextEncoder().encode(result.SecretString)
 }
 
-/** The local signing key lives in the data dir, created on first start, so sessions survive restarts. */
-async function readOrCreateLocalSecret(dataDir: string): Promise<Uint8Array> {
-  const file = join(dataDir, 'secrets.json')
+/** Local keys live in the data dir, created on first use, so sessions (and TOTP secrets) survive restarts. */
+async function readOrCreateLocalSecret(file: string, field: string): Promise<Uint8Array> {
+  const read = async () => {
+    const key = Buffer.from((JSON.parse(await readFile(file, 'utf8')) as Record<string, string>)[field] ?? '', 'base64')
+    if (key.length < 32) throw new Error(`${file} holds no ${field}`)
+    return key
+  }
   try {
-    const { jwtSecret } = JSON.parse(await readFile(file, 'utf8')) as { jwtSecret: string }
-    return Buffer.from(jwtSecret, 'base64')
+    return await read()
   } catch {
-    await mkdir(dataDir, { recursive: true })
-    const secret = randomBytes(32)
-    await writeFile(file, JSON.stringify({ jwtSecret: secret.toString('base64') }), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
-    const { jwtSecret } = JSON.parse(await readFile(file, 'utf8')) as { jwtSecret: string }
-    return Buffer.from(jwtSecret, 'base64')
+    await mkdir(dirname(file), { recursive: true })
+    // 'wx': of two processes starting at once, one writes and both read the same key.
+    await writeFile(file, JSON.stringify({ [field]: randomBytes(32).toString('base64') }), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
+    return read()
   }
 }

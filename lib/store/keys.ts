@@ -19,6 +19,9 @@ export type Entity =
   | 'customer'
   | 'agent'
   | 'session'
+  | 'login-attempts'
+  | 'password-reset'
+  | 'password-reset-count'
   | 'link'
   | 'outbound-mail'
   | 'external-ref'
@@ -61,7 +64,15 @@ export const keys = {
   ingestByContent: (contentHash: string): Key => ({ pk: `INGEST#CONTENT#${contentHash}`, sk: 'INGEST' }),
   customer: (email: string): Key => ({ pk: `CUSTOMER#${email.toLowerCase()}`, sk: 'META' }),
   agent: (login: string): Key => ({ pk: `AGENT#${login}`, sk: 'META' }),
-  session: (sessionId: string): Key => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
+  /** Under the agent, so their sessions are one query (GET /api/me/sessions) and never a scan. */
+  session: (login: string, sessionId: string): Key => ({ pk: `AGENT#${login}`, sk: `SESSION#${sessionId}` }),
+  sessionPrefix: 'SESSION#',
+  /** Failed logins of a login name, known or not (lockout); expiring by TTL. */
+  loginAttempts: (login: string): Key => ({ pk: `LOGIN#${login}`, sk: 'ATTEMPTS' }),
+  /** A mailed password-reset token, by the SHA-256 of the token; expiring by TTL. */
+  passwordReset: (tokenHash: string): Key => ({ pk: `PWRESET#${tokenHash}`, sk: 'PWRESET' }),
+  /** Reset mails sent to one login in one hour (flood cap); expiring by TTL. */
+  passwordResetMails: (login: string, hour: string): Key => ({ pk: `PWRESET#COUNT#${login}#${hour}`, sk: 'COUNT' }),
   link: (number: string, other: string): Key => ({ pk: `TICKET#${number}`, sk: `LINK#${other}` }),
   outboundMail: (id: string): Key => ({ pk: `OUTMAIL#${id}`, sk: 'OUTMAIL' }),
   externalRef: (field: string, value: string): Key => ({ pk: `EXTREF#${field}#${value.toLowerCase()}`, sk: 'EXTREF' }),

@@ -231,7 +231,7 @@ export interface TicketThread {
  */
 export interface OutboundMailRecord {
   id: string
-  kind: 'notification' | 'reject-response' | 'bounce'
+  kind: 'notification' | 'reject-response' | 'bounce' | 'password-reset'
   ticketNumber: string | null
   rawBlobKey: string
   sender: string

@@ -105,7 +105,7 @@ export interface Page<T> {
 }
 
 /** What a ticket list shows (the API's TicketSummary): list reads fetch only these fields. */
-export const ticketListItemFields = ['number', 'title', 'queue', 'state', 'stateType', 'priority', 'lock', 'owner', 'responsible', 'customer', 'customerId', 'createdAt', 'changedAt', 'pendingUntil'] as const satisfies readonly (keyof Ticket)[]
+export const ticketListItemFields = ['number', 'title', 'queue', 'state', 'stateType', 'priority', 'lock', 'owner', 'responsible', 'customer', 'customerId', 'createdAt', 'changedAt', 'pendingUntil', 'escalation'] as const satisfies readonly (keyof Ticket)[]
 export type TicketListItem = Pick<Ticket, (typeof ticketListItemFields)[number]>
 
 /** Persistence of tickets and everything hanging off them (one DynamoDB table, in AWS and locally). */

@@ -1,6 +1,7 @@
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { readableQueues, rightsOn } from '../auth/permissions.ts'
 import { findQueue } from '../platform/config.ts'
+import { warnBeforeMinutes } from './escalation.ts'
 import { invalidRequest, notFound } from '../platform/errors.ts'
 import { stateTypes, type StateType } from '../../schemas/config.ts'
 import type { Page, QueueCounts, TicketIndexQuery, TicketListItem } from './ports.ts'
@@ -15,7 +16,7 @@ import { viewableStateTypes } from './ticket-queries.ts'
  */
 export type ViewDeps = Pick<TicketServiceDeps, 'config' | 'tickets' | 'clock'>
 
-export const viewNames = ['new', 'open', 'locked', 'responsible', 'pending-reached', 'status'] as const
+export const viewNames = ['new', 'open', 'locked', 'responsible', 'pending-reached', 'escalated', 'escalating-soon', 'status'] as const
 export type ViewName = (typeof viewNames)[number]
 
 export const openViewFilters = ['all', 'mine', 'unlocked'] as const
@@ -97,6 +98,21 @@ function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName, reque
         readWhole: true,
         until,
       }
+    case 'escalated':
+      // The escalation index sorts by escalation time (the earliest SLA deadline), not creation: read whole.
+      return { queries: [{ by: 'escalation', until }], queues: scopeQueues(deps, identity, request.queue), readWhole: true, until }
+    case 'escalating-soon': {
+      // Each SLA has its own warning window: read up to the widest, keep each ticket within its SLA's.
+      const minute = 60_000
+      const widest = Math.max(0, ...deps.config.slas.map((sla) => sla.warnBeforeMinutes))
+      return {
+        queries: [{ by: 'escalation', after: until, until: new Date(Date.parse(until) + widest * minute).toISOString() }],
+        queues: scopeQueues(deps, identity, request.queue),
+        keep: ({ escalation }) => !!escalation?.nextDue && Date.parse(escalation.nextDue) <= Date.parse(until) + warnBeforeMinutes(deps.config, escalation.sla) * minute,
+        readWhole: true,
+        until,
+      }
+    }
     case 'status': {
       if (request.stateType === undefined) throw invalidRequest('the status view needs a stateType (new, open, pending reminder, pending auto, closed, merged or removed)', 'query.stateType')
       const stateType = request.stateType
@@ -165,12 +181,15 @@ async function readCapped(deps: ViewDeps, plan: ViewPlan): Promise<TicketListIte
   return plan.keep ? page.items.filter(plan.keep) : page.items
 }
 
+/** Views whose index is not in creation order (due times): read whole, paged by offset. */
+const readWholeViews = new Set<ViewName>(['pending-reached', 'escalated', 'escalating-soon'])
+
 /**
  * One page of a view. sort=created pages natively through the index in creation order (store
  * cursor); the other sorts order the view's oldest 2,000 tickets in memory and page by offset.
  */
 export async function listView(deps: ViewDeps, identity: AgentIdentity, view: ViewName, request: ViewRequest): Promise<Page<TicketListItem>> {
-  const offsetPaged = request.sort !== 'created' || view === 'pending-reached'
+  const offsetPaged = request.sort !== 'created' || readWholeViews.has(view)
   const cursor = offsetPaged ? decodeOffsetCursor(request.cursor) : undefined
   if (!offsetPaged && request.cursor?.startsWith(offsetPrefix)) throw staleCursor()
   const until = cursor?.until ?? deps.clock.now().toISOString()

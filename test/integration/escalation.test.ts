@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { createApiApp } from '../../lib/api/app.ts'
 import type { AgentIdentity } from '../../lib/auth/auth-service.ts'
+import { provisionAgentPasswords } from '../../lib/auth/auth-service.ts'
 import type { JobResult } from '../../lib/jobs/job.ts'
 import { runJob } from '../../lib/jobs/run-job.ts'
 import type { Clock } from '../../lib/platform/clock.ts'
@@ -7,7 +9,7 @@ import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import { addAgentArticle } from '../../lib/ticket/agent-article.ts'
 import type { TicketIndexQuery } from '../../lib/ticket/ports.ts'
 import { updateTicket } from '../../lib/ticket/ticket-actions.ts'
-import { ingestRaw, mail, testDependenciesWithConfig } from '../support/local-stack.ts'
+import { demoPassword, ingestRaw, mail, testDependenciesWithConfig } from '../support/local-stack.ts'
 
 /**
  * Issue 5.4: SLA escalation through the real local store. The demo SLA "Support standard" on
@@ -152,5 +154,65 @@ describe('escalations job', () => {
     expect(await run('2026-11-24T16:00:00Z')).toMatchObject({ selected: 0 })
     expect(await run('2026-11-25T08:00:00Z')).toMatchObject({ changed: 1 })
     expect((await escalations(number)).at(-1)).toMatch(/^EscalationUpdateTimeStart: .*due 2026-11-25T08:00:00.000Z/)
+  })
+})
+
+describe('views "escalated" and "escalating-soon"', () => {
+  it('list the readable queues\' tickets by their earliest deadline, each SLA with its own warning window; notified tickets stay escalated', async () => {
+    // Sales gets a round-the-clock SLA with a 3-hour warning window (Support's is 1 hour).
+    const { deps, clock, identity, run } = await setup((yaml) =>
+      yaml
+        .replace('  - name: Sales\n    group: sales\n', '  - name: Sales\n    group: sales\n    sla: Sales fast\n')
+        .replace('    raisePriority: false        # true: one priority step up at each deadline reached\n', '    raisePriority: false\n  - name: Sales fast\n    firstResponseMinutes: 120\n    warnBeforeMinutes: 180\n'),
+    )
+    await provisionAgentPasswords(deps, demoPassword)
+    const app = createApiApp(deps)
+    const login = async (name: string) => ((await (await app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: name, password: demoPassword }) })).json()) as { token: string }).token
+    // Logged in at each look: the injected clock jumps hours ahead, further than a session may idle.
+    const view = async (path: string, agent = 'admin') => {
+      const response = await app.request(path, { headers: { authorization: `Bearer ${await login(agent)}` } })
+      return { status: response.status, body: (await response.json()) as { items: { number: string; escalation: { nextDue: string | null } | null }[] } }
+    }
+    const numbers = async (path: string, agent = 'admin') => (await view(path, agent)).body.items.map((ticket) => ticket.number)
+    const sales = 'sales'
+    const create = async (at: string, subject: string, to = 'support@example.com') => {
+      clock.set(at)
+      return (await ingestRaw(deps, mail({ subject, to }))).ticketNumber!
+    }
+
+    const salesEscalated = await create('2026-11-23T07:50:00Z', 'sales, due 09:50Z', 'sales@example.com') // + 2 h round the clock
+    const supportSoon = await create('2026-11-23T08:00:00Z', 'support, due 12:00Z') // 09:00 CET + 4 h
+    const pending = await create('2026-11-23T08:01:00Z', 'support, pending')
+    await create('2026-11-23T08:02:00Z', 'raw, no SLA', 'info@example.com')
+    const supportLater = await create('2026-11-23T10:30:00Z', 'support, due 14:30Z') // 11:30 CET + 4 h
+    const salesSoon = await create('2026-11-23T11:00:00Z', 'sales, due 13:00Z', 'sales@example.com')
+    await updateTicket(deps, identity('admin'), pending, { state: 'pending reminder', pendingUntil: '2026-11-30T08:00:00Z' })
+
+    // 11:30Z: Support warns from 11:00Z–12:30Z (one hour), Sales up to 14:30Z (three hours).
+    clock.set('2026-11-23T11:30:00Z')
+    expect(await numbers('/api/views/escalated')).toEqual([salesEscalated])
+    expect(await numbers('/api/views/escalating-soon')).toEqual([supportSoon, salesSoon])
+    expect(await numbers('/api/views/escalating-soon?queue=Support')).toEqual([supportSoon])
+    expect(await numbers('/api/views/escalating-soon?sort=created&order=desc&limit=1')).toEqual([salesSoon])
+    // The summary carries the deadlines.
+    expect((await view('/api/views/escalating-soon')).body.items[0]!.escalation).toMatchObject({ nextDue: '2026-11-23T12:00:00.000Z', firstResponseDue: '2026-11-23T12:00:00.000Z' })
+    // Readable queues only, in the query: the Sales agent sees Sales, and Support is 404 for them.
+    expect(await numbers('/api/views/escalated', sales)).toEqual([salesEscalated])
+    expect(await numbers('/api/views/escalating-soon', sales)).toEqual([salesSoon])
+    expect((await view('/api/views/escalated?queue=Support', sales)).status).toBe(404)
+
+    // 12:00Z: the Support deadline is reached; notified by the job, the ticket stays escalated.
+    await run('2026-11-23T12:00:00Z')
+    clock.set('2026-11-23T12:05:00Z')
+    expect(await numbers('/api/views/escalated')).toEqual([salesEscalated, supportSoon])
+    expect(await numbers('/api/views/escalated?sort=created&order=desc')).toEqual([supportSoon, salesEscalated])
+    expect(await numbers('/api/views/escalating-soon')).toEqual([salesSoon])
+    // Our reply meets the first response; the update time runs from it (13:05 CET + 8 h → Tue 12:05 CET).
+    await addAgentArticle(deps, identity('admin'), supportSoon, { type: 'reply', body: 'On it.' })
+    expect(await numbers('/api/views/escalated')).toEqual([salesEscalated])
+    // 13:31Z: the later Support ticket enters its hour; the second Sales ticket is escalated. The pending one never shows.
+    clock.set('2026-11-23T13:31:00Z')
+    expect(await numbers('/api/views/escalating-soon')).toEqual([supportLater])
+    expect(await numbers('/api/views/escalated')).toEqual([salesEscalated, salesSoon])
   })
 })

@@ -191,20 +191,20 @@ describe('agent preferences', () => {
     await put('admin', { outOfOffice: { enabled: false, autoUnlock: false } })
   })
 
-  it('POST /api/me/password: the current password is checked, the new one is long enough, the old one stops working', async () => {
-    const wrong = await call('/api/me/password', { method: 'POST', as: 'sales', body: { current: 'not-my-password', new: 'a-new-password-1' } })
+  it('POST /api/me/password: the current password is checked, the new one must pass the policy, the old one stops working', async () => {
+    const wrong = await call('/api/me/password', { method: 'POST', as: 'sales', body: { current: 'not-my-password', new: 'A-new-password-1' } })
     expect(wrong.status).toBe(400)
     expect(wrong.body.error).toMatchObject({ code: 'invalid_request', field: 'body.current' })
     const short = await call('/api/me/password', { method: 'POST', as: 'sales', body: { current: demoPassword, new: 'short' } })
     expect(short.status).toBe(400)
     expect(short.body.error!.field).toBe('body.new')
-    const changed = await call('/api/me/password', { method: 'POST', as: 'sales', body: { current: demoPassword, new: 'a-new-password-1' } })
+    const changed = await call('/api/me/password', { method: 'POST', as: 'sales', body: { current: demoPassword, new: 'A-new-password-1' } })
     expect(changed.status).toBe(204)
     expect((await login('sales')).status).toBe(401)
-    expect((await login('sales', 'a-new-password-1')).status).toBe(200)
+    expect((await login('sales', 'A-new-password-1')).status).toBe(200)
     // Preferences and the password live on one item: neither overwrites the other.
     expect((await put('sales', { language: 'nl' })).status).toBe(200)
-    expect((await login('sales', 'a-new-password-1')).status).toBe(200)
+    expect((await login('sales', 'A-new-password-1')).status).toBe(200)
   })
 
   it('the store: preferences saved before the first password survive provisioning; one batch read for many agents', async () => {

@@ -232,7 +232,7 @@ describe('agent views and customers', () => {
     for (const path of ['/api/views/open?limit=500', '/api/tickets?queue=Support&stateType=open', '/api/customers/bob%40customer.example/tickets']) {
       const item = (await get<{ items: Record<string, unknown>[] }>(path)).items.find((ticket) => ticket.number === t.supportOpenMine)!
       const detail = await get<Record<string, unknown>>(`/api/tickets/${t.supportOpenMine}`)
-      expect(Object.keys(item).sort(), path).toEqual(['changedAt', 'createdAt', 'customer', 'customerId', 'lock', 'number', 'owner', 'pendingUntil', 'priority', 'queue', 'responsible', 'state', 'stateType', 'title'])
+      expect(Object.keys(item).sort(), path).toEqual(['changedAt', 'createdAt', 'customer', 'customerId', 'escalation', 'lock', 'number', 'owner', 'pendingUntil', 'priority', 'queue', 'responsible', 'state', 'stateType', 'title'])
       expect(item, path).toEqual(Object.fromEntries(Object.keys(item).map((key) => [key, detail[key]])))
     }
   })

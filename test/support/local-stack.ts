@@ -19,7 +19,8 @@ export const demoPassword = 'Test-Password-1!'
 export async function testSettings(overrides: Partial<RuntimeSettings> = {}): Promise<RuntimeSettings> {
   const dataDir = await mkdtemp(join(tmpdir(), 'docket-test-'))
   return {
-    ...readRuntimeSettings({ DOCKET_CONFIG: 'docket.config.yaml' }),
+    // scrypt at N=2^10 instead of 2^16: hashing stays real, but a login costs ~2 ms, not ~150 ms.
+    ...readRuntimeSettings({ DOCKET_CONFIG: 'docket.config.yaml', DOCKET_PASSWORD_HASH_COST: '10' }),
     dataDir,
     httpPort: 0,
     smtpPort: 0,
@@ -104,8 +105,8 @@ export async function ingestRaw(deps: Dependencies, raw: string | Buffer, envelo
 }
 
 /** Dependencies with a config changed from the demo one (e.g. extra postmaster filters). */
-export async function testDependenciesWithConfig(change: (yaml: string) => string, overrides: Partial<RuntimeSettings> = {}): Promise<Dependencies> {
+export async function testDependenciesWithConfig(change: (yaml: string) => string, overrides: Partial<RuntimeSettings> = {}, options: BuildOptions = {}): Promise<Dependencies> {
   const { readFileSync } = await import('node:fs')
   const { parseConfig } = await import('../../lib/platform/config.ts')
-  return testDependencies(overrides, { config: parseConfig(change(readFileSync('docket.config.yaml', 'utf8'))) })
+  return testDependencies(overrides, { ...options, config: parseConfig(change(readFileSync('docket.config.yaml', 'utf8'))) })
 }

@@ -1,6 +1,8 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { randomUUID } from 'node:crypto'
 import { keys, type Entity } from '../../store/keys.ts'
-import type { AgentRecord, AgentStore, SessionRecord } from '../ports.ts'
+import type { OutboundMailRecord } from '../../ticket/model.ts'
+import type { AgentRecord, AgentStore, LoginAttempts, PasswordResetRecord, PendingTotp, SessionRecord, TotpState } from '../ports.ts'
 import { preferenceKeys, type PreferenceKey, type PreferencesChange, type StoredPreferences } from '../preferences.ts'
 
 /**
@@ -28,6 +30,39 @@ function preferencesOf(item: Record<string, unknown>): StoredPreferences {
   return preferences as StoredPreferences
 }
 
+/** DynamoDB's TTL attribute: epoch seconds. */
+const epochSeconds = (iso: string) => Math.floor(new Date(iso).getTime() / 1000)
+
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException'
+
+function totpOf(item: Record<string, unknown>): TotpState | null {
+  if (typeof item.totpSecret !== 'string') return null
+  const codes = item.totpRecoveryCodes
+  return {
+    encryptedSecret: item.totpSecret,
+    enabledAt: String(item.totpEnabledAt ?? ''),
+    lastStep: Number(item.totpLastStep ?? 0),
+    recoveryCodeHashes: codes instanceof Set ? [...codes].map(String) : [],
+  }
+}
+
+function pendingTotpOf(item: Record<string, unknown>): PendingTotp | null {
+  return typeof item.totpPendingSecret === 'string' ? { encryptedSecret: item.totpPendingSecret, startedAt: String(item.totpPendingAt ?? '') } : null
+}
+
+function sessionOf(login: string, item: Record<string, unknown>): SessionRecord {
+  return {
+    sessionId: String(item.sessionId),
+    login,
+    createdAt: String(item.createdAt),
+    expiresAt: String(item.expiresAtIso),
+    lastSeenAt: String(item.lastSeenAt ?? item.createdAt),
+    userAgent: typeof item.userAgent === 'string' ? item.userAgent : null,
+    ip: typeof item.ip === 'string' ? item.ip : null,
+    twoFactor: item.twoFactor === true,
+  }
+}
+
 export class DynamoAgentStore implements AgentStore {
   private readonly client: DynamoDBDocumentClient
   private readonly tableName: string
@@ -45,6 +80,8 @@ export class DynamoAgentStore implements AgentStore {
       passwordHash: (result.Item.passwordHash as string | undefined) ?? null,
       passwordChangedAt: (result.Item.passwordChangedAt as string | undefined) ?? null,
       preferences: preferencesOf(result.Item),
+      totp: totpOf(result.Item),
+      pendingTotp: pendingTotpOf(result.Item),
     }
   }
 
@@ -63,7 +100,7 @@ export class DynamoAgentStore implements AgentStore {
       )
       return true
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false
+      if (isConditionFailure(error)) return false
       throw error
     }
   }
@@ -136,30 +173,229 @@ export class DynamoAgentStore implements AgentStore {
     )
   }
 
+  async replacePasswordHash(login: string, previousHash: string, passwordHash: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.agent(login),
+      UpdateExpression: 'SET passwordHash = :hash',
+      ConditionExpression: 'passwordHash = :previous',
+      ExpressionAttributeValues: { ':hash': passwordHash, ':previous': previousHash },
+    })
+  }
+
+  async setPendingTotp(login: string, pending: PendingTotp): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.agent(login),
+      UpdateExpression: 'SET #entity = :entity, #login = :login, totpPendingSecret = :secret, totpPendingAt = :at',
+      ConditionExpression: 'attribute_not_exists(totpSecret)',
+      ExpressionAttributeNames: { '#entity': 'entity', '#login': 'login' },
+      ExpressionAttributeValues: { ':entity': 'agent' satisfies Entity, ':login': login, ':secret': pending.encryptedSecret, ':at': pending.startedAt },
+    })
+  }
+
+  async activateTotp(login: string, pendingSecret: string, totp: TotpState): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.agent(login),
+      UpdateExpression: 'SET totpSecret = :secret, totpEnabledAt = :at, totpLastStep = :step, totpRecoveryCodes = :codes REMOVE totpPendingSecret, totpPendingAt',
+      ConditionExpression: 'totpPendingSecret = :pending AND attribute_not_exists(totpSecret)',
+      ExpressionAttributeValues: {
+        ':secret': totp.encryptedSecret,
+        ':at': totp.enabledAt,
+        ':step': totp.lastStep,
+        // A string set: one code is removed with DELETE, conditional on `contains`.
+        ':codes': new Set(totp.recoveryCodeHashes),
+        ':pending': pendingSecret,
+      },
+    })
+  }
+
+  async useTotpStep(login: string, encryptedSecret: string, step: number): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.agent(login),
+      UpdateExpression: 'SET totpLastStep = :step',
+      ConditionExpression: 'totpSecret = :secret AND totpLastStep < :step',
+      ExpressionAttributeValues: { ':step': step, ':secret': encryptedSecret },
+    })
+  }
+
+  async useRecoveryCode(login: string, codeHash: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.agent(login),
+      UpdateExpression: 'DELETE totpRecoveryCodes :code',
+      ConditionExpression: 'contains(totpRecoveryCodes, :hash)',
+      ExpressionAttributeValues: { ':code': new Set([codeHash]), ':hash': codeHash },
+    })
+  }
+
+  async removeTotp(login: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.agent(login),
+        UpdateExpression: 'REMOVE totpSecret, totpEnabledAt, totpLastStep, totpRecoveryCodes, totpPendingSecret, totpPendingAt',
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error
+    })
+  }
+
   async createSession(session: SessionRecord): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...keys.session(session.sessionId),
+          ...keys.session(session.login, session.sessionId),
           entity: 'session' satisfies Entity,
           ...session,
           // DynamoDB TTL removes expired sessions (epoch seconds).
-          expiresAt: Math.floor(new Date(session.expiresAt).getTime() / 1000),
+          expiresAt: epochSeconds(session.expiresAt),
           expiresAtIso: session.expiresAt,
         },
       }),
     )
   }
 
-  async getSession(sessionId: string): Promise<SessionRecord | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.session(sessionId), ConsistentRead: true }))
-    const item = result.Item
-    if (!item) return undefined
-    return { sessionId, login: String(item.login), createdAt: String(item.createdAt), expiresAt: String(item.expiresAtIso) }
+  async getSession(login: string, sessionId: string): Promise<SessionRecord | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.session(login, sessionId), ConsistentRead: true }))
+    return result.Item ? sessionOf(login, result.Item) : undefined
   }
 
-  async deleteSession(sessionId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.session(sessionId) }))
+  async listSessions(login: string): Promise<SessionRecord[]> {
+    const sessions: SessionRecord[] = []
+    let startKey: Record<string, unknown> | undefined
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.agent(login).pk, ':prefix': keys.sessionPrefix },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      sessions.push(...(result.Items ?? []).map((item) => sessionOf(login, item)))
+      startKey = result.LastEvaluatedKey
+    } while (startKey)
+    return sessions
+  }
+
+  async touchSession(login: string, sessionId: string, at: string, unlessAfter: string): Promise<void> {
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.session(login, sessionId),
+      UpdateExpression: 'SET lastSeenAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :threshold)',
+      ExpressionAttributeValues: { ':at': at, ':threshold': unlessAfter },
+    })
+  }
+
+  async markSessionTwoFactor(login: string, sessionId: string): Promise<void> {
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.session(login, sessionId),
+      UpdateExpression: 'SET twoFactor = :yes',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':yes': true },
+    })
+  }
+
+  async deleteSession(login: string, sessionId: string): Promise<boolean> {
+    const result = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.session(login, sessionId), ReturnValues: 'ALL_OLD' }))
+    return result.Attributes !== undefined
+  }
+
+  async getLoginAttempts(login: string): Promise<{ attempts: LoginAttempts; revision: string } | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.loginAttempts(login), ConsistentRead: true }))
+    const item = result.Item
+    if (!item) return undefined
+    return {
+      attempts: { failures: Number(item.failures ?? 0), lockedUntil: typeof item.lockedUntil === 'string' ? item.lockedUntil : null, lastAttemptAt: String(item.lastAttemptAt) },
+      revision: String(item.revision),
+    }
+  }
+
+  async saveLoginAttempts(login: string, attempts: LoginAttempts, expiresAt: string, expectedRevision: string | null): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.loginAttempts(login), entity: 'login-attempts' satisfies Entity, login, ...attempts, revision: randomUUID(), expiresAt: epochSeconds(expiresAt) },
+          ConditionExpression: expectedRevision === null ? 'attribute_not_exists(pk)' : 'revision = :revision',
+          ...(expectedRevision === null ? {} : { ExpressionAttributeValues: { ':revision': expectedRevision } }),
+        }),
+      )
+      return true
+    } catch (error) {
+      if (isConditionFailure(error)) return false
+      throw error
+    }
+  }
+
+  async clearLoginAttempts(login: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.loginAttempts(login) }))
+  }
+
+  async countPasswordResetMail(login: string, hour: string, limit: number, expiresAt: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.passwordResetMails(login, hour),
+      UpdateExpression: 'SET #entity = :entity, expiresAt = :expires ADD mails :one',
+      ConditionExpression: 'attribute_not_exists(mails) OR mails < :limit',
+      ExpressionAttributeNames: { '#entity': 'entity' },
+      ExpressionAttributeValues: { ':entity': 'password-reset-count' satisfies Entity, ':expires': epochSeconds(expiresAt), ':one': 1, ':limit': limit },
+    })
+  }
+
+  async createPasswordReset(reset: PasswordResetRecord, mail: OutboundMailRecord): Promise<void> {
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.passwordReset(reset.tokenHash), entity: 'password-reset' satisfies Entity, ...reset, expiresAt: epochSeconds(reset.expiresAt), expiresAtIso: reset.expiresAt },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          // The same item the ticket store writes for its mails: the outbox relay queues it from the stream.
+          { Put: { TableName: this.tableName, Item: { ...keys.outboundMail(mail.id), entity: 'outbound-mail' satisfies Entity, ...mail }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      }),
+    )
+  }
+
+  async consumePasswordReset(tokenHash: string, now: string): Promise<PasswordResetRecord | undefined> {
+    try {
+      // Deleting is the single use: of two concurrent confirmations only one gets the item back.
+      const result = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.passwordReset(tokenHash),
+          ConditionExpression: 'attribute_exists(pk) AND expiresAtIso > :now',
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValues: 'ALL_OLD',
+        }),
+      )
+      const item = result.Attributes
+      return item ? { tokenHash, login: String(item.login), issuedAt: String(item.issuedAt), expiresAt: String(item.expiresAtIso) } : undefined
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined
+      throw error
+    }
+  }
+
+  private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(input))
+      return true
+    } catch (error) {
+      if (isConditionFailure(error)) return false
+      throw error
+    }
   }
 }

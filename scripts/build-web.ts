@@ -25,7 +25,11 @@ export function webBuildIsCurrent(): boolean {
 export function buildWeb(force = false): void {
   if (!force && webBuildIsCurrent()) return
   console.log('Building the web client (web/dist)…')
-  const result = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' })
+  // Always a production build: vitest sets NODE_ENV=test, which would give React's development build.
+  const result = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', 'web', '--mode', 'production', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  })
   if (result.status !== 0) throw new Error(`building the web client failed (vite exit ${result.status})`)
 }
 

@@ -2,6 +2,7 @@ import { memo, useEffect, useRef, useState } from 'react'
 import { get, ticketPath } from '../api/client.ts'
 import type { TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
+import { LockIcon } from './icons.tsx'
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx'
 import { age, agentName, priorityLabel, stateClass, stateLabel } from '../labels.ts'
 import { Link, navigate, paths } from '../router.tsx'
@@ -230,7 +231,7 @@ const TicketRow = memo(function TicketRow({ ticket, density, showQueue, isCursor
         {ticket.lock === 'lock' && (
           <span className="pill locked" title={t('ticket.lockedBy', { owner: agentName(meta, ticket.owner) })}>
             {' '}
-            🔒 {t('ticket.locked')}
+            <LockIcon /> {t('ticket.locked')}
           </span>
         )}
         {density === 'M' && ticket.customer && <span className="preview">{ticket.customer}</span>}
@@ -305,7 +306,7 @@ function TicketCard({
           <span className={`prio prio-${ticket.priority}`}>{priorityLabel(i18n, meta, ticket.priority)}</span>
           <span title={i18n.dateTime(ticket.createdAt)}>{age(i18n, ticket.createdAt)}</span>
           {ticket.customer && <span>{ticket.customer}</span>}
-          {ticket.lock === 'lock' && <span className="pill locked">🔒 {agentName(meta, ticket.owner)}</span>}
+          {ticket.lock === 'lock' && <span className="pill locked"><LockIcon /> {agentName(meta, ticket.owner)}</span>}
         </div>
       </div>
       <p className="preview">{preview ?? '…'}</p>

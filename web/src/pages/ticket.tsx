@@ -5,6 +5,7 @@ import { useApp } from '../app-context.tsx'
 import { ArticleFrame } from '../components/article-frame.tsx'
 import { ComposeDialog } from '../components/compose-dialog.tsx'
 import { actionTitles, TicketActionDialog, type TicketAction } from '../components/ticket-actions.tsx'
+import { LockIcon, PaperclipIcon } from '../components/icons.tsx'
 import { useI18n, type I18n, type MessageKey } from '../i18n/i18n.tsx'
 import { agentName, age, priorityLabel, stateClass, stateLabel } from '../labels.ts'
 import { Link, paths, useDocumentTitle, useLocation } from '../router.tsx'
@@ -58,7 +59,8 @@ export function TicketPage({ number }: { number: string }) {
   const [message, setMessage] = useState<string | null>(null)
 
   const articles = detail?.articles ?? []
-  const selected = articles.find((article) => article.id === selectedId) ?? articles.at(-1)
+  // By default the latest article a person wrote (not an auto response): what the agent has to read.
+  const selected = articles.find((article) => article.id === selectedId) ?? [...articles].reverse().find((article) => article.sender !== 'system') ?? articles.at(-1)
   const lastCustomerMail = [...articles].reverse().find((article) => article.sender === 'customer' && article.channel !== 'note')
   const locked = detail?.lock === 'lock'
 
@@ -119,7 +121,7 @@ export function TicketPage({ number }: { number: string }) {
           <h1>{detail.title || t('ticket.noTitle')}</h1>
         </div>
         <span className={stateClass(detail.stateType)}>{stateLabel(i18n, detail.state)}</span>
-        {locked && <span className="pill locked">🔒 {t('ticket.lockedBy', { owner: agentName(app.meta, detail.owner) })}</span>}
+        {locked && <span className="pill locked"><LockIcon /> {t('ticket.lockedBy', { owner: agentName(app.meta, detail.owner) })}</span>}
       </header>
       {detail.mergedInto && (
         <p className="notice notice-warning">
@@ -198,7 +200,7 @@ export function TicketPage({ number }: { number: string }) {
                           <strong>{article.from || article.createdBy || ''}</strong> · {article.subject}
                         </span>
                         <span className="when">
-                          {article.attachments.some((attachment) => !attachment.inline) ? '📎 ' : ''}
+                          {article.attachments.some((attachment) => !attachment.inline) && <PaperclipIcon />}{' '}
                           {i18n.dateTime(article.createdAt)}
                         </span>
                       </button>
@@ -414,7 +416,7 @@ function ArticleDetail({
           {attachments.map((attachment) => (
             <li key={attachment.id}>
               <button type="button" onClick={() => void download(`${base}/attachments/${encodeURIComponent(attachment.id)}`, attachment.name)}>
-                📎 {attachment.name} <span className="muted">({formatSize(i18n, attachment.size)})</span>
+                <PaperclipIcon /> {attachment.name} <span className="muted">({formatSize(i18n, attachment.size)})</span>
               </button>
             </li>
           ))}

@@ -98,8 +98,12 @@ function LoggedIn({ onLoggedOut, onLanguage }: { onLoggedOut: () => void; onLang
     ...state,
     reload,
     setPreferences: (preferences) => {
-      setState({ ...state, preferences, me: { ...state.me, preferences } })
-      if (isLanguage(preferences.language)) void loadLanguage(preferences.language).then(() => onLanguage(preferences.language as Language))
+      // The catalog first: the screen switches language in one step, never half-translated.
+      const language: Language = isLanguage(preferences.language) ? preferences.language : 'en'
+      void loadLanguage(language).then(() => {
+        onLanguage(language)
+        setState((current) => (current ? { ...current, preferences, me: { ...current.me, preferences } } : current))
+      })
     },
     logout: async () => {
       await apiLogout().catch(() => undefined)

@@ -279,7 +279,8 @@ function TicketCard({
       observer.disconnect()
       void get<TicketDetail>(ticketPath(ticket.number))
         .then((detail) => {
-          const last = detail.articles.filter((article) => article.channel !== 'note').at(-1) ?? detail.articles.at(-1)
+          // The customer's latest words (OTRS's preview shows the latest article; auto responses say nothing new).
+          const last = detail.articles.filter((article) => article.sender === 'customer').at(-1) ?? detail.articles.filter((article) => article.sender !== 'system').at(-1) ?? detail.articles.at(-1)
           setPreview(last ? `${last.from}: ${last.bodyText.slice(0, 400)}` : '')
         })
         .catch(() => setPreview(''))

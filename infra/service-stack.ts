@@ -88,6 +88,7 @@ export class DocketServiceStack extends Stack {
     this.agentApi = new AgentApi(this, 'AgentApi', { handler: api })
     this.webClient = new WebClient(this, 'WebClient', { apiDomainName: this.agentApi.domainName, assetsPath: props.webAssetsPath })
     this.search = new Search(this, 'Search', { table, indexer, instanceType: props.searchInstanceType })
+    this.search.grantSearch(api)
     this.schedules = new Schedules(this, 'Schedules', { handler: jobs, jobs: jobCatalog(props.config) })
 
     // Data access, least privilege: who reads and writes what.
@@ -99,8 +100,10 @@ export class DocketServiceStack extends Stack {
     attachmentsBucket.grantReadWrite(jobs) // reminder and GenericAgent mails
     attachmentsBucket.grantDelete(jobs) // Junk purge and GenericAgent delete remove a ticket's blobs…
     rawMailBucket.grantDelete(jobs, `${props.rawMailPrefix}*`) // …and its raw mail
+    table.grantReadData(indexer) // re-reads each changed ticket (and its tombstone) from the store
+    attachmentsBucket.grantRead(indexer) // indexes the text of text attachments
     // Granted where the wiring is: raw-mail read (MailIntake), stream reads (MailSending's outbox,
-    // Search), enqueueing outbound mail (MailSending), the signing key (AgentApi).
+    // Search), enqueueing outbound mail (MailSending), the signing key (AgentApi), search (Search).
 
     // A function added to functions/catalog.ts gets built, but something must trigger it.
     for (const fn of this.functions.untriggered()) {

@@ -1,6 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib'
+import { Lazy, RemovalPolicy } from 'aws-cdk-lib'
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
 import { EbsDeviceVolumeType } from 'aws-cdk-lib/aws-ec2'
+import { Grant, type IRole } from 'aws-cdk-lib/aws-iam'
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice'
 import type { Queue } from 'aws-cdk-lib/aws-sqs'
@@ -26,15 +27,30 @@ export interface SearchProps {
   readonly retryAttempts?: number
 }
 
+/** The alias searches go through (the runtime's default DOCKET_OPENSEARCH_ALIAS). */
+export const searchAlias = 'docket-tickets'
+
 /**
  * Full-text search: an OpenSearch domain (encrypted at rest and between nodes, HTTPS only,
  * fine-grained access control with the indexer's role as master user) fed from the table's
  * stream by the search-indexer. The index is derived data (`docket search reindex` rebuilds it
  * from the table), so the domain is not retained.
+ *
+ * Access, in two layers. IAM (identity policies; there is no domain access policy, so nothing
+ * unsigned or from another account gets in): the indexer may call the whole domain, a searcher
+ * (the API) only `_search` and `_count` under the alias. Fine-grained access control inside the
+ * domain: the indexer is the master user; a searcher's role is mapped to a read-only role on
+ * `docket-tickets*`. That mapping lives in the domain's security index, which CloudFormation
+ * cannot write and only the master may change, so the indexer applies it (idempotently) on its
+ * first write, from DOCKET_OPENSEARCH_READER_ROLE_ARNS. Why not the alternatives: making the
+ * internet-facing API a master gives it every right on the domain; dropping fine-grained access
+ * control for IAM alone works too, but fails the Security Hub control OpenSearch.7 and loses the
+ * per-index roles.
  */
 export class Search extends Construct {
   readonly domain: Domain
   readonly deadLetterQueue: Queue
+  private readonly readers: IRole[] = []
 
   constructor(scope: Construct, id: string, props: SearchProps) {
     super(scope, id)
@@ -57,9 +73,30 @@ export class Search extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     })
     this.domain.grantReadWrite(props.indexer)
-    props.indexer.addEnvironment('DOCKET_OPENSEARCH_ENDPOINT', `https://${this.domain.domainEndpoint}`)
+    props.indexer.addEnvironment('DOCKET_OPENSEARCH_ENDPOINT', this.endpoint)
+    props.indexer.addEnvironment('DOCKET_OPENSEARCH_READER_ROLE_ARNS', Lazy.string({ produce: () => this.readers.map((role) => role.roleArn).join(',') }))
 
     const subscription = new TableStreamSubscription(this, 'Indexing', { table: props.table, handler: props.indexer, batchSize: props.batchSize, retryAttempts: props.retryAttempts })
     this.deadLetterQueue = subscription.deadLetterQueue
+  }
+
+  /** https://… of the domain. */
+  get endpoint(): string {
+    return `https://${this.domain.domainEndpoint}`
+  }
+
+  /**
+   * Lets a function search: IAM allows `_search` and `_count` under the alias, the function gets
+   * DOCKET_OPENSEARCH_ENDPOINT, and the indexer maps its role to read-only access in the domain.
+   */
+  grantSearch(fn: LambdaFunction): Grant {
+    if (!fn.role) throw new Error(`Search.grantSearch: ${fn.node.path} needs an execution role`)
+    this.readers.push(fn.role)
+    fn.addEnvironment('DOCKET_OPENSEARCH_ENDPOINT', this.endpoint)
+    return Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['es:ESHttpGet', 'es:ESHttpPost'],
+      resourceArns: [`${this.domain.domainArn}/${searchAlias}/_search`, `${this.domain.domainArn}/${searchAlias}/_count`],
+    })
   }
 }

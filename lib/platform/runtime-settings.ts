@@ -30,6 +30,12 @@ const SettingsSchema = z.object({
   DOCKET_TOTP_KEY_SECRET_ARN: z.string().optional(),
   /** log2 of scrypt's N for new password hashes. Only tests lower it; production keeps the default (16). */
   DOCKET_PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(16),
+  /** AWS: the OpenSearch domain (https://…); set on the functions that search or index. */
+  DOCKET_OPENSEARCH_ENDPOINT: z.url().optional(),
+  /** The alias searches and writes go through; reindexing builds `<alias>-<timestamp>` behind it. */
+  DOCKET_OPENSEARCH_ALIAS: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"').default('docket-tickets'),
+  /** Indexer only (the domain's master user): IAM roles, comma-separated, it maps to read access. */
+  DOCKET_OPENSEARCH_READER_ROLE_ARNS: z.string().default(''),
   AWS_REGION: z.string().default('eu-west-1'),
 })
 
@@ -51,6 +57,9 @@ export interface RuntimeSettings {
   jwtSecretArn: string | undefined
   totpKeySecretArn: string | undefined
   passwordHashCost: number
+  opensearchEndpoint: string | undefined
+  opensearchAlias: string
+  opensearchReaderRoleArns: string[]
   region: string
 }
 
@@ -79,6 +88,9 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     jwtSecretArn: value.DOCKET_JWT_SECRET_ARN,
     totpKeySecretArn: value.DOCKET_TOTP_KEY_SECRET_ARN,
     passwordHashCost: value.DOCKET_PASSWORD_HASH_COST,
+    opensearchEndpoint: value.DOCKET_OPENSEARCH_ENDPOINT,
+    opensearchAlias: value.DOCKET_OPENSEARCH_ALIAS,
+    opensearchReaderRoleArns: value.DOCKET_OPENSEARCH_READER_ROLE_ARNS.split(',').map((arn) => arn.trim()).filter(Boolean),
     region: value.AWS_REGION,
   }
 }

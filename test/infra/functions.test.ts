@@ -95,11 +95,11 @@ describe('functions', () => {
       }
     }
     const none = { tableWrite: false, rawMail: false, attachmentsRead: false, attachmentsWrite: false, streamRead: false, search: false, sesSend: false, enqueue: false }
-    expect(access('api')).toEqual({ ...none, tableWrite: true, rawMail: true, attachmentsRead: true, attachmentsWrite: true })
+    expect(access('api')).toEqual({ ...none, tableWrite: true, rawMail: true, attachmentsRead: true, attachmentsWrite: true, search: true })
     expect(access('mail-received')).toEqual({ ...none, tableWrite: true, rawMail: true, attachmentsRead: true, attachmentsWrite: true })
     expect(access('mail-send')).toEqual({ ...none, tableWrite: true, attachmentsRead: true, sesSend: true })
     expect(access('jobs')).toEqual({ ...none, tableWrite: true, rawMail: true, attachmentsRead: true, attachmentsWrite: true })
-    expect(access('search-indexer')).toEqual({ ...none, streamRead: true, search: true })
+    expect(access('search-indexer')).toEqual({ ...none, streamRead: true, search: true, attachmentsRead: true })
     expect(access('outbox-relay')).toEqual({ ...none, streamRead: true, enqueue: true })
   })
 

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { builtInJobs } from '../../schemas/jobs.ts'
-import { logicalIdOf, roleLogicalId, synthesizeDocket, type SynthesizedDocket } from './docket-template.ts'
+import { actionsOf, logicalIdOf, roleLogicalId, statementsOf, synthesizeDocket, type SynthesizedDocket } from './docket-template.ts'
 
 let docket: SynthesizedDocket
 beforeAll(() => {
@@ -43,6 +43,45 @@ describe('search', () => {
       Role: { 'Fn::GetAtt': [roleLogicalId(docket.service.functions.get('search-indexer')), 'Arn'] },
       Environment: { Variables: Match.objectLike({ DOCKET_OPENSEARCH_ENDPOINT: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(docket.service.search.domain), 'DomainEndpoint'] }]] } }) },
     })
+  })
+})
+
+describe('search access', () => {
+  const endpoint = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(docket.service.search.domain), 'DomainEndpoint'] }]] })
+
+  it('the indexer re-reads tickets (table read, no writes) and text attachments, and maps the API role to read access', () => {
+    const indexer = docket.service.functions.get('search-indexer')
+    const actions = actionsOf(docket.serviceTemplate, indexer)
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject*']))
+    expect(actions.filter((action) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:PutObject'].includes(action))).toEqual([])
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleLogicalId(indexer), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ DOCKET_OPENSEARCH_READER_ROLE_ARNS: { 'Fn::GetAtt': [roleLogicalId(docket.service.functions.get('api')), 'Arn'] } }) },
+    })
+  })
+
+  it('the API may only search and count under the alias, and knows the endpoint', () => {
+    const api = docket.service.functions.get('api')
+    const search = statementsOf(docket.serviceTemplate, api).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('es:')))
+    const domainArn = { 'Fn::GetAtt': [logicalIdOf(docket.service.search.domain), 'Arn'] }
+    expect(search).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['es:ESHttpGet', 'es:ESHttpPost'],
+        Resource: [{ 'Fn::Join': ['', [domainArn, '/docket-tickets/_count']] }, { 'Fn::Join': ['', [domainArn, '/docket-tickets/_search']] }],
+      },
+    ])
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleLogicalId(api), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ DOCKET_OPENSEARCH_ENDPOINT: endpoint() }) },
+    })
+  })
+
+  it('no other function can reach the domain, and the domain has no access policy of its own (identity policies only: no anonymous access)', () => {
+    for (const name of ['mail-received', 'mail-send', 'jobs', 'outbox-relay'] as const) {
+      expect(actionsOf(docket.serviceTemplate, docket.service.functions.get(name)).filter((action) => action.startsWith('es:')), name).toEqual([])
+    }
+    docket.serviceTemplate.hasResourceProperties('AWS::OpenSearchService::Domain', { AccessPolicies: Match.absent() })
   })
 })
 

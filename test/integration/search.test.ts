@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Ticket } from '../../lib/ticket/model.ts'
 import { apiLogin, demoPassword, ingestRaw, mail, startTestRuntime } from '../support/local-stack.ts'
@@ -97,14 +98,23 @@ describe('search', () => {
   })
 
   it('docket search reindex rebuilds from the store while searches keep working', async () => {
-    const before = await found(admin, 'printer*')
-    const result = spawnSync(process.execPath, ['bin/docket.js', 'search', 'reindex'], {
+    const before = (await found(admin, 'printer*')).sort()
+    // Not spawnSync: the server runs in this process and must keep answering while the reindex runs.
+    let done = false
+    const reindexing = promisify(execFile)(process.execPath, ['bin/docket.js', 'search', 'reindex'], {
       encoding: 'utf8',
       timeout: 120_000,
       env: { ...process.env, DOCKET_DATA_DIR: runtime.deps.settings.dataDir, DOCKET_DYNAMODB_ENDPOINT: runtime.deps.settings.dynamodbEndpoint!, DOCKET_TABLE_NAME: runtime.deps.settings.tableName, DOCKET_LOG_LEVEL: 'ERROR' },
-    })
-    expect(result.status, result.stderr).toBe(0)
+    }).finally(() => (done = true))
+    const during: string[][] = []
+    while (!done) {
+      during.push((await found(admin, 'printer*')).sort())
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const result = await reindexing
     expect(JSON.parse(result.stdout.trim())).toMatchObject({ tickets: 5, live: 5 })
-    expect((await found(admin, 'printer*')).sort()).toEqual(before.sort())
+    expect(during.length).toBeGreaterThan(0)
+    for (const hits of during) expect(hits).toEqual(before)
+    expect((await found(admin, 'printer*')).sort()).toEqual(before)
   })
 })

@@ -40,7 +40,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS ticket_text USING fts5 (
 const quote = (word: string) => `"${word.replace(/"/g, '""')}"`
 
 function termExpression(term: SearchTerm): string {
-  const phrase = term.words.map(quote).join(' ')
+  // "a" + "b" is the phrase "a b" in FTS5 ("a" "b" would be two words anywhere).
+  const phrase = term.words.map(quote).join(' + ')
   const body = term.prefix ? `${phrase} *` : phrase
   return term.field ? `${columns[term.field]} : ${body}` : body
 }

@@ -8,6 +8,7 @@ import { registerMeRoutes } from './routes/me.ts'
 import { registerMeSecurityRoutes } from './routes/me-security.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerSearchRoutes } from './routes/search.ts'
+import { registerStatisticsRoutes } from './routes/statistics.ts'
 import { registerViewRoutes } from './routes/views.ts'
 import { registerCustomerRoutes } from './routes/customers.ts'
 
@@ -46,6 +47,7 @@ export function createApiApp(deps: Dependencies, options: ApiOptions = {}): ApiA
   registerMeSecurityRoutes(app, deps)
   registerAdminRoutes(app, deps)
   registerSearchRoutes(app, deps)
+  registerStatisticsRoutes(app, deps)
   registerViewRoutes(app, deps)
   registerCustomerRoutes(app, deps)
   return app

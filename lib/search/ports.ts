@@ -1,5 +1,7 @@
 import type { SearchFilters, SearchTerm } from '../../schemas/search.ts'
 import type { StateType } from '../../schemas/config.ts'
+import type { DurationFigures } from '../../schemas/statistics.ts'
+import type { EscalationKind } from '../ticket/model.ts'
 
 /**
  * One searchable document per ticket: its fields for filters and sorting, and the text of all its
@@ -30,6 +32,17 @@ export interface TicketDocument {
   cc: string
   /** Attachment names, and the text of text-like attachments. */
   attachment: string
+  // The statistics fields; absent in documents indexed before they existed (a reindex fills them in).
+  /** The SLA the ticket is under, if any. */
+  sla?: string | null
+  /** The first agent mail to the customer, and the wall-clock minutes from creation to it. */
+  firstResponseAt?: string | null
+  firstResponseMinutes?: number | null
+  /** The first close, and the wall-clock minutes from creation to it. */
+  solvedAt?: string | null
+  solutionMinutes?: number | null
+  /** The SLA deadlines the ticket missed (ever). */
+  breaches?: EscalationKind[]
 }
 
 export interface SearchHit {
@@ -71,8 +84,25 @@ export interface IndexWriter {
   remove(tickets: { number: string; version: number }[]): Promise<void>
 }
 
+/** Statistics over the queues given, with the day buckets (instants, `from` inclusive, `to` exclusive) the agent's time zone makes. */
+export interface StatisticsQuery {
+  queues: string[]
+  days: { day: string; from: string; to: string }[]
+}
+
+/** What the engine counts; days and queues with nothing to count may be left out. */
+export interface EngineStatistics {
+  perDay: { day: string; queue: string; created: number; closed: number }[]
+  openByState: { queue: string; state: string; count: number }[]
+  firstResponse: DurationFigures
+  solution: DurationFigures
+  slaBreaches: { queue: string; tickets: number; firstResponse: number; update: number; solution: number }[]
+}
+
 export interface SearchIndex extends IndexWriter {
   search(query: EngineQuery): Promise<SearchResult>
+  /** Aggregates over the live index (the agent statistics): counted by the engine, never by paging through tickets. */
+  statistics(query: StatisticsQuery): Promise<EngineStatistics>
   /** Starts a new index next to the live one; searches and writes keep using the live one. */
   beginRebuild(): Promise<IndexRebuild>
   /** Documents in the live index (deleted ones not counted). */

@@ -1,5 +1,6 @@
 import type { BlobStore } from '../blobs/ports.ts'
-import type { Article, TicketThread } from '../ticket/model.ts'
+import { emptyBasis, escalationKinds, foldArticles } from '../ticket/escalation.ts'
+import type { Article, Ticket, TicketThread } from '../ticket/model.ts'
 import type { TicketDocument } from './ports.ts'
 
 /** Attachments whose text is indexed: text-like types, the beginning of each. */
@@ -46,5 +47,23 @@ export async function ticketDocument(thread: TicketThread, attachments: BlobStor
     to: joined(articles, (article) => article.to),
     cc: joined(articles, (article) => article.cc),
     attachment: attachmentTexts.join('\n').slice(0, maxFieldChars),
+    ...statisticsFields(ticket, articles),
+  }
+}
+
+const minutesBetween = (from: string, to: string | null) => (to === null ? null : Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 6_000) / 10))
+
+/** First response and solution (from the escalation basis the writes keep, else from the articles), and the SLA breaches. */
+function statisticsFields(ticket: Ticket, articles: Article[]): Pick<TicketDocument, 'sla' | 'firstResponseAt' | 'firstResponseMinutes' | 'solvedAt' | 'solutionMinutes' | 'breaches'> {
+  const basis = ticket.escalation?.basis ?? foldArticles(emptyBasis, articles)
+  const firstResponseAt = basis.firstResponseAt
+  const solvedAt = basis.solvedAt ?? ticket.closedAt ?? null
+  return {
+    sla: ticket.escalation?.sla ?? null,
+    firstResponseAt,
+    firstResponseMinutes: minutesBetween(ticket.createdAt, firstResponseAt),
+    solvedAt,
+    solutionMinutes: minutesBetween(ticket.createdAt, solvedAt),
+    breaches: escalationKinds.filter((kind) => ticket.escalation?.breached?.[kind] !== undefined),
   }
 }

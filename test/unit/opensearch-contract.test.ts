@@ -3,9 +3,12 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  bulkUpsertActions,
   createOpenSearchClient,
   OpenSearchSearchIndex,
   searchRequestBody,
+  statisticsFrom,
+  statisticsRequestBody,
   searchResultFrom,
   sortClauses,
   ticketIndexMapping,
@@ -100,6 +103,12 @@ const ticket = (overrides: Partial<TicketDocument> = {}): TicketDocument => ({
   to: 'support@example.com',
   cc: '',
   attachment: 'photo.jpg',
+  sla: 'Support standard',
+  firstResponseAt: '2026-11-23T09:30:00.000Z',
+  firstResponseMinutes: 30,
+  solvedAt: null,
+  solutionMinutes: null,
+  breaches: ['update'],
   ...overrides,
 })
 const { version: _version, ...ticketSource } = ticket()
@@ -158,6 +167,12 @@ describe('OpenSearch contract: index creation and writes', () => {
       changedAt: { type: 'date' },
       closedAt: { type: 'date' },
       pendingUntil: { type: 'date' },
+      sla: { type: 'keyword' },
+      firstResponseAt: { type: 'date' },
+      firstResponseMinutes: { type: 'float' },
+      solvedAt: { type: 'date' },
+      solutionMinutes: { type: 'float' },
+      breaches: { type: 'keyword' },
       title: text,
       subject: text,
       body: text,
@@ -242,12 +257,14 @@ describe('OpenSearch contract: index creation and writes', () => {
 
   it('large batches are split into bulk requests under the size limit; tests may ask writes to wait for a refresh', async () => {
     const fake = await fakeOpenSearch((request) => (request.path.startsWith('/_alias') ? ok({ x: {} }) : bulkAnswer(request)))
-    // One action of this ticket is 557 bytes: two fit in 1,200.
-    await fake.adapter({ maxBulkBytes: 1200, refresh: 'wait_for' }).upsert([ticket({ number: '1' }), ticket({ number: '2' }), ticket({ number: '3' })])
+    // Room for two actions of this ticket, not three.
+    const one = bulkUpsertActions([ticket({ number: '1' })])[0]!.map((line) => `${JSON.stringify(line)}\n`).join('').length
+    const limit = 2 * one + 20
+    await fake.adapter({ maxBulkBytes: limit, refresh: 'wait_for' }).upsert([ticket({ number: '1' }), ticket({ number: '2' }), ticket({ number: '3' })])
     const bulks = fake.requests.filter((request) => request.path.includes('_bulk'))
     expect(bulks.map((request) => request.path)).toEqual(['/docket-tickets/_bulk?refresh=wait_for', '/docket-tickets/_bulk?refresh=wait_for'])
     expect(bulks.map((request) => (request.body as object[]).length)).toEqual([4, 2])
-    for (const request of bulks) expect(Buffer.byteLength(request.raw)).toBeLessThanOrEqual(1200)
+    for (const request of bulks) expect(Buffer.byteLength(request.raw)).toBeLessThanOrEqual(limit)
   })
 })
 
@@ -413,5 +430,91 @@ describe('OpenSearch contract: queries', () => {
     const error = await refused.adapter().search(typical).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(DocketError)
     expect(error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/maps the API's role/) })
+  })
+})
+
+describe('OpenSearch contract: statistics', () => {
+  const days = [
+    { day: '2026-10-24', from: '2026-10-23T22:00:00.000Z', to: '2026-10-24T22:00:00.000Z' },
+    // The DST switch in Amsterdam: a 25-hour day.
+    { day: '2026-10-25', from: '2026-10-24T22:00:00.000Z', to: '2026-10-25T23:00:00.000Z' },
+  ]
+  const query = { queues: ['Support', 'Sales'], days }
+
+  it('one aggregation-only request: created/closed per day (the agent\'s day boundaries) and queue, open by state, durations, SLA breaches', () => {
+    const range = (field: string) => ({ range: { [field]: { gte: '2026-10-23T22:00:00.000Z', lt: '2026-10-25T23:00:00.000Z' } } })
+    const perDay = (field: string) => ({
+      filter: range(field),
+      aggs: {
+        days: {
+          date_range: { field, keyed: false, ranges: days.map((day) => ({ key: day.day, from: day.from, to: day.to })) },
+          aggs: { queues: { terms: { field: 'queue', size: 2 } } },
+        },
+      },
+    })
+    const durations = (at: string, minutes: string) => ({
+      filter: range(at),
+      aggs: { tickets: { value_count: { field: minutes } }, average: { avg: { field: minutes } }, percentiles: { percentiles: { field: minutes, percents: [50, 90] } } },
+    })
+    expect(statisticsRequestBody(query)).toEqual({
+      size: 0,
+      track_total_hits: false,
+      query: { bool: { filter: [{ terms: { queue: ['Support', 'Sales'] } }] } },
+      aggs: {
+        created: perDay('createdAt'),
+        closed: perDay('closedAt'),
+        open: {
+          filter: { bool: { must_not: [{ terms: { stateType: ['closed', 'merged', 'removed'] } }] } },
+          aggs: { queues: { terms: { field: 'queue', size: 2 }, aggs: { states: { terms: { field: 'state', size: 200 } } } } },
+        },
+        firstResponse: durations('firstResponseAt', 'firstResponseMinutes'),
+        solution: durations('solvedAt', 'solutionMinutes'),
+        slaBreaches: {
+          filter: { bool: { filter: [{ exists: { field: 'sla' } }, range('createdAt')] } },
+          aggs: {
+            queues: {
+              terms: { field: 'queue', size: 2 },
+              aggs: { firstResponse: { filter: { term: { breaches: 'firstResponse' } } }, update: { filter: { term: { breaches: 'update' } } }, solution: { filter: { term: { breaches: 'solution' } } } },
+            },
+          },
+        },
+      },
+    })
+  })
+
+  it('the response becomes the engine statistics; no tickets: null durations', async () => {
+    const bucket = (key: string, count: number, queues: [string, number][]) => ({ key, doc_count: count, queues: { buckets: queues.map(([queue, n]) => ({ key: queue, doc_count: n })) } })
+    const statistics = statisticsFrom({
+      aggregations: {
+        created: { days: { buckets: [bucket('2026-10-24', 3, [['Support', 2], ['Sales', 1]]), bucket('2026-10-25', 0, [])] } },
+        closed: { days: { buckets: [bucket('2026-10-24', 0, []), bucket('2026-10-25', 1, [['Support', 1]])] } },
+        open: { queues: { buckets: [{ key: 'Support', doc_count: 2, states: { buckets: [{ key: 'new', doc_count: 1 }, { key: 'open', doc_count: 1 }] } }] } },
+        firstResponse: { tickets: { value: 2 }, average: { value: 45.04 }, percentiles: { values: { '50.0': 30, '90.0': 60 } } },
+        solution: { tickets: { value: 0 }, average: { value: null }, percentiles: { values: { '50.0': null, '90.0': null } } },
+        slaBreaches: { queues: { buckets: [{ key: 'Support', doc_count: 2, firstResponse: { doc_count: 1 }, update: { doc_count: 0 }, solution: { doc_count: 0 } }] } },
+      },
+    })
+    expect(statistics).toEqual({
+      perDay: [
+        { day: '2026-10-24', queue: 'Support', created: 2, closed: 0 },
+        { day: '2026-10-24', queue: 'Sales', created: 1, closed: 0 },
+        { day: '2026-10-25', queue: 'Support', created: 0, closed: 1 },
+      ],
+      openByState: [
+        { queue: 'Support', state: 'new', count: 1 },
+        { queue: 'Support', state: 'open', count: 1 },
+      ],
+      firstResponse: { tickets: 2, averageMinutes: 45, medianMinutes: 30, p90Minutes: 60 },
+      solution: { tickets: 0, averageMinutes: null, medianMinutes: null, p90Minutes: null },
+      slaBreaches: [{ queue: 'Support', tickets: 2, firstResponse: 1, update: 0, solution: 0 }],
+    })
+  })
+
+  it('sends the body to the alias; no index yet is no statistics', async () => {
+    const fake = await fakeOpenSearch((request) => (request.path === '/docket-tickets/_search' ? notFound() : ok()))
+    const statistics = await fake.adapter().statistics(query)
+    expect(fake.lines()).toEqual(['POST /docket-tickets/_search'])
+    expect(fake.requests[0]!.body).toEqual(statisticsRequestBody(query))
+    expect(statistics).toMatchObject({ perDay: [], openByState: [], slaBreaches: [], firstResponse: { tickets: 0, averageMinutes: null } })
   })
 })

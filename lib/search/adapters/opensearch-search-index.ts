@@ -4,7 +4,7 @@ import { Client } from '@opensearch-project/opensearch'
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3'
 import { textFields, type SearchTerm, type TextField } from '../../../schemas/search.ts'
 import { DocketError } from '../../platform/errors.ts'
-import type { EngineQuery, IndexRebuild, IndexWriter, SearchHit, SearchIndex, SearchResult, TicketDocument } from '../ports.ts'
+import type { EngineQuery, EngineStatistics, IndexRebuild, IndexWriter, SearchHit, SearchIndex, SearchResult, StatisticsQuery, TicketDocument } from '../ports.ts'
 
 /**
  * The search index in AWS: an OpenSearch domain. Agents reach the live index through an alias
@@ -38,6 +38,16 @@ const hitFields = ['number', 'title', 'queue', 'state', 'stateType', 'priority',
 
 const keyword = { type: 'keyword' } as const
 const date = { type: 'date' } as const
+
+/** The fields the statistics aggregate. */
+export const statisticsProperties = {
+  sla: keyword,
+  firstResponseAt: date,
+  firstResponseMinutes: { type: 'float' },
+  solvedAt: date,
+  solutionMinutes: { type: 'float' },
+  breaches: keyword,
+} as const
 const textField = {
   type: 'text',
   analyzer: 'docket_folding',
@@ -95,6 +105,7 @@ export function ticketIndexMapping() {
         changedAt: date,
         closedAt: date,
         pendingUntil: date,
+        ...statisticsProperties,
         ...Object.fromEntries(textFields.map((field) => [field, textField])),
       },
     },
@@ -241,6 +252,113 @@ export function searchResultFrom(body: SearchResponseBody, limit: number): Searc
 }
 
 // ---------------------------------------------------------------------------------------------
+// Statistics
+// ---------------------------------------------------------------------------------------------
+
+const notCounting = ['closed', 'merged', 'removed']
+const within = (field: string, query: StatisticsQuery) => ({ range: { [field]: { gte: query.days[0]!.from, lt: query.days.at(-1)!.to } } })
+const perDayAggregation = (field: string, query: StatisticsQuery) => ({
+  filter: within(field, query),
+  aggs: {
+    days: {
+      date_range: { field, keyed: false, ranges: query.days.map((day) => ({ key: day.day, from: day.from, to: day.to })) },
+      aggs: { queues: { terms: { field: 'queue', size: query.queues.length } } },
+    },
+  },
+})
+const durationAggregation = (at: string, minutes: string, query: StatisticsQuery) => ({
+  filter: within(at, query),
+  aggs: { tickets: { value_count: { field: minutes } }, average: { avg: { field: minutes } }, percentiles: { percentiles: { field: minutes, percents: [50, 90] } } },
+})
+
+/** The `_search` body of the statistics: only aggregations, over the queues asked for. */
+export function statisticsRequestBody(query: StatisticsQuery): Record<string, unknown> {
+  const queues = query.queues.length
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: { bool: { filter: [{ terms: { queue: query.queues } }] } },
+    aggs: {
+      created: perDayAggregation('createdAt', query),
+      closed: perDayAggregation('closedAt', query),
+      open: {
+        filter: { bool: { must_not: [{ terms: { stateType: notCounting } }] } },
+        aggs: { queues: { terms: { field: 'queue', size: queues }, aggs: { states: { terms: { field: 'state', size: 200 } } } } },
+      },
+      firstResponse: durationAggregation('firstResponseAt', 'firstResponseMinutes', query),
+      solution: durationAggregation('solvedAt', 'solutionMinutes', query),
+      slaBreaches: {
+        filter: { bool: { filter: [{ exists: { field: 'sla' } }, within('createdAt', query)] } },
+        aggs: {
+          queues: {
+            terms: { field: 'queue', size: queues },
+            aggs: Object.fromEntries(['firstResponse', 'update', 'solution'].map((kind) => [kind, { filter: { term: { breaches: kind } } }])),
+          },
+        },
+      },
+    },
+  }
+}
+
+interface Bucket {
+  key: string
+  doc_count: number
+}
+interface DurationAggregation {
+  tickets: { value: number }
+  average: { value: number | null }
+  percentiles: { values: Record<string, number | null> }
+}
+interface StatisticsResponseBody {
+  aggregations: {
+    created: { days: { buckets: (Bucket & { queues: { buckets: Bucket[] } })[] } }
+    closed: { days: { buckets: (Bucket & { queues: { buckets: Bucket[] } })[] } }
+    open: { queues: { buckets: (Bucket & { states: { buckets: Bucket[] } })[] } }
+    firstResponse: DurationAggregation
+    solution: DurationAggregation
+    slaBreaches: { queues: { buckets: (Bucket & Record<'firstResponse' | 'update' | 'solution', { doc_count: number }>)[] } }
+  }
+}
+
+const tenth = (value: number | null | undefined) => (value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 10) / 10)
+const durationsFrom = (aggregation: DurationAggregation) => {
+  const tickets = aggregation.tickets.value
+  const percentile = (p: number) => (tickets === 0 ? null : tenth(aggregation.percentiles.values[p.toFixed(1)]))
+  return { tickets, averageMinutes: tickets === 0 ? null : tenth(aggregation.average.value), medianMinutes: percentile(50), p90Minutes: percentile(90) }
+}
+
+/** The statistics of a response to statisticsRequestBody (percentiles are OpenSearch's estimates, exact for small counts). */
+export function statisticsFrom(body: StatisticsResponseBody): EngineStatistics {
+  const { aggregations } = body
+  const perDay = new Map<string, { day: string; queue: string; created: number; closed: number }>()
+  const count = (kind: 'created' | 'closed') => {
+    for (const day of aggregations[kind].days.buckets) {
+      for (const queue of day.queues.buckets) {
+        const key = `${day.key}\n${queue.key}`
+        const row = perDay.get(key) ?? { day: day.key, queue: queue.key, created: 0, closed: 0 }
+        row[kind] = queue.doc_count
+        perDay.set(key, row)
+      }
+    }
+  }
+  count('created')
+  count('closed')
+  return {
+    perDay: [...perDay.values()],
+    openByState: aggregations.open.queues.buckets.flatMap((queue) => queue.states.buckets.map((state) => ({ queue: queue.key, state: state.key, count: state.doc_count }))),
+    firstResponse: durationsFrom(aggregations.firstResponse),
+    solution: durationsFrom(aggregations.solution),
+    slaBreaches: aggregations.slaBreaches.queues.buckets.map((queue) => ({
+      queue: queue.key,
+      tickets: queue.doc_count,
+      firstResponse: queue.firstResponse.doc_count,
+      update: queue.update.doc_count,
+      solution: queue.solution.doc_count,
+    })),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writes
 // ---------------------------------------------------------------------------------------------
 
@@ -261,6 +379,18 @@ export function bulkUpsertActions(documents: TicketDocument[]): object[][] {
  */
 export function bulkRemoveActions(tickets: { number: string; version: number }[]): object[][] {
   return tickets.map((ticket) => [{ delete: { _id: ticket.number, version: ticket.version, version_type: 'external_gte' } }])
+}
+
+const noDurations: DurationAggregation = { tickets: { value: 0 }, average: { value: null }, percentiles: { values: {} } }
+const emptyStatisticsResponse: StatisticsResponseBody = {
+  aggregations: {
+    created: { days: { buckets: [] } },
+    closed: { days: { buckets: [] } },
+    open: { queues: { buckets: [] } },
+    firstResponse: noDurations,
+    solution: noDurations,
+    slaBreaches: { queues: { buckets: [] } },
+  },
 }
 
 interface BulkItemResult {
@@ -347,6 +477,19 @@ export class OpenSearchSearchIndex implements SearchIndex {
       return searchResultFrom(response.body, query.limit)
     } catch (error) {
       if (statusOf(error) === 404) return { hits: [], more: false } // nothing indexed yet
+      throw this.explain(error)
+    }
+  }
+
+  async statistics(query: StatisticsQuery): Promise<EngineStatistics> {
+    if (query.queues.length === 0 || query.days.length === 0) {
+      const none = { tickets: 0, averageMinutes: null, medianMinutes: null, p90Minutes: null }
+      return { perDay: [], openByState: [], firstResponse: none, solution: none, slaBreaches: [] }
+    }
+    try {
+      return statisticsFrom((await this.request<StatisticsResponseBody>('POST', `/${this.alias}/_search`, statisticsRequestBody(query))).body)
+    } catch (error) {
+      if (statusOf(error) === 404) return statisticsFrom(emptyStatisticsResponse)
       throw this.explain(error)
     }
   }

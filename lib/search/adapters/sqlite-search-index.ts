@@ -2,7 +2,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SearchTerm, TextField } from '../../../schemas/search.ts'
-import type { EngineQuery, IndexRebuild, SearchHit, SearchIndex, SearchResult, TicketDocument } from '../ports.ts'
+import type { EngineQuery, EngineStatistics, IndexRebuild, SearchHit, SearchIndex, SearchResult, StatisticsQuery, TicketDocument } from '../ports.ts'
 
 /**
  * The embedded search engine: SQLite FTS5 (Node's own node:sqlite), one database file per index
@@ -37,6 +37,30 @@ CREATE VIRTUAL TABLE IF NOT EXISTS ticket_text USING fts5 (
   tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
 `
 
+/** Columns added after the first release: added in place to older index files (a reindex fills them for old documents). */
+const statisticsColumns = [
+  ['sla', 'TEXT'],
+  ['first_response_at', 'TEXT'],
+  ['first_response_minutes', 'REAL'],
+  ['solved_at', 'TEXT'],
+  ['solution_minutes', 'REAL'],
+  ['breaches', 'TEXT'],
+] as const
+
+function migrate(db: DatabaseSync): void {
+  const present = new Set((db.prepare('PRAGMA table_info(tickets)').all() as { name: string }[]).map((column) => column.name))
+  for (const [name, type] of statisticsColumns) if (!present.has(name)) db.exec(`ALTER TABLE tickets ADD COLUMN ${name} ${type}`)
+  db.exec(`
+CREATE INDEX IF NOT EXISTS tickets_closed ON tickets (closed_at);
+CREATE INDEX IF NOT EXISTS tickets_first_response ON tickets (first_response_at);
+CREATE INDEX IF NOT EXISTS tickets_solved ON tickets (solved_at);
+`)
+}
+
+/** Nearest-rank percentile of ascending values. */
+const percentileOf = (sorted: number[], p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!)
+const oneDecimal = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10)
+
 const quote = (word: string) => `"${word.replace(/"/g, '""')}"`
 
 function termExpression(term: SearchTerm): string {
@@ -68,6 +92,7 @@ class IndexFile {
     this.path = path
     this.db = new DatabaseSync(path)
     this.db.exec(schema)
+    migrate(this.db)
   }
 
   prepare(sql: string): StatementSync {
@@ -95,14 +120,19 @@ class IndexFile {
       for (const document of documents) {
         const existing = this.prepare('SELECT id, version FROM tickets WHERE number = ?').get(document.number) as { id: number; version: number } | undefined
         if (existing && existing.version >= document.version) continue
-        const fields = [document.version, document.title, document.queue, document.state, document.stateType, document.priority, document.owner, document.responsible, document.lock, document.customer, document.customerId, document.createdAt, document.changedAt, document.closedAt, document.pendingUntil]
+        const fields = [
+          document.version, document.title, document.queue, document.state, document.stateType, document.priority, document.owner, document.responsible, document.lock,
+          document.customer, document.customerId, document.createdAt, document.changedAt, document.closedAt, document.pendingUntil,
+          document.sla ?? null, document.firstResponseAt ?? null, document.firstResponseMinutes ?? null, document.solvedAt ?? null, document.solutionMinutes ?? null,
+          document.breaches?.length ? `,${document.breaches.join(',')},` : null,
+        ]
         let id: number
         if (existing) {
           id = existing.id
-          this.prepare('UPDATE tickets SET version = ?, deleted = 0, title = ?, queue = ?, state = ?, state_type = ?, priority = ?, owner = ?, responsible = ?, lock = ?, customer = ?, customer_id = ?, created_at = ?, changed_at = ?, closed_at = ?, pending_until = ? WHERE id = ?').run(...fields, id)
+          this.prepare('UPDATE tickets SET version = ?, deleted = 0, title = ?, queue = ?, state = ?, state_type = ?, priority = ?, owner = ?, responsible = ?, lock = ?, customer = ?, customer_id = ?, created_at = ?, changed_at = ?, closed_at = ?, pending_until = ?, sla = ?, first_response_at = ?, first_response_minutes = ?, solved_at = ?, solution_minutes = ?, breaches = ? WHERE id = ?').run(...fields, id)
           this.prepare('DELETE FROM ticket_text WHERE rowid = ?').run(id)
         } else {
-          id = Number(this.prepare('INSERT INTO tickets (version, title, queue, state, state_type, priority, owner, responsible, lock, customer, customer_id, created_at, changed_at, closed_at, pending_until, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(...fields, document.number).lastInsertRowid)
+          id = Number(this.prepare('INSERT INTO tickets (version, title, queue, state, state_type, priority, owner, responsible, lock, customer, customer_id, created_at, changed_at, closed_at, pending_until, sla, first_response_at, first_response_minutes, solved_at, solution_minutes, breaches, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(...fields, document.number).lastInsertRowid)
         }
         this.prepare('INSERT INTO ticket_text (rowid, f_title, f_subject, f_body, f_from, f_to, f_cc, f_attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(id, document.title, document.subject, document.body, document.from, document.to, document.cc, document.attachment)
       }
@@ -183,8 +213,12 @@ class IndexFile {
             ? `t.created_at ${direction}`
             : `t.changed_at ${direction}`
     const select = 't.number, t.title, t.queue, t.state, t.state_type, t.priority, t.owner, t.customer, t.created_at, t.changed_at'
+    // CROSS JOIN fixes the join order: the full-text match first, then each hit's ticket by primary
+    // key. Left to itself, the planner takes the queue index as the outer loop (every agent's query
+    // carries a queue list) and runs the MATCH once per ticket: 15 s instead of 15 ms for a word
+    // over 100,000 tickets, minutes for a short prefix.
     const sql = positive
-      ? `SELECT ${select}, snippet(ticket_text, -1, '${markStart}', '${markEnd}', '…', 16) AS snippet FROM ticket_text JOIN tickets t ON t.id = ticket_text.rowid WHERE ticket_text MATCH ? AND ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
+      ? `SELECT ${select}, snippet(ticket_text, -1, '${markStart}', '${markEnd}', '…', 16) AS snippet FROM ticket_text CROSS JOIN tickets t ON t.id = ticket_text.rowid WHERE ticket_text MATCH ? AND ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
       : `SELECT ${select}, NULL AS snippet FROM tickets t WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
     const rows = this.prepare(sql).all(...(positive ? [positive] : []), ...params, query.limit + 1, query.offset) as Record<string, string | number | null>[]
     const hits: SearchHit[] = rows.slice(0, query.limit).map((row) => ({
@@ -201,6 +235,41 @@ class IndexFile {
       highlights: row.snippet ? [highlight(String(row.snippet))] : [],
     }))
     return { hits, more: rows.length > query.limit }
+  }
+
+  statistics(query: StatisticsQuery): EngineStatistics {
+    if (query.queues.length === 0 || query.days.length === 0) {
+      const none = { tickets: 0, averageMinutes: null, medianMinutes: null, p90Minutes: null }
+      return { perDay: [], openByState: [], firstResponse: none, solution: none, slaBreaches: [] }
+    }
+    const inQueues = `queue IN (${query.queues.map(() => '?').join(', ')})`
+    const from = query.days[0]!.from
+    const to = query.days.at(-1)!.to
+    const days = `WITH days(day, lo, hi) AS (VALUES ${query.days.map(() => '(?, ?, ?)').join(', ')})`
+    const dayParams = query.days.flatMap((day) => [day.day, day.from, day.to])
+    const perDayOf = (column: string) =>
+      this.prepare(`${days} SELECT days.day AS day, t.queue AS queue, COUNT(*) AS n FROM days JOIN tickets t ON t.${column} >= days.lo AND t.${column} < days.hi WHERE t.deleted = 0 AND t.${inQueues} GROUP BY days.day, t.queue`).all(
+        ...dayParams,
+        ...query.queues,
+      ) as { day: string; queue: string; n: number }[]
+    const perDay = new Map<string, { day: string; queue: string; created: number; closed: number }>()
+    const row = (day: string, queue: string) => perDay.get(`${day}\n${queue}`) ?? perDay.set(`${day}\n${queue}`, { day, queue, created: 0, closed: 0 }).get(`${day}\n${queue}`)!
+    for (const { day, queue, n } of perDayOf('created_at')) row(day, queue).created = Number(n)
+    for (const { day, queue, n } of perDayOf('closed_at')) row(day, queue).closed = Number(n)
+    const openByState = (
+      this.prepare(`SELECT queue, state, COUNT(*) AS n FROM tickets WHERE deleted = 0 AND ${inQueues} AND state_type NOT IN ('closed', 'merged', 'removed') GROUP BY queue, state`).all(...query.queues) as { queue: string; state: string; n: number }[]
+    ).map(({ queue, state, n }) => ({ queue, state, count: Number(n) }))
+    const durations = (at: string, minutes: string) => {
+      const values = (this.prepare(`SELECT ${minutes} AS m FROM tickets WHERE deleted = 0 AND ${inQueues} AND ${at} >= ? AND ${at} < ? AND ${minutes} IS NOT NULL ORDER BY ${minutes}`).all(...query.queues, from, to) as { m: number }[]).map(({ m }) => Number(m))
+      const total = values.reduce((sum, value) => sum + value, 0)
+      return { tickets: values.length, averageMinutes: values.length ? oneDecimal(total / values.length) : null, medianMinutes: percentileOf(values, 50), p90Minutes: percentileOf(values, 90) }
+    }
+    const slaBreaches = (
+      this.prepare(
+        `SELECT queue, COUNT(*) AS n, SUM(breaches LIKE '%,firstResponse,%') AS fr, SUM(breaches LIKE '%,update,%') AS up, SUM(breaches LIKE '%,solution,%') AS so FROM tickets WHERE deleted = 0 AND ${inQueues} AND sla IS NOT NULL AND created_at >= ? AND created_at < ? GROUP BY queue`,
+      ).all(...query.queues, from, to) as { queue: string; n: number; fr: number | null; up: number | null; so: number | null }[]
+    ).map(({ queue, n, fr, up, so }) => ({ queue, tickets: Number(n), firstResponse: Number(fr ?? 0), update: Number(up ?? 0), solution: Number(so ?? 0) }))
+    return { perDay: [...perDay.values()], openByState, firstResponse: durations('first_response_at', 'first_response_minutes'), solution: durations('solved_at', 'solution_minutes'), slaBreaches }
   }
 
   count(): number {
@@ -259,6 +328,10 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async count(): Promise<number> {
     return this.file().count()
+  }
+
+  async statistics(query: StatisticsQuery): Promise<EngineStatistics> {
+    return this.file().statistics(query)
   }
 
   async beginRebuild(): Promise<IndexRebuild> {

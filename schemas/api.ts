@@ -125,7 +125,7 @@ export const ArticleSchema = z
     references: z.array(z.string()),
     attachments: z.array(AttachmentSchema),
     transmission: z
-      .object({ status: z.enum(['queued', 'sent', 'failed']), attempts: z.number().int(), error: z.string().nullable(), changedAt: z.string() })
+      .object({ status: z.enum(['queued', 'sending', 'sent', 'failed', 'uncertain']), attempts: z.number().int(), error: z.string().nullable(), changedAt: z.string() })
       .nullable(),
     notes: z.array(z.string()),
     timeUnits: z.number().nullable(),
@@ -192,7 +192,7 @@ export const CreateArticleRequestSchema = z
   .meta({ id: 'CreateArticleRequest' })
 
 export const BounceResponseSchema = z
-  .object({ id: z.string(), kind: z.literal('bounce'), recipients: z.array(z.string()), status: z.enum(['queued', 'sent', 'failed']) })
+  .object({ id: z.string(), kind: z.literal('bounce'), recipients: z.array(z.string()), status: z.enum(['queued', 'sending', 'sent', 'failed', 'uncertain']) })
   .meta({ id: 'BounceResult' })
 
 export const ComposeQuerySchema = z.strictObject({

@@ -1,6 +1,12 @@
 /** Sends a finished MIME message: SES in AWS; the outbox folder or an SMTP relay locally. */
 export interface MailSender {
-  send(message: { raw: Buffer; from: string; recipients: string[] }): Promise<{ providerMessageId: string }>
+  /**
+   * True when sending the same `idempotencyKey` twice delivers once (the outbox folder: one file
+   * per key). SES and SMTP have no such key: a second send is a second mail.
+   */
+  readonly idempotent: boolean
+  /** Throws MailNotSentError when the provider certainly did not take the mail; any other error leaves it open. */
+  send(message: { raw: Buffer; from: string; recipients: string[]; idempotencyKey: string }): Promise<{ providerMessageId: string }>
 }
 
 export interface AddressStatus {

@@ -77,9 +77,9 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
       rawMail: new S3BlobStore(s3, settings.rawMailBucket),
       attachments: new S3BlobStore(s3, settings.attachmentsBucket),
       outbound: new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl),
-      mailSender: new SesMailSender(new SESv2Client({ region: settings.region }), settings.sesConfigurationSet),
+      mailSender: new SesMailSender(new SESv2Client({ region: settings.region, maxAttempts: 1 }), settings.sesConfigurationSet),
       // Only the API signs and checks tokens (and only it may read the secret): read on first use.
-      search: await awsSearchIndex(settings),
+      search: awsSearchIndex(settings),
       jwtSecret: memoize(() => readAwsSecret(settings, settings.jwtSecretArn, 'DOCKET_JWT_SECRET_ARN')),
       totpKey: memoize(() => readAwsSecret(settings, settings.totpKeySecretArn, 'DOCKET_TOTP_KEY_SECRET_ARN')),
     }
@@ -101,21 +101,11 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   }
 }
 
-/** OpenSearch, for the functions given its endpoint (the API and the indexer); the others never search. */
-async function awsSearchIndex(settings: RuntimeSettings): Promise<SearchIndex> {
-  if (!settings.opensearchEndpoint) {
-    const unavailable = async (): Promise<never> => {
-      throw new DocketError('unavailable', 'search is not available in this function: DOCKET_OPENSEARCH_ENDPOINT is not set (the Search construct sets it on the functions it grants access)')
-    }
-    return { upsert: unavailable, remove: unavailable, search: unavailable, statistics: unavailable, beginRebuild: unavailable, count: unavailable }
+function awsSearchIndex(_settings: RuntimeSettings): SearchIndex {
+  const unavailable = async (): Promise<never> => {
+    throw new DocketError('unavailable', 'search is not available yet in this deployment (the OpenSearch adapter is being built)')
   }
-  // Loaded only here: the OpenSearch client and the credential chain add half a second to every local start and CLI command.
-  const { createOpenSearchClient, OpenSearchSearchIndex } = await import('../search/adapters/opensearch-search-index.ts')
-  return new OpenSearchSearchIndex({
-    client: createOpenSearchClient({ endpoint: settings.opensearchEndpoint, region: settings.region }),
-    alias: settings.opensearchAlias,
-    readerRoleArns: settings.opensearchReaderRoleArns,
-  })
+  return { upsert: unavailable, remove: unavailable, search: unavailable, beginRebuild: unavailable, count: unavailable }
 }
 
 /** Runs `load` once, on first call; a failure is not cached, so the next call tries again. */

@@ -254,13 +254,14 @@ export async function resendArticle(deps: AgentArticleDeps, identity: AgentIdent
   if (!article) throw notFound(`article ${articleId}`)
   const transmission = article.transmission
   if (!transmission) throw conflict('this article is not a mail we send')
-  if (transmission.status !== 'failed') throw conflict(`this mail is ${transmission.status}; only failed mails can be sent again`)
+  // "uncertain": the provider may have the mail; sending it again is the agent's call.
+  if (transmission.status !== 'failed' && transmission.status !== 'uncertain') throw conflict(`this mail is ${transmission.status}; only failed mails, or mails whose delivery is uncertain, can be sent again`)
   const at = deps.clock.now()
   if (!(await deps.tickets.updateTransmission(number, articleId, { ...transmission, status: 'queued', changedAt: at.toISOString() }, transmission))) {
     throw conflict('the mail changed meanwhile; reload the ticket')
   }
   await changeTicket(deps, number, (ticket, changedAt) => ({
-    change: { ticket: nextVersion(ticket, changedAt, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('Misc', identity.login, changedAt, `Mail "${article.subject}" queued for sending again (it had failed: ${transmission.error ?? 'unknown error'})`)] },
+    change: { ticket: nextVersion(ticket, changedAt, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('Misc', identity.login, changedAt, `Mail "${article.subject}" queued for sending again (it had ${transmission.status === 'uncertain' ? 'an uncertain delivery' : 'failed'}: ${transmission.error ?? 'unknown error'})`)] },
     result: undefined,
   }))
   return { ...article, transmission: { ...transmission, status: 'queued' } }

@@ -113,7 +113,13 @@ export interface Attachment {
   inline: boolean
 }
 
-export type TransmissionStatus = 'queued' | 'sent' | 'failed'
+/**
+ * queued → sending (an attempt holds the mail until `leaseUntil`) → sent (with the provider's
+ * message id) or failed (the provider refused it: retried). `uncertain`: an attempt ended without
+ * knowing whether the provider took the mail (a timeout, a crash after the call); it is not sent
+ * again by itself, as that could mail the customer twice: an agent decides (resend).
+ */
+export type TransmissionStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'uncertain'
 
 export interface Transmission {
   status: TransmissionStatus
@@ -121,6 +127,8 @@ export interface Transmission {
   error: string | null
   changedAt: string
   providerMessageId: string | null
+  /** While sending: the attempt holds the mail until then. Absent on mails written before leases. */
+  leaseUntil?: string | null
   /** Envelope: the queue's address and every recipient. */
   sender: string
   recipients: string[]
@@ -242,4 +250,7 @@ export interface OutboundMailRecord {
   error: string | null
   createdAt: string
   changedAt: string
+  /** While sending: the attempt holds the mail until then. */
+  leaseUntil?: string | null
+  providerMessageId?: string | null
 }

@@ -65,6 +65,9 @@ export interface Tombstone {
 }
 
 /** Tickets per queue and state type, kept by the writes themselves (no scans to count). */
+/** What a send attempt changes on an outbound mail. */
+export type OutboundMailPatch = Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'> & Partial<Pick<OutboundMailRecord, 'leaseUntil' | 'providerMessageId'>>
+
 export type QueueCounts = Record<string, Record<string, number>>
 
 /** Which index partition a view reads; every view is one of these access patterns. */
@@ -154,5 +157,5 @@ export interface TicketStore {
   findByExternalRef(field: string, value: string): Promise<string | undefined>
   getOutboundMail(id: string): Promise<OutboundMailRecord | undefined>
   /** Moves an outbound mail on; false when it is no longer as expected. */
-  updateOutboundMail(id: string, patch: Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'>, expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null): Promise<boolean>
+  updateOutboundMail(id: string, patch: OutboundMailPatch, expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null): Promise<boolean>
 }

@@ -23,6 +23,7 @@ import type {
   IngestIdentity,
   IngestRecord,
   MessageIdHit,
+  OutboundMailPatch,
   Page,
   QueueCounts,
   TicketChange,
@@ -419,11 +420,12 @@ export class DynamoTicketStore implements TicketStore {
     return result.Item ? stripKeys<OutboundMailRecord>(result.Item) : undefined
   }
 
-  async updateOutboundMail(id: string, patch: Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'>, expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null): Promise<boolean> {
+  async updateOutboundMail(id: string, patch: OutboundMailPatch, expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null): Promise<boolean> {
+    const optional = (['leaseUntil', 'providerMessageId'] as const).filter((name) => patch[name] !== undefined)
     return this.conditionalUpdate({
       TableName: this.tableName,
       Key: keys.outboundMail(id),
-      UpdateExpression: 'SET #status = :status, attempts = :attempts, #error = :error, changedAt = :changedAt',
+      UpdateExpression: `SET #status = :status, attempts = :attempts, #error = :error, changedAt = :changedAt${optional.map((name) => `, ${name} = :${name}`).join('')}`,
       ConditionExpression: expected === null ? 'attribute_exists(pk)' : '#status = :expectedStatus AND attempts = :expectedAttempts',
       ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
       ExpressionAttributeValues: {
@@ -431,6 +433,7 @@ export class DynamoTicketStore implements TicketStore {
         ':attempts': patch.attempts,
         ':error': patch.error,
         ':changedAt': patch.changedAt,
+        ...Object.fromEntries(optional.map((name) => [`:${name}`, patch[name]])),
         ...(expected === null ? {} : { ':expectedStatus': expected.status, ':expectedAttempts': expected.attempts }),
       },
     })

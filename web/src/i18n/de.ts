@@ -229,6 +229,8 @@ export const de: Messages = {
   'transmission.queued': 'wartet auf Versand',
   'transmission.sent': 'gesendet',
   'transmission.failed': 'fehlgeschlagen',
+  'transmission.sending': 'wird gesendet',
+  'transmission.uncertain': 'Zustellung unklar (evtl. gesendet)',
 
   'compose.template': 'Vorlage',
   'compose.noTemplate': 'Leer (keine Vorlage)',

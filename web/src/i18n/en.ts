@@ -227,6 +227,8 @@ export const en = {
   'transmission.queued': 'queued',
   'transmission.sent': 'sent',
   'transmission.failed': 'failed',
+  'transmission.sending': 'sending',
+  'transmission.uncertain': 'delivery uncertain (may have been sent)',
 
   'compose.template': 'Template',
   'compose.noTemplate': 'Empty (no template)',

@@ -229,6 +229,8 @@ export const nl: Messages = {
   'transmission.queued': 'in de wachtrij',
   'transmission.sent': 'verzonden',
   'transmission.failed': 'mislukt',
+  'transmission.sending': 'wordt verzonden',
+  'transmission.uncertain': 'bezorging onzeker (mogelijk verzonden)',
 
   'compose.template': 'Sjabloon',
   'compose.noTemplate': 'Leeg (geen sjabloon)',

@@ -79,7 +79,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
       outbound: new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl),
       mailSender: new SesMailSender(new SESv2Client({ region: settings.region, maxAttempts: 1 }), settings.sesConfigurationSet),
       // Only the API signs and checks tokens (and only it may read the secret): read on first use.
-      search: awsSearchIndex(settings),
+      search: await awsSearchIndex(settings),
       jwtSecret: memoize(() => readAwsSecret(settings, settings.jwtSecretArn, 'DOCKET_JWT_SECRET_ARN')),
       totpKey: memoize(() => readAwsSecret(settings, settings.totpKeySecretArn, 'DOCKET_TOTP_KEY_SECRET_ARN')),
     }
@@ -101,11 +101,21 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   }
 }
 
-function awsSearchIndex(_settings: RuntimeSettings): SearchIndex {
-  const unavailable = async (): Promise<never> => {
-    throw new DocketError('unavailable', 'search is not available yet in this deployment (the OpenSearch adapter is being built)')
+/** OpenSearch, for the functions given its endpoint (the API and the indexer); the others never search. */
+async function awsSearchIndex(settings: RuntimeSettings): Promise<SearchIndex> {
+  if (!settings.opensearchEndpoint) {
+    const unavailable = async (): Promise<never> => {
+      throw new DocketError('unavailable', 'search is not available in this function: DOCKET_OPENSEARCH_ENDPOINT is not set (the Search construct sets it on the functions it grants access)')
+    }
+    return { upsert: unavailable, remove: unavailable, search: unavailable, statistics: unavailable, beginRebuild: unavailable, count: unavailable }
   }
-  return { upsert: unavailable, remove: unavailable, search: unavailable, beginRebuild: unavailable, count: unavailable }
+  // Loaded only here: the OpenSearch client and the credential chain add half a second to every local start and CLI command.
+  const { createOpenSearchClient, OpenSearchSearchIndex } = await import('../search/adapters/opensearch-search-index.ts')
+  return new OpenSearchSearchIndex({
+    client: createOpenSearchClient({ endpoint: settings.opensearchEndpoint, region: settings.region }),
+    alias: settings.opensearchAlias,
+    readerRoleArns: settings.opensearchReaderRoleArns,
+  })
 }
 
 /** Runs `load` once, on first call; a failure is not cached, so the next call tries again. */

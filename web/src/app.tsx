@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
-import { ApiError, currentSession, get, logout as apiLogout, onSessionExpired } from './api/client.ts'
+import { ApiError, currentSession, getPrefetched, logout as apiLogout, onSessionExpired, prefetch } from './api/client.ts'
 import type { Me, Meta, Preferences } from './api/types.ts'
 import { AppContext, useApp, type AppState } from './app-context.tsx'
 import { ShortcutOverlay } from './components/shortcut-overlay.tsx'
@@ -7,20 +7,43 @@ import { I18nProvider, isLanguage, loadLanguage, rememberedLanguage, rememberLan
 import { LoginPage } from './pages/login.tsx'
 import { Link, matchRoute, navigate, paths, useLocation, type RouteMatch } from './router.tsx'
 import { useShortcuts } from './shortcuts.tsx'
+import { queueListQuery } from './queue-query.ts'
 
 const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType<never>>>, name: K) =>
   lazy(async () => ({ default: (await load())[name] as React.ComponentType<Record<string, unknown>> }))
 
 // One chunk per screen: the dashboard does not pay for the zoom, the statistics charts and so on.
-const DashboardPage = named(() => import('./pages/dashboard.tsx'), 'DashboardPage')
-const QueuePage = named(() => import('./pages/queue.tsx'), 'QueuePage')
-const QueuesPage = named(() => import('./pages/queue.tsx'), 'QueuesPage')
-const StatusPage = named(() => import('./pages/queue.tsx'), 'StatusPage')
-const TicketPage = named(() => import('./pages/ticket.tsx'), 'TicketPage')
+const loadDashboard = () => import('./pages/dashboard.tsx')
+const loadQueue = () => import('./pages/queue.tsx')
+const loadTicket = () => import('./pages/ticket.tsx')
+const DashboardPage = named(loadDashboard, 'DashboardPage')
+const QueuePage = named(loadQueue, 'QueuePage')
+const QueuesPage = named(loadQueue, 'QueuesPage')
+const StatusPage = named(loadQueue, 'StatusPage')
+const TicketPage = named(loadTicket, 'TicketPage')
 const SearchPage = named(() => import('./pages/search.tsx'), 'SearchPage')
 const CustomerPage = named(() => import('./pages/customer.tsx'), 'CustomerPage')
 const PreferencesPage = named(() => import('./pages/preferences.tsx'), 'PreferencesPage')
 const StatisticsPage = named(() => import('./pages/statistics.tsx'), 'StatisticsPage')
+
+/**
+ * With a session, the opening screen's code, the agent's profile and the screen's data are all
+ * requested at once, before React renders anything: no waterfall of script → profile → chunk → data.
+ */
+function startOpeningRequests(): void {
+  if (!currentSession()) return
+  prefetch('/api/me')
+  prefetch('/api/meta')
+  const route = matchRoute(window.location.pathname)
+  if (route.name === 'queue') {
+    void loadQueue()
+    prefetch('/api/tickets', queueListQuery(route.queue))
+  } else if (route.name === 'ticket') {
+    void loadTicket()
+    prefetch(`/api/tickets/${route.number}`)
+  } else if (route.name === 'dashboard') void loadDashboard()
+}
+startOpeningRequests()
 
 export function App() {
   const [loggedIn, setLoggedIn] = useState(currentSession() !== null)
@@ -78,7 +101,7 @@ function LoggedIn({ onLoggedOut, onLanguage }: { onLoggedOut: () => void; onLang
 
   const reload = useCallback(async () => {
     try {
-      const [me, meta] = await Promise.all([get<Me>('/api/me'), get<Meta>('/api/meta')])
+      const [me, meta] = await Promise.all([getPrefetched<Me>('/api/me'), getPrefetched<Meta>('/api/meta')])
       const language = isLanguage(me.preferences.language) ? me.preferences.language : 'en'
       await loadLanguage(language)
       onLanguage(language)

@@ -112,6 +112,31 @@ export async function api<T>(method: string, path: string, body?: unknown, signa
 
 export const get = <T>(path: string, query?: Query, signal?: AbortSignal) => api<T>('GET', withQuery(path, query), undefined, signal)
 
+/**
+ * Reads started before the screen that needs them has loaded (its code is a separate chunk): at
+ * start-up the client asks for the data of the route it opens while it fetches the route's code,
+ * instead of one after the other. A screen takes a prefetched answer once, else asks itself.
+ */
+const prefetched = new Map<string, Promise<unknown>>()
+
+export function prefetch(path: string, query?: Query): void {
+  const url = withQuery(path, query)
+  if (prefetched.has(url)) return
+  const pending = api<unknown>('GET', url)
+  pending.catch(() => undefined)
+  prefetched.set(url, pending)
+}
+
+export function getPrefetched<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
+  const url = withQuery(path, query)
+  const pending = prefetched.get(url)
+  if (pending) {
+    prefetched.delete(url)
+    return pending as Promise<T>
+  }
+  return api<T>('GET', url, undefined, signal)
+}
+
 /** POST /api/auth/login; with `totp` when the account asks for a second factor (401 totp_required). */
 export async function login(loginName: string, password: string, totp?: string): Promise<Session> {
   const response = await request('POST', '/api/auth/login', { body: { login: loginName, password, ...(totp ? { totp } : {}) }, auth: false })

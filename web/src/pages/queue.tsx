@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
-import { get } from '../api/client.ts'
+import { get, getPrefetched } from '../api/client.ts'
+import { queueListQuery, queuePageSize } from '../queue-query.ts'
 import { stateTypes, type Page, type StateType, type TicketSummary, type ViewCounts } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { BulkDialog } from '../components/bulk-dialog.tsx'
@@ -10,8 +11,6 @@ import { Link, navigate, paths, useDocumentTitle, useLocation } from '../router.
 import { useShortcuts } from '../shortcuts.tsx'
 import { useResource } from '../use-resource.ts'
 
-/** A queue view reads up to this many tickets at once (the Piratenpartij's 500-ticket page, in one request). */
-const queuePageSize = 500
 
 type QueueFilter = 'viewable' | 'new' | 'open' | 'pending'
 
@@ -33,8 +32,7 @@ export function QueuePage({ queue }: { queue: string }) {
   const resource = useResource(
     async (signal) => {
       const stateType = filter === 'viewable' ? undefined : filter === 'pending' ? undefined : filter
-      const first = await get<Page<TicketSummary>>('/api/tickets', { queue, limit: queuePageSize, ...(stateType ? { stateType } : {}) }, signal)
-      return first
+      return getPrefetched<Page<TicketSummary>>('/api/tickets', queueListQuery(queue, stateType), signal)
     },
     [queue, filter],
   )

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react'
-import { api, ApiError, download, get, getText, ticketPath } from '../api/client.ts'
+import { api, ApiError, download, get, getPrefetched, getText, ticketPath } from '../api/client.ts'
 import type { Article, ArticleType, CustomerUser, Page, TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { ArticleFrame } from '../components/article-frame.tsx'
@@ -49,7 +49,7 @@ export function TicketPage({ number }: { number: string }) {
   const { t } = i18n
   const app = useApp()
   const location = useLocation()
-  const ticket = useResource((signal) => get<TicketDetail>(ticketPath(number), undefined, signal), [number])
+  const ticket = useResource((signal) => getPrefetched<TicketDetail>(ticketPath(number), undefined, signal), [number])
   const detail = ticket.data
   useDocumentTitle(detail ? `${detail.number} · ${detail.title}` : number)
   const [selectedId, setSelectedId] = useState<string | null>(location.search.get('article'))

@@ -13,7 +13,7 @@ export interface Worker {
  * SQSEvent, deletes what succeeded and hands failures back to the queue (retry, then dead letter).
  * `concurrency` batches are in flight at once, as Lambda runs several instances.
  */
-export function startQueueWorker<T>(queue: FsWorkQueue<T>, handler: (event: SQSEvent) => Promise<SQSBatchResponse>, logger: DocketLogger, options: { batchSize?: number; concurrency?: number } = {}): Worker {
+export function startQueueWorker<T>(queue: FsWorkQueue<T>, handler: (event: SQSEvent) => Promise<SQSBatchResponse>, logger: DocketLogger, options: { batchSize?: number; concurrency?: number; pollMs?: number } = {}): Worker {
   const batchSize = options.batchSize ?? 10
   let running = true
   const reasons = new Map<string, string>()
@@ -26,7 +26,8 @@ export function startQueueWorker<T>(queue: FsWorkQueue<T>, handler: (event: SQSE
         return []
       })
       if (messages.length === 0) {
-        await queue.waitForMessage(250)
+        // Messages sent in this process wake the loop at once; others are seen at the next poll.
+        await queue.waitForMessage(options.pollMs ?? 250)
         continue
       }
       let failed: Set<string>

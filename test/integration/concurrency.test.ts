@@ -2,23 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { ingestStoredMail } from '../../lib/mail/ingest-mail.ts'
 import { storeRawMail } from '../../lib/local/smtp-inbound.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
-import { createTicket } from '../../lib/ticket/ticket-service.ts'
-import { historyEntry, newTicketRecord } from '../../lib/ticket/ticket-rules.ts'
+import { inParallel, parallelCreates } from '../support/fault-runs.ts'
 import { mail, testDependencies } from '../support/local-stack.ts'
-
-async function inParallel<T>(count: number, concurrency: number, work: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count)
-  let next = 0
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const index = next++
-        results[index] = await work(index)
-      }
-    }),
-  )
-  return results
-}
 
 describe('concurrency through DynamoDB Local', () => {
   let deps: Dependencies
@@ -27,17 +12,7 @@ describe('concurrency through DynamoDB Local', () => {
   })
 
   it('1,000 parallel ticket creates: 1,000 distinct numbers', async () => {
-    const numbers = await inParallel(1000, 50, async () => {
-      const change = await createTicket(deps, (number, at) => ({
-        ticket: newTicketRecord({ number, at, title: 'load', queue: 'Raw', state: 'new', stateType: 'new' }),
-        expectedVersion: null,
-        newArticles: [],
-        history: [historyEntry('NewTicket', 'system', at, 'load test')],
-        messageIds: [],
-      }))
-      return change.ticket.number
-    })
-    expect(new Set(numbers).size).toBe(1000)
+    expect(await parallelCreates(deps, 1000, 50)).toMatchObject({ creates: 1000, duplicateNumbers: 0 })
   }, 180_000)
 
   it('the same stored mail notified 200× at concurrency 50 makes one article', async () => {

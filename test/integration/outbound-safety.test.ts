@@ -131,6 +131,16 @@ function faultySender(folder: string, script: ('ok' | 'timeout-after-send' | 're
   return sender
 }
 
+/** The store as a worker sees it that dies after the provider answered, before "sent" is written. */
+function diesBeforeSentIsRecorded(deps: Dependencies): Dependencies['tickets'] {
+  const tickets = Object.create(deps.tickets) as Dependencies['tickets']
+  tickets.updateTransmission = async (number, articleId, transmission, expected) => {
+    if (transmission.status === 'sent') throw new Error('worker killed')
+    return deps.tickets.updateTransmission(number, articleId, transmission, expected)
+  }
+  return tickets
+}
+
 function movableClock(): Clock & { advance(ms: number): void } {
   let offset = 0
   return { now: () => new Date(Date.now() + offset), advance: (ms) => (offset += ms) }
@@ -177,13 +187,7 @@ describe('a send is recorded before and after: retries never mail the customer t
   it('a crash between the send and its record: the retry waits for the lease, then marks it uncertain (one mail)', async () => {
     const message = await queuedMail('crash after send')
     const sender = faultySender(join(base.settings.dataDir, 'outbox-crash'), ['ok'])
-    // The worker dies after the provider answered, before "sent" is written.
-    const crashingTickets = Object.create(base.tickets) as Dependencies['tickets']
-    crashingTickets.updateTransmission = async (number, articleId, transmission, expected) => {
-      if (transmission.status === 'sent') throw new Error('worker killed')
-      return base.tickets.updateTransmission(number, articleId, transmission, expected)
-    }
-    expect(await deliver({ ...base, tickets: crashingTickets, mailSender: sender }, message)).toBe('retry')
+    expect(await deliver({ ...base, tickets: diesBeforeSentIsRecorded(base), mailSender: sender }, message)).toBe('retry')
     expect(await status(message)).toMatchObject({ status: 'sending', attempts: 1 })
     const deps = { ...base, mailSender: sender }
     expect(await deliver(deps, message), 'the lease still runs: retried later').toBe('retry')
@@ -220,12 +224,7 @@ describe('a send is recorded before and after: retries never mail the customer t
   it('the local outbox is idempotent: a stale claim is sent again into the same file', async () => {
     const message = await queuedMail('idempotent outbox')
     const folder = join(base.settings.dataDir, 'outbox')
-    const crashingTickets = Object.create(base.tickets) as Dependencies['tickets']
-    crashingTickets.updateTransmission = async (number, articleId, transmission, expected) => {
-      if (transmission.status === 'sent') throw new Error('worker killed')
-      return base.tickets.updateTransmission(number, articleId, transmission, expected)
-    }
-    expect(await deliver({ ...base, tickets: crashingTickets }, message)).toBe('retry')
+    expect(await deliver({ ...base, tickets: diesBeforeSentIsRecorded(base) }, message)).toBe('retry')
     expect(await deliver(base, message)).toBe('acknowledged')
     const files = (await readdir(folder)).filter((file) => file.startsWith(message.articleId) && file.endsWith('.eml'))
     expect(files).toEqual([`${message.articleId}.eml`])

@@ -6,7 +6,7 @@ import { customerIdFor } from '../mail/customer-id.ts'
 import { firstStateOfType } from '../platform/config.ts'
 import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
-import { assertCanRead, assertRight } from './access.ts'
+import { assertCanRead, assertRight, hideUnreadableTickets } from './access.ts'
 import { ConcurrentUpdateError } from './errors.ts'
 import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket } from './model.ts'
 import type { TicketChange } from './ports.ts'
@@ -88,9 +88,10 @@ export async function mergeTickets(deps: TicketActionDeps, identity: AgentIdenti
   for (let attempt = 1; ; attempt++) {
     const [source, target] = await Promise.all([deps.tickets.get(sourceNumber), deps.tickets.get(targetNumber)])
     if (!source) throw notFound(`ticket ${sourceNumber}`)
-    if (!target) throw invalidRequest(`ticket ${targetNumber} does not exist`, 'body.into')
+    // The ticket in the path first: a foreign one is a 404 whatever the target.
     assertRight(deps.config, identity.agent, source, 'rw')
-    if (!rightsOn(deps.config, identity.agent, target.queue).has('ro')) throw invalidRequest(`ticket ${targetNumber} does not exist`, 'body.into')
+    // A target the agent cannot read answers exactly like one that does not exist.
+    if (!target || !rightsOn(deps.config, identity.agent, target.queue).has('ro')) throw invalidRequest(`ticket ${targetNumber} does not exist`, 'body.into')
     if (!rightsOn(deps.config, identity.agent, target.queue).has('rw')) throw forbidden(`you need the "rw" right on queue ${target.queue} to merge into ticket ${targetNumber}`)
     if (source.stateType === 'merged') throw conflict(`ticket ${sourceNumber} is already merged into ${source.mergedInto}`)
     if (target.stateType === 'merged') throw conflict(`ticket ${targetNumber} is itself merged into ${target.mergedInto}; merge into that one`)
@@ -157,7 +158,10 @@ export async function splitTicket(deps: TicketActionDeps, identity: AgentIdentit
 /** Links are cosmetic (the LizardNet guide): both tickets show each other. Parent/child or normal. */
 export async function linkTickets(deps: TicketActionDeps, identity: AgentIdentity, number: string, target: string, type: LinkType): Promise<void> {
   if (number === target) throw invalidRequest('a ticket cannot be linked to itself', 'body.target')
-  const other = await deps.tickets.get(target)
+  const [ticket, other] = await Promise.all([deps.tickets.get(number), deps.tickets.get(target)])
+  // The ticket in the path first (404 when foreign); then a target the agent cannot read answers like one that does not exist.
+  if (!ticket) throw notFound(`ticket ${number}`)
+  assertRight(deps.config, identity.agent, ticket, 'rw')
   if (!other || !rightsOn(deps.config, identity.agent, other.queue).has('ro')) throw invalidRequest(`ticket ${target} does not exist`, 'body.target')
   await changeTicket(deps, number, (ticket, at) => {
     assertRight(deps.config, identity.agent, ticket, 'rw')
@@ -179,7 +183,10 @@ export async function unlinkTickets(deps: TicketActionDeps, identity: AgentIdent
   const thread = await deps.tickets.getThread(number)
   if (!thread) throw notFound(`ticket ${number}`)
   assertRight(deps.config, identity.agent, thread.ticket, 'rw')
-  if (!thread.links.some((link) => link.ticketNumber === target)) throw notFound(`link from ticket ${number} to ${target}`)
+  const other = await deps.tickets.get(target)
+  // A link to a ticket the agent cannot read does not exist for them (a link to a deleted ticket can go).
+  const visible = !other || rightsOn(deps.config, identity.agent, other.queue).has('ro')
+  if (!visible || !thread.links.some((link) => link.ticketNumber === target)) throw notFound(`link from ticket ${number} to ${target}`)
   await changeTicket(deps, number, (ticket, at) => ({
     change: { ticket: nextVersion(ticket, at, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('Unlink', identity.login, at, `Link to ticket ${target} removed`)], removeLinks: [target] },
     result: undefined,
@@ -232,5 +239,5 @@ export async function ticketHistory(deps: TicketActionDeps, identity: AgentIdent
   const thread = await deps.tickets.getThread(number)
   if (!thread) throw notFound(`ticket ${number}`)
   assertCanRead(deps.config, identity.agent, thread.ticket)
-  return thread.history
+  return (await hideUnreadableTickets(deps, identity.agent, thread)).history
 }

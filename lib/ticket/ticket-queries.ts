@@ -3,7 +3,7 @@ import { readableQueues, rightsOn } from '../auth/permissions.ts'
 import { stateTypeOf } from '../platform/config.ts'
 import { invalidRequest, notFound } from '../platform/errors.ts'
 import type { StateType } from '../../schemas/config.ts'
-import { assertCanRead } from './access.ts'
+import { assertCanRead, hideUnreadableTickets } from './access.ts'
 import type { TicketThread } from './model.ts'
 import type { Page, TicketListItem } from './ports.ts'
 import type { TicketServiceDeps } from './ticket-service.ts'
@@ -45,4 +45,9 @@ export async function getTicketThread(deps: TicketServiceDeps, identity: AgentId
   if (!thread) throw notFound(`ticket ${number}`)
   assertCanRead(deps.config, identity.agent, thread.ticket)
   return thread
+}
+
+/** The ticket zoom: the thread as this agent may see it, other tickets they cannot read hidden (links, numbers in the history). */
+export async function getTicketZoom(deps: TicketServiceDeps, identity: AgentIdentity, number: string): Promise<TicketThread> {
+  return hideUnreadableTickets(deps, identity.agent, await getTicketThread(deps, identity, number))
 }

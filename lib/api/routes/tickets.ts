@@ -28,7 +28,7 @@ import { composeArticle } from '../../ticket/compose-article.ts'
 import { discardDraft, getDraft, saveDraft } from '../../ticket/drafts.ts'
 import type { Article, TicketThread } from '../../ticket/model.ts'
 import { bulkUpdate, linkTickets, mergeTickets, splitTicket, ticketHistory, unlinkTickets, updateTicket } from '../../ticket/ticket-actions.ts'
-import { getTicketThread, listTickets } from '../../ticket/ticket-queries.ts'
+import { getTicketThread, getTicketZoom, listTickets } from '../../ticket/ticket-queries.ts'
 import type { ApiApp } from '../app.ts'
 import { articleView, ticketSummary } from '../views.ts'
 import { renderArticleHtml } from '../../mail/render-html.ts'
@@ -232,7 +232,7 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
     return c.json({ results: await bulkUpdate(deps, c.get('identity'), [...new Set(numbers)], changes) }, 200)
   })
 
-  app.openapi(route.get, async (c) => c.json(ticketDetail(await getTicketThread(deps, c.get('identity'), c.req.valid('param').number)), 200))
+  app.openapi(route.get, async (c) => c.json(ticketDetail(await getTicketZoom(deps, c.get('identity'), c.req.valid('param').number)), 200))
 
   app.openapi(route.patch, async (c) => {
     const ticket = await updateTicket(deps, c.get('identity'), c.req.valid('param').number, c.req.valid('json'))

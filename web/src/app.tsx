@@ -23,6 +23,7 @@ const StatusPage = named(loadQueue, 'StatusPage')
 const TicketPage = named(loadTicket, 'TicketPage')
 const SearchPage = named(() => import('./pages/search.tsx'), 'SearchPage')
 const CustomerPage = named(() => import('./pages/customer.tsx'), 'CustomerPage')
+const CustomerLookupPage = named(() => import('./pages/customer.tsx'), 'CustomerLookupPage')
 const PreferencesPage = named(() => import('./pages/preferences.tsx'), 'PreferencesPage')
 const StatisticsPage = named(() => import('./pages/statistics.tsx'), 'StatisticsPage')
 
@@ -186,6 +187,9 @@ function Layout() {
           <NavLink href={paths.status()} active={route.name === 'status'}>
             {t('nav.status')}
           </NavLink>
+          <NavLink href="/customers" active={route.name === 'customers' || route.name === 'customer' || route.name === 'company'}>
+            {t('nav.customers')}
+          </NavLink>
           <NavLink href="/search" active={route.name === 'search'}>
             {t('nav.search')}
           </NavLink>
@@ -242,6 +246,8 @@ function RouteView({ route }: { route: RouteMatch }) {
       return <TicketPage number={route.number} />
     case 'search':
       return <SearchPage />
+    case 'customers':
+      return <CustomerLookupPage />
     case 'customer':
       return <CustomerPage email={route.email} />
     case 'company':

@@ -57,6 +57,7 @@ export type RouteMatch =
   | { name: 'status' }
   | { name: 'ticket'; number: string }
   | { name: 'search' }
+  | { name: 'customers' }
   | { name: 'customer'; email: string }
   | { name: 'company'; customerId: string }
   | { name: 'preferences' }
@@ -81,6 +82,7 @@ export function matchRoute(path: string): RouteMatch {
   if (first === 'status' && second === undefined) return { name: 'status' }
   if (first === 'tickets' && second !== undefined && /^\d{10,40}$/.test(second)) return { name: 'ticket', number: second }
   if (first === 'search' && second === undefined) return { name: 'search' }
+  if (first === 'customers' && second === undefined) return { name: 'customers' }
   if (first === 'customers' && second !== undefined) return { name: 'customer', email: second }
   if (first === 'companies' && second !== undefined) return { name: 'company', customerId: second }
   if (first === 'preferences' && second === undefined) return { name: 'preferences' }

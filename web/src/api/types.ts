@@ -16,6 +16,7 @@ import type {
 import type { CustomerUserSchema, ViewCountsResponseSchema } from '../../../schemas/api-views.ts'
 import type { MeResponseSchema, MetaResponseSchema, PreferencesSchema, UpdatePreferencesRequestSchema } from '../../../schemas/api-me.ts'
 import type { SearchFilters, SearchRequest, SearchRequestSchema } from '../../../schemas/search.ts'
+import type { StatisticsSchema } from '../../../schemas/statistics.ts'
 
 /** The API's bodies, typed from the same zod schemas the server validates with (type-only imports: nothing of zod ships). */
 export type TicketSummary = z.infer<typeof TicketSummarySchema>
@@ -72,23 +73,9 @@ export interface SavedSearch {
   createdAt: string
 }
 
-/** GET /api/statistics (the lead's contract for issue 7.8). */
-export interface DurationFigures {
-  tickets: number
-  averageMinutes: number | null
-  medianMinutes: number | null
-  p90Minutes: number | null
-}
-export interface Statistics {
-  from: string
-  to: string
-  timeZone: string
-  perDay: { day: string; queue: string; created: number; closed: number }[]
-  openByState: { queue: string; state: string; count: number }[]
-  firstResponse: DurationFigures
-  solution: DurationFigures
-  slaBreaches: { queue: string; firstResponse: number; update: number; solution: number }[]
-}
+/** GET /api/statistics (issue 7.8). */
+export type Statistics = z.infer<typeof StatisticsSchema>
+export type DurationFigures = Statistics['firstResponse']
 
 export interface Template {
   name: string

@@ -25,6 +25,7 @@ export const de: Messages = {
   'nav.preferences': 'Persönliche Einstellungen',
   'nav.loggedInAs': 'Angemeldet als {login}',
   'nav.logout': 'Abmelden',
+  'nav.customers': 'Kunden',
 
   'common.loading': 'Wird geladen…',
   'common.close': 'Schließen',
@@ -253,6 +254,9 @@ export const de: Messages = {
   'customer.openTickets': 'Offene Tickets',
   'customer.tickets': 'Tickets dieses Kunden',
   'customer.noTickets': 'Keine Tickets in den Queues, die Sie lesen dürfen.',
+  'customer.lookupLabel': 'E-Mail-Adresse des Kunden oder Kundennummer',
+  'customer.lookupHint': 'Eine Adresse zeigt die Tickets dieses Kundenbenutzers; eine Kundennummer (die Firma, meist die Mail-Domain) alle Tickets der Firma.',
+  'customer.open': 'Tickets anzeigen',
 
   'search.titleFor': 'Suche: {text}',
   'search.advanced': 'Erweiterte Suche',
@@ -333,6 +337,7 @@ export const de: Messages = {
   'stats.hours': '{h} Std.',
   'stats.days': '{d} Tage',
   'stats.slaBreaches': 'SLA-Verletzungen',
+  'stats.slaTickets': 'Tickets mit SLA',
 
   'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.',
   'error.notFoundTitle': 'Seite nicht gefunden',

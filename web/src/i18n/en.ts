@@ -23,6 +23,7 @@ export const en = {
   'nav.preferences': 'Preferences',
   'nav.loggedInAs': 'Logged in as {login}',
   'nav.logout': 'Log out',
+  'nav.customers': 'Customers',
 
   'common.loading': 'Loading…',
   'common.close': 'Close',
@@ -251,6 +252,9 @@ export const en = {
   'customer.openTickets': 'Open tickets',
   'customer.tickets': 'Tickets of this customer',
   'customer.noTickets': 'No tickets in the queues you can read.',
+  'customer.lookupLabel': 'Customer email address or CustomerID',
+  'customer.lookupHint': 'An address shows that customer user’s tickets; a CustomerID (the company, usually the mail domain) shows all tickets of the company.',
+  'customer.open': 'Show tickets',
 
   'search.titleFor': 'Search: {text}',
   'search.advanced': 'Advanced search',
@@ -331,6 +335,7 @@ export const en = {
   'stats.hours': '{h} h',
   'stats.days': '{d} days',
   'stats.slaBreaches': 'SLA breaches',
+  'stats.slaTickets': 'Tickets under an SLA',
 
   'error.network': 'The server cannot be reached. Check your connection and try again.',
   'error.notFoundTitle': 'Page not found',

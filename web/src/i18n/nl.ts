@@ -25,6 +25,7 @@ export const nl: Messages = {
   'nav.preferences': 'Persoonlijke voorkeuren',
   'nav.loggedInAs': 'Ingelogd als {login}',
   'nav.logout': 'Uitloggen',
+  'nav.customers': 'Klanten',
 
   'common.loading': 'Laden…',
   'common.close': 'Sluiten',
@@ -253,6 +254,9 @@ export const nl: Messages = {
   'customer.openTickets': 'Open tickets',
   'customer.tickets': 'Tickets van deze klant',
   'customer.noTickets': 'Geen tickets in de wachtrijen die je mag lezen.',
+  'customer.lookupLabel': 'E-mailadres van de klant of klantnummer',
+  'customer.lookupHint': 'Een adres toont de tickets van die klantgebruiker; een klantnummer (het bedrijf, meestal het maildomein) alle tickets van het bedrijf.',
+  'customer.open': 'Tickets tonen',
 
   'search.titleFor': 'Zoeken: {text}',
   'search.advanced': 'Uitgebreid zoeken',
@@ -333,6 +337,7 @@ export const nl: Messages = {
   'stats.hours': '{h} u',
   'stats.days': '{d} dagen',
   'stats.slaBreaches': 'SLA-overschrijdingen',
+  'stats.slaTickets': 'Tickets met een SLA',
 
   'error.network': 'De server is niet bereikbaar. Controleer de verbinding en probeer het opnieuw.',
   'error.notFoundTitle': 'Pagina niet gevonden',

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useState, type FormEvent } from 'react'
 import { ApiError, get } from '../api/client.ts'
 import type { CustomerUser, Page, TicketSummary } from '../api/types.ts'
 import { DensitySwitch, rememberedDensity, TicketList, type Density } from '../components/ticket-list.tsx'
 import { useI18n } from '../i18n/i18n.tsx'
-import { Link, paths, useDocumentTitle } from '../router.tsx'
+import { Link, navigate, paths, useDocumentTitle } from '../router.tsx'
 import { useResource } from '../use-resource.ts'
 
 /** Customer information center: a customer user's (or a company's) tickets, every state, newest first. */
@@ -81,6 +81,36 @@ export function CustomerPage({ email, customerId }: { email?: string; customerId
           {t('list.loadMore')}
         </button>
       )}
+    </section>
+  )
+}
+
+/** OTRS "Customers": open the customer information center for an address or a CustomerID. */
+export function CustomerLookupPage() {
+  const { t } = useI18n()
+  useDocumentTitle(t('nav.customers'))
+  const [value, setValue] = useState('')
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    const text = value.trim()
+    if (!text) return
+    navigate(text.includes('@') ? paths.customer(text.toLowerCase()) : paths.company(text))
+  }
+  return (
+    <section className="page">
+      <h1>{t('nav.customers')}</h1>
+      <form className="panel form" onSubmit={submit}>
+        <div className="field">
+          <label htmlFor="customer-lookup">{t('customer.lookupLabel')}</label>
+          <input id="customer-lookup" value={value} onChange={(event) => setValue(event.target.value)} placeholder="ann@customer.example / customer.example" />
+          <p className="hint">{t('customer.lookupHint')}</p>
+        </div>
+        <div className="actions">
+          <button type="submit" className="primary">
+            {t('customer.open')}
+          </button>
+        </div>
+      </form>
     </section>
   )
 }

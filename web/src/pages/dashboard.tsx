@@ -70,6 +70,7 @@ export function DashboardPage() {
         <aside className="dashboard-side">
           <section className="panel" aria-labelledby="saved-searches">
             <h2 id="saved-searches">{t('dashboard.savedSearches')}</h2>
+            {!searches.data && !searches.error && <p className="muted">{t('common.loading')}</p>}
             {searches.data && searches.data.items.length === 0 && <p className="muted">{t('dashboard.noSavedSearches')}</p>}
             <ul className="plain-list">
               {searches.data?.items.map((search) => (
@@ -81,6 +82,7 @@ export function DashboardPage() {
           </section>
           <section className="panel" aria-labelledby="queue-counts">
             <h2 id="queue-counts">{t('dashboard.queueCounts')}</h2>
+            {!counts.data && !counts.error && <p className="muted">{t('common.loading')}</p>}
             {counts.data && <QueueCountsTable counts={counts.data} />}
             {counts.data && (
               <p className="hint">

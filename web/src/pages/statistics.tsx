@@ -145,7 +145,7 @@ export function StatisticsPage() {
       </form>
       {stats.error && (
         <p className="notice notice-error" role="alert">
-          {stats.error instanceof ApiError && stats.error.status === 404 && stats.error.code === 'not_found' ? t('stats.unavailable') : stats.error.message}
+          {stats.error instanceof ApiError && ((stats.error.status === 404 && stats.error.message.startsWith('no API route')) || stats.error.status === 503) ? t('stats.unavailable') : stats.error.message}
         </p>
       )}
       {!stats.data && !stats.error && <p className="muted">{t('common.loading')}</p>}
@@ -298,8 +298,8 @@ function Durations({ stats, onCsv }: { stats: Statistics; onCsv: (rows: (string 
 
 function SlaBreaches({ stats, onCsv }: { stats: Statistics; onCsv: (rows: (string | number | null)[][]) => void }) {
   const { t } = useI18n()
-  const header = [t('ticket.queue'), t('stats.firstResponse'), t('stats.update'), t('stats.solution')]
-  const rows = stats.slaBreaches.map((row) => [row.queue, row.firstResponse, row.update, row.solution])
+  const header = [t('ticket.queue'), t('stats.slaTickets'), t('stats.firstResponse'), t('stats.update'), t('stats.solution')]
+  const rows = stats.slaBreaches.map((row) => [row.queue, row.tickets, row.firstResponse, row.update, row.solution])
   return (
     <Panel id="stats-sla" title={t('stats.slaBreaches')} onCsv={() => onCsv([header, ...rows])}>
       {rows.length === 0 ? (

@@ -112,16 +112,21 @@ export function TicketPage({ number }: { number: string }) {
 
   return (
     <section className="page">
-      <header className="page-header zoom-header">
-        <div>
-          <p className="muted number">
+      <header className="zoom-header">
+        <p className="zoom-meta">
+          <span className="muted number">
             {app.meta.ticketHook}
             {detail.number}
-          </p>
-          <h1>{detail.title || t('ticket.noTitle')}</h1>
-        </div>
-        <span className={stateClass(detail.stateType)}>{stateLabel(i18n, detail.state)}</span>
-        {locked && <span className="pill locked"><LockIcon /> {t('ticket.lockedBy', { owner: agentName(app.meta, detail.owner) })}</span>}
+          </span>
+          <span className={stateClass(detail.stateType)}>{stateLabel(i18n, detail.state)}</span>
+          <span className="muted">{detail.queue}</span>
+          {locked && (
+            <span className="pill locked">
+              <LockIcon /> {t('ticket.lockedBy', { owner: agentName(app.meta, detail.owner) })}
+            </span>
+          )}
+        </p>
+        <h1>{detail.title || t('ticket.noTitle')}</h1>
       </header>
       {detail.mergedInto && (
         <p className="notice notice-warning">

@@ -10,7 +10,7 @@ import { testDependencies } from '../support/local-stack.ts'
  * search-consistency.test.ts.
  */
 describe('faults', () => {
-  it('a worker process killed at random points: the mail is never lost and never doubled', async () => {
+  it('a worker process killed at random points and right after its commit: the mail is never lost and never doubled', async () => {
     const deps = await testDependencies({}, { logger: createLogger('SILENT') })
     const figures = await killWorkers(deps, 4, 400, Math.random)
     console.log(`kill runs: ${JSON.stringify(figures)}`)

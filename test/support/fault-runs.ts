@@ -101,7 +101,8 @@ function startWorker(settings: RuntimeSettings): Promise<ChildProcess> {
 
 /**
  * `runs` times: a worker process (the real local queue worker and mail-received handler) gets a
- * new mail's notification and is SIGKILLed after a random delay in [0, maxDelayMs). Then the
+ * new mail's notification and is SIGKILLed after a random delay in [0, maxDelayMs), or, every
+ * fourth run, the moment its transaction has committed (before the message is deleted). Then the
  * queue does what SQS does after the visibility timeout: the message (if not deleted) is visible
  * again, and a fresh worker takes it. Afterwards the mail must be in exactly one article.
  */
@@ -119,12 +120,19 @@ export async function killWorkers(deps: Dependencies, runs: number, maxDelayMs: 
     const { raw, messageId } = await customerMail({ subject: `kill run ${run}`, body: `run ${run} of the kill test` })
     const key = await storeRawMail(deps.rawMail, raw, { recipients: ['support@example.com'] })
     await inbound.sendBody(notificationBody(deps, key, raw.length))
-    await new Promise((resolve) => setTimeout(resolve, random() * maxDelayMs))
+    const identity = { bucket: deps.rawMail.bucket, objectKey: key, contentHash: mailContentHash(raw) }
+    if (run % 4 === 3) {
+      // Every fourth run aims at the riskiest moment: right after the transaction committed, before the message is deleted.
+      const deadline = Date.now() + 10_000
+      while (!(await deps.tickets.findIngest(identity)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2))
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, random() * maxDelayMs))
+    }
     worker.kill('SIGKILL')
     if (worker.exitCode === null && worker.signalCode === null) await once(worker, 'exit')
     if (run + 1 < runs) spare = startWorker(settings)
     const depth = await inbound.depth()
-    const committed = (await deps.tickets.findIngest({ bucket: deps.rawMail.bucket, objectKey: key, contentHash: mailContentHash(raw) })) !== undefined
+    const committed = (await deps.tickets.findIngest(identity)) !== undefined
     const phase = depth.ready > 0 ? 'before-claim' : depth.inflight > 0 ? (committed ? 'in-flight-committed' : 'in-flight') : 'after-done'
     figures.phases[phase]++
     // The visibility timeout has passed: what the dead worker held is visible again; a fresh worker drains the queue.

@@ -1,5 +1,7 @@
+import he from 'he'
 import sanitizeHtml from 'sanitize-html'
 import type { Attachment } from '../ticket/model.ts'
+import { fieldCaps, htmlNestingDepth, htmlToPlainText } from './parse-mail.ts'
 
 /**
  * Customer HTML, made safe to show (XSS by mail is the most common helpdesk CVE). Inline cid:
@@ -27,6 +29,9 @@ const allowedStyles = Object.fromEntries(
 )
 
 export async function renderArticleHtml(html: string, attachments: Attachment[], loadAttachment: (attachment: Attachment) => Promise<Buffer>): Promise<RenderedHtml> {
+  // sanitize-html is quadratic in nesting depth (100,000 nested <div>s took 16 s): such HTML is
+  // shown as its text, which is what it carries anyway.
+  if (htmlNestingDepth(html, fieldCaps.htmlNestingDepth) > fieldCaps.htmlNestingDepth) return { html: `<pre>${he.encode(htmlToPlainText(html), { useNamedReferences: true })}</pre>`, remoteImages: 0 }
   const inlineImages = new Map<string, string>()
   for (const attachment of attachments) {
     if (!attachment.contentId || !attachment.contentType.startsWith('image/') || attachment.size > maxInlineImageBytes) continue

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IngestOutcome } from '../../lib/mail/ingest-mail.ts'
+import { renderArticleHtml } from '../../lib/mail/render-html.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import type { TicketThread } from '../../lib/ticket/model.ts'
 import { ingestRaw, mail, testDependencies } from '../support/local-stack.ts'
@@ -134,6 +135,13 @@ describe('hostile mail corpus', () => {
     for (const file of article!.attachments) expect(file.blobKey).toMatch(/^mail\/[0-9a-f]{64}\/part-\d+$/)
     for (const entry of thread!.history) expect(entry.message.length, 'history lines are bounded').toBeLessThanOrEqual(maxHistoryChars)
     expect(article!.bodyText).not.toContain('\u0000')
+    if (article!.htmlBlobKey) {
+      // What an agent's viewer gets (GET …/articles/{id}/html): sanitized, in bounded time.
+      const started = performance.now()
+      const rendered = await renderArticleHtml((await deps.attachments.get(article!.htmlBlobKey)).toString('utf8'), article!.attachments, (file) => deps.attachments.get(file.blobKey))
+      expect(performance.now() - started, 'time to render the HTML').toBeLessThan(hostile.maxMs ?? maxMillisPerMail)
+      expect(rendered.html).not.toMatch(/<(script|iframe|svg|meta|object|embed|style|base|form)\b|\son\w+\s*=|javascript:/i)
+    }
 
     if (expected.queue) expect(thread!.ticket.queue).toBe(expected.queue)
     if (expected.state) expect(thread!.ticket.state).toBe(expected.state)

@@ -236,6 +236,13 @@ describe('authorization matrix', () => {
           ...perQueue((queue) => ({ name: `the number of a ${queue} ticket`, expect: own(200), request: () => ({ body: { text: tickets[queue].number } }) })),
         ],
       },
+      'GET /api/statistics': {
+        rule: 'ro on the queue asked for; without one, counted over readable queues only',
+        cases: [
+          ...perQueue((queue) => ({ name: `queue=${queue}`, expect: ticketRead(queue, 200), request: () => ({ query: { from: '2026-01-01', to: '2026-12-31', queue } }) })),
+          { name: 'every readable queue', expect: own(200), request: () => ({ query: { from: '2026-01-01', to: '2026-12-31' } }) },
+        ],
+      },
       // Customer users are one directory for every agent (as OTRS's customer backend); their tickets are filtered.
       'GET /api/customers/{email}': { rule: 'own (the customer directory is shared)', cases: [{ name: 'customer', expect: own(200), request: () => ({ params: { email: 'ann@matrix.example' } }) }] },
       'GET /api/customers/{email}/tickets': { rule: 'own, readable queues only', cases: [{ name: 'customer tickets', expect: own(200), request: () => ({ params: { email: 'ann@matrix.example' } }) }] },

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.ts'
+import { loadConfigFile } from '../lib/platform/config.ts'
 import { createLogger } from '../lib/platform/logger.ts'
 import { readRuntimeSettings } from '../lib/platform/runtime-settings.ts'
 import { buildDependencies } from '../lib/runtime/dependencies.ts'
@@ -63,7 +64,8 @@ export async function run(args: string[]): Promise<number> {
     const client = createDynamoClient({ region: settings.region, endpoint: database.endpoint })
     await ensureTable(client, settings.tableName)
     client.destroy()
-    const deps = await buildDependencies(settings, { logger: createLogger('SILENT') })
+    // The configuration is read once: the run must not depend on the file staying as it is.
+    const deps = await buildDependencies(settings, { logger: createLogger('SILENT'), config: loadConfigFile(settings.configPath) })
     const started = performance.now()
     console.log(`faults on the local stack: DynamoDB Local on disk in ${dataDir}; ${cpus().length} cores, load ${loadavg().map((value) => round(value, 1)).join('/')} (other processes skew the timings, never the counts)`)
 
@@ -92,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
     const consistencyClient = createDynamoClient({ region: settings.region, endpoint: database.endpoint })
     await ensureTable(consistencyClient, consistencySettings.tableName)
     consistencyClient.destroy()
-    const consistencyDeps = await buildDependencies(consistencySettings, { logger: createLogger('SILENT') })
+    const consistencyDeps = await buildDependencies(consistencySettings, { logger: createLogger('SILENT'), config: deps.config })
     const search = new SqliteSearchIndex(join(dataDir, 'search'))
     const consistency = await checkSearchConsistency(consistencyDeps, search, { seed: number('seed'), steps: number('consistency-steps') })
     console.log(`search index       ${consistency.steps} random changes, ${consistency.records} change events delivered ${consistency.deliveries} times (duplicated, shuffled, re-batched): ${consistency.mismatches.length} mismatches, ${consistency.batchFailures} batch failures, ${consistency.indexCount} documents for ${consistency.tickets - consistency.deleted} live tickets`)

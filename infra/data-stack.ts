@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, type
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type BucketProps, type IBucket } from 'aws-cdk-lib/aws-s3'
 import type { Construct } from 'constructs'
-import { table as tableDeclaration } from '../lib/store/table.ts'
+import { projectionType, table as tableDeclaration } from '../lib/store/table.ts'
 
 /** What the service stack gets from the data stack. */
 export interface DocketDataResources {
@@ -54,7 +54,7 @@ export class DocketDataStack extends Stack implements DocketDataResources {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: projectionType(index) === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
       })
     }
 

@@ -1,5 +1,6 @@
 import { Cron } from 'croner'
 import { z } from 'zod'
+import { builtInJobs } from './jobs.ts'
 
 /**
  * `docket.config.yaml`: the admin's interface. Parsed once at start (local), at synth (AWS)
@@ -244,6 +245,8 @@ const JobsSchema = z.strictObject({
   junkCleanup: z.strictObject({ schedule: cronExpression.default('0 0 * * *'), afterHours: z.number().int().positive().default(24) }).default({ schedule: '0 0 * * *', afterHours: 24 }),
   junkPurge: z.strictObject({ schedule: cronExpression.default('0 0 * * 0'), afterMonths: z.number().int().positive().default(1) }).default({ schedule: '0 0 * * 0', afterMonths: 1 }),
   escalations: z.strictObject({ schedule: cronExpression.default('* * * * *') }).default({ schedule: '* * * * *' }),
+  /** The previous UTC day's history and tombstones → the audit archive (audit/YYYY/MM/DD.jsonl). */
+  auditExport: z.strictObject({ schedule: cronExpression.default('30 0 * * *') }).default({ schedule: '30 0 * * *' }),
 })
 
 /** OTRS templates (Admin → Templates): answers, forwards and notes agents start from. */
@@ -437,6 +440,7 @@ export const ConfigSchema = z
       junkCleanup: { schedule: '0 0 * * *', afterHours: 24 },
       junkPurge: { schedule: '0 0 * * 0', afterMonths: 1 },
       escalations: { schedule: '* * * * *' },
+      auditExport: { schedule: '30 0 * * *' },
     }),
     /** OTRS GenericAgent: select tickets, then act on them; by schedule or by hand. */
     genericAgent: z.array(GenericAgentJobSchema).default([]),
@@ -498,7 +502,7 @@ export const ConfigSchema = z
     config.templates.forEach((template, index) => {
       template.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['templates', index, 'queues', queueIndex]))
     })
-    const builtIn = new Set(['pending', 'junk-cleanup', 'junk-purge', 'escalations'])
+    const builtIn = new Set<string>(builtInJobs)
     config.genericAgent.forEach((job, index) => {
       if (builtIn.has(job.name)) ctx.addIssue({ code: 'custom', path: ['genericAgent', index, 'name'], message: `"${job.name}" is the name of a built-in job; choose another` })
       job.select.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['genericAgent', index, 'select', 'queues', queueIndex]))

@@ -5,7 +5,7 @@ import { z } from 'zod'
  * (an input transformer over the Scheduled Event), so a run acts as of the time it was due, also
  * when it is retried later.
  */
-export const builtInJobs = ['pending', 'junk-cleanup', 'junk-purge', 'escalations'] as const
+export const builtInJobs = ['pending', 'junk-cleanup', 'junk-purge', 'escalations', 'audit-export'] as const
 
 export const ScheduledJobEventSchema = z.object({
   job: z.string().min(1),

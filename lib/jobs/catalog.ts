@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { auditExportJob } from './audit-export-job.ts'
 import type { DocketConfig } from '../platform/config.ts'
 import { notFound } from '../platform/errors.ts'
 import { escalationsJob } from './escalations-job.ts'
@@ -9,8 +10,8 @@ import { pendingJob } from './pending-job.ts'
 
 /**
  * Every job of this configuration: the built-ins (names kept: pending, junk-cleanup, junk-purge,
- * escalations) and each GenericAgent job under its own name. EventBridge rules (AWS) and the
- * local scheduler are both made from this list, so they always agree.
+ * escalations, audit-export) and each GenericAgent job under its own name. EventBridge rules
+ * (AWS) and the local scheduler are both made from this list, so they always agree.
  */
 export function jobCatalog(config: DocketConfig): Job[] {
   const { jobs } = config
@@ -19,6 +20,7 @@ export function jobCatalog(config: DocketConfig): Job[] {
     junkCleanupJob(jobs.junkCleanup.schedule, jobs.junkCleanup.afterHours),
     junkPurgeJob(jobs.junkPurge.schedule, jobs.junkPurge.afterMonths),
     escalationsJob(jobs.escalations.schedule),
+    auditExportJob(jobs.auditExport.schedule),
     ...config.genericAgent.map(genericAgentJob),
   ]
 }

@@ -1,10 +1,11 @@
+import type { AuditExportDeps } from '../audit/export-audit-day.ts'
 import type { AgentStore } from '../auth/ports.ts'
 import type { BlobStore } from '../blobs/ports.ts'
 import type { DocketLogger } from '../platform/logger.ts'
 import type { TicketActionDeps } from '../ticket/ticket-actions.ts'
 
-/** What a job needs: the ticket services, the blob stores (purges), agents' preferences (notifications). */
-export interface JobDeps extends TicketActionDeps {
+/** What a job needs: the ticket services, the blob stores (purges), agents' preferences (notifications), the audit trail and archive (audit export). */
+export interface JobDeps extends TicketActionDeps, AuditExportDeps {
   rawMail: BlobStore
   agents: AgentStore
   logger: DocketLogger

@@ -23,6 +23,8 @@ const SettingsSchema = z.object({
   DOCKET_TABLE_NAME: z.string().default('docket'),
   DOCKET_RAW_MAIL_BUCKET: z.string().default('docket-raw-mail'),
   DOCKET_ATTACHMENTS_BUCKET: z.string().default('docket-attachments'),
+  /** The audit archive (daily JSON lines of the history); locally a folder under the data dir's blobs. */
+  DOCKET_AUDIT_BUCKET: z.string().default('docket-audit'),
   DOCKET_OUTBOUND_QUEUE_URL: z.string().optional(),
   DOCKET_SES_CONFIGURATION_SET: z.string().optional(),
   DOCKET_JWT_SECRET_ARN: z.string().optional(),
@@ -52,6 +54,7 @@ export interface RuntimeSettings {
   tableName: string
   rawMailBucket: string
   attachmentsBucket: string
+  auditBucket: string
   outboundQueueUrl: string | undefined
   sesConfigurationSet: string | undefined
   jwtSecretArn: string | undefined
@@ -83,6 +86,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     tableName: value.DOCKET_TABLE_NAME,
     rawMailBucket: value.DOCKET_RAW_MAIL_BUCKET,
     attachmentsBucket: value.DOCKET_ATTACHMENTS_BUCKET,
+    auditBucket: value.DOCKET_AUDIT_BUCKET,
     outboundQueueUrl: value.DOCKET_OUTBOUND_QUEUE_URL,
     sesConfigurationSet: value.DOCKET_SES_CONFIGURATION_SET,
     jwtSecretArn: value.DOCKET_JWT_SECRET_ARN,

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path'
 import type { OutboundMessage } from '../../schemas/messages.ts'
 import { DynamoAgentStore } from '../auth/adapters/dynamodb-agent-store.ts'
 import type { AuthDeps } from '../auth/auth-service.ts'
+import { DynamoAuditTrail } from '../audit/adapters/dynamodb-audit-trail.ts'
+import type { AuditExportDeps } from '../audit/export-audit-day.ts'
 import { passwordHashParametersForCost } from '../auth/passwords.ts'
 import { FsBlobStore } from '../blobs/adapters/fs-blob-store.ts'
 import { S3BlobStore } from '../blobs/adapters/s3-blob-store.ts'
@@ -35,7 +37,7 @@ import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
 
 /** Everything the domain needs, built once per process from the runtime (aws or local). */
-export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleDeps, AuthDeps {
+export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleDeps, AuthDeps, AuditExportDeps {
   search: SearchIndex
   savedSearches: SavedSearchStore
   settings: RuntimeSettings
@@ -64,10 +66,11 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const agents = new DynamoAgentStore(documents, settings.tableName)
   const mailState = new DynamoMailStateStore(documents, settings.tableName)
   const savedSearches = new DynamoSavedSearchStore(documents, settings.tableName)
+  const auditTrail = new DynamoAuditTrail(documents, settings.tableName)
   // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
   const ticketNumbers = new TicketNumberBlocks(tickets, 10)
   const passwordHashing = passwordHashParametersForCost(settings.passwordHashCost)
-  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches, passwordHashing }
+  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches, passwordHashing, auditTrail }
 
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })
@@ -76,6 +79,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
       ...common,
       rawMail: new S3BlobStore(s3, settings.rawMailBucket),
       attachments: new S3BlobStore(s3, settings.attachmentsBucket),
+      auditArchive: new S3BlobStore(s3, settings.auditBucket),
       outbound: new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl),
       mailSender: new SesMailSender(new SESv2Client({ region: settings.region, maxAttempts: 1 }), settings.sesConfigurationSet),
       // Only the API signs and checks tokens (and only it may read the secret): read on first use.
@@ -92,6 +96,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
     ...common,
     rawMail: new FsBlobStore(blobRoot, settings.rawMailBucket),
     attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket),
+    auditArchive: new FsBlobStore(blobRoot, settings.auditBucket),
     outbound,
     mailSender: config.mail.relay ? new SmtpRelayMailSender(config.mail.relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
     jwtSecret: memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'secrets.json'), 'jwtSecret')),

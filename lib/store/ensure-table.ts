@@ -7,7 +7,7 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb'
-import { table } from './table.ts'
+import { projectionType, table } from './table.ts'
 
 /**
  * Local runtime only (CDK owns the table in AWS): creates the table from its declaration, with
@@ -33,7 +33,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
             { AttributeName: index.partitionKey, KeyType: 'HASH' },
             { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: projectionType(index) },
         })),
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       }),
@@ -60,7 +60,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
                 { AttributeName: index.partitionKey, KeyType: 'HASH' },
                 { AttributeName: index.sortKey, KeyType: 'RANGE' },
               ],
-              Projection: { ProjectionType: 'ALL' },
+              Projection: { ProjectionType: projectionType(index) },
             },
           },
         ],

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { table } from './table.ts'
 
 /**
  * Every key of the single table is built here, never at a call site. Each item also carries
@@ -97,4 +98,18 @@ export const indexKeys = {
   company: (customerId: string) => `COMPANY#${customerId.toLowerCase()}`,
   due: (kind: 'PENDING' | 'PURGE' | 'ESCALATION', shard: number) => `DUE#${kind}#${shard}`,
   escalation: (shard: number) => `ESCALATION#${shard}`,
+  auditDay: (day: string, shard: number) => `AUDIT#${day}#${shard}`,
+}
+
+/** Partitions of a day in the audit index: a GSI partition takes ~1,000 writes/s, so 4 take a busy day's history. */
+export const auditShardCount = 4
+
+/**
+ * Audit index attributes of a history item or tombstone of ticket `number`, recorded at
+ * `recordedAt` (the time of the write): the daily audit export finds a day's records by them.
+ */
+export function auditIndexAttributes(number: string, recordedAt: Date): Record<string, string> {
+  const { byAuditDay } = table.indexes
+  const at = recordedAt.toISOString()
+  return { [byAuditDay.partitionKey]: indexKeys.auditDay(at.slice(0, 10), shardOf(number, auditShardCount)), [byAuditDay.sortKey]: `${at}#${number}` }
 }

@@ -6,6 +6,12 @@ export interface IndexDeclaration {
   name: string
   partitionKey: string
   sortKey: string
+  /**
+   * What the index copies of each item. `all` (the default) serves a view from the index alone;
+   * `keys-only` costs the smallest index write and storage, for an index read rarely and followed
+   * by a BatchGetItem of the items it names.
+   */
+  projection?: 'all' | 'keys-only'
 }
 
 export const table = {
@@ -27,7 +33,23 @@ export const table = {
     byEscalation: { name: 'gsi6', partitionKey: 'gsi6pk', sortKey: 'gsi6sk' },
     /** A company's tickets (CustomerID): COMPANY#<id> → created#number. */
     byCompany: { name: 'gsi7', partitionKey: 'gsi7pk', sortKey: 'gsi7sk' },
+    /**
+     * The audit trail by day (the daily audit export): AUDIT#<day>#<shard> → recordedAt#number, on
+     * history items and tombstones only (sparse). History lives in each ticket's partition, so a
+     * day's entries need an index; none of the others fits (they hold tickets, keyed by ticket
+     * state). Keys only: each history item (one per change) adds one index write of about 100
+     * bytes, instead of a second copy of its entries, and the index is read once a day, followed
+     * by a BatchGetItem of the items. The day is the day of the write (the store's clock), not
+     * of the entry's time, so a day is complete once it has passed: a job run as of an earlier
+     * time (`--now`) still lands in today's export. Shards spread a busy day over partitions.
+     */
+    byAuditDay: { name: 'gsi8', partitionKey: 'gsi8pk', sortKey: 'gsi8sk', projection: 'keys-only' },
   } satisfies Record<string, IndexDeclaration>,
 } as const
 
 export type IndexName = keyof typeof table.indexes
+
+/** The DynamoDB projection type of an index (CreateTable, UpdateTable and CloudFormation spell it the same). */
+export function projectionType(index: IndexDeclaration): 'ALL' | 'KEYS_ONLY' {
+  return index.projection === 'keys-only' ? 'KEYS_ONLY' : 'ALL'
+}

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { table } from '../../lib/store/table.ts'
+import { projectionType, table } from '../../lib/store/table.ts'
 import { logicalIdOf, synthesizeDocket, type SynthesizedDocket } from './docket-template.ts'
 
 let docket: SynthesizedDocket
@@ -16,7 +16,8 @@ describe('data stack', () => {
     expect(docket.data.account).toBe('123456789012')
   })
 
-  it('builds the table from lib/store/table.ts: keys, every GSI, stream, TTL, PITR, on-demand', () => {
+  it('builds the table from lib/store/table.ts: keys, every GSI (the audit index keys-only), stream, TTL, PITR, on-demand', () => {
+    expect(projectionType(table.indexes.byAuditDay)).toBe('KEYS_ONLY')
     const indexes = Object.values(table.indexes)
     const attributes = [table.partitionKey, table.sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])]
     docket.dataTemplate.resourceCountIs('AWS::DynamoDB::Table', 1)
@@ -32,7 +33,7 @@ describe('data stack', () => {
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: projectionType(index) },
       })),
       BillingMode: 'PAY_PER_REQUEST',
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },

@@ -91,6 +91,7 @@ describe('schedules', () => {
     'junk-cleanup': 'cron(0 0 * * ? *)',
     'junk-purge': 'cron(0 0 ? * 1 *)',
     escalations: 'cron(* * * * ? *)',
+    'audit-export': 'cron(30 0 * * ? *)',
   }
 
   it('one rule per scheduled job, in UTC, from the config, giving the jobs function {"job": name, "time": <firing time>}', () => {

@@ -11,7 +11,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb'
-import { dueShardCount, indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } from '../../store/keys.ts'
+import { auditIndexAttributes, dueShardCount, indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } from '../../store/keys.ts'
 import { table, type IndexDeclaration } from '../../store/table.ts'
 import { invalidRequest } from '../../platform/errors.ts'
 import { stateTypes } from '../../../schemas/config.ts'
@@ -167,10 +167,17 @@ const reverseLink: Record<LinkType, LinkType> = { normal: 'normal', parent: 'chi
 export class DynamoTicketStore implements TicketStore {
   private readonly client: DynamoDBDocumentClient
   private readonly tableName: string
+  private readonly recordedAt: () => Date
 
-  constructor(client: DynamoDBDocumentClient, tableName: string) {
+  /**
+   * `recordedAt`: the time of a write, for the audit index (the day a history item or tombstone
+   * is exported with). The wall clock, not the domain's clock: a job run as of an earlier time
+   * must still land in the export of the day it ran. Tests may fix it.
+   */
+  constructor(client: DynamoDBDocumentClient, tableName: string, options: { recordedAt?: () => Date } = {}) {
     this.client = client
     this.tableName = tableName
+    this.recordedAt = options.recordedAt ?? (() => new Date())
   }
 
   async reserveTicketCounters(day: string, count: number): Promise<number> {
@@ -211,7 +218,8 @@ export class DynamoTicketStore implements TicketStore {
       })
       for (const article of change.newArticles) push('other', number, this.putNew(keys.article(number, article.id), 'article', article))
       if (change.history.length > 0) {
-        push('other', number, this.putNew(keys.history(number, change.history[0]!.id), 'history', { entries: change.history }))
+        // Append-only: written once (attribute_not_exists), never updated; deleted only with its whole ticket by a purge, which leaves a tombstone.
+        push('other', number, this.putNew(keys.history(number, change.history[0]!.id), 'history', { entries: change.history, ...auditIndexAttributes(number, this.recordedAt()) }))
       }
       for (const { messageId, articleId } of change.messageIds) {
         push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.messageId(messageId, number, articleId), entity: 'message-id' satisfies Entity, messageId, ticketNumber: number, articleId } } })
@@ -479,7 +487,7 @@ export class DynamoTicketStore implements TicketStore {
         new TransactWriteCommand({
           TransactItems: [
             { Delete: { TableName: this.tableName, Key: keys.ticket(ticket.number), ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': ticket.version } } },
-            this.putNew(keys.tombstone(ticket.number), 'tombstone', tombstone),
+            this.putNew(keys.tombstone(ticket.number), 'tombstone', { ...tombstone, ...auditIndexAttributes(ticket.number, this.recordedAt()) }),
           ],
         }),
       )

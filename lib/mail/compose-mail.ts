@@ -29,6 +29,9 @@ export async function composeMail(mail: OutboundMail): Promise<Buffer> {
   mail.to.forEach((address, index) => assertSingleLine(`to[${index}]`, address))
   mail.cc.forEach((address, index) => assertSingleLine(`cc[${index}]`, address))
   assertSingleLine('subject', mail.subject)
+  for (const [field, id] of [['messageId', mail.messageId], ['inReplyTo', mail.inReplyTo ?? ''], ...mail.references.map((id, index) => [`references[${index}]`, id] as const)] as const) {
+    if (/[\s<>]/.test(id)) throw invalidRequest(`${field} must be a Message-ID without spaces or brackets`, field)
+  }
   for (const [name, value] of Object.entries(mail.headers ?? {})) assertSingleLine(`headers.${name}`, `${name}: ${value}`)
   mail.attachments?.forEach((attachment, index) => assertSingleLine(`attachments[${index}].name`, attachment.name))
   const composer = new MailComposer({

@@ -140,10 +140,14 @@ function parseMessageIds(value: string | undefined): string[] {
   return [...(value ?? '').matchAll(/<([^<>\s]+)>/g)].map((match) => match[1]!)
 }
 
-/** A Message-ID without its brackets, or null when it cannot be one (longer than a mail line). */
+/**
+ * A Message-ID without its brackets, or null when it cannot be one: longer than a mail line, or
+ * with whitespace, control characters or brackets inside (RFC 5322 msg-id has none). Ids go back
+ * out in In-Reply-To and References of our replies.
+ */
 function bareMessageId(value: string): string | null {
   const bare = value.trim().replace(/^<|>$/g, '')
-  return bare && bare.length <= fieldCaps.messageIdChars ? bare : null
+  return bare && bare.length <= fieldCaps.messageIdChars && !/[\s<>\u0000-\u001f\u007f-\u009f]/.test(bare) ? bare : null
 }
 
 const messageIdList = (values: string[]) => values.map(bareMessageId).filter((id): id is string => id !== null).slice(-fieldCaps.references)

@@ -135,6 +135,7 @@ describe('hostile mail corpus', () => {
     for (const file of article!.attachments) expect(file.blobKey).toMatch(/^mail\/[0-9a-f]{64}\/part-\d+$/)
     for (const entry of thread!.history) expect(entry.message.length, 'history lines are bounded').toBeLessThanOrEqual(maxHistoryChars)
     expect(article!.bodyText).not.toContain('\u0000')
+    for (const id of [article!.messageId, article!.inReplyTo, ...article!.references]) if (id) expect(id, 'Message-IDs go back out in replies').toMatch(/^[^\s<>\u0000-\u001f]{1,998}$/)
     if (article!.htmlBlobKey) {
       // What an agent's viewer gets (GET …/articles/{id}/html): sanitized, in bounded time.
       const started = performance.now()

@@ -321,6 +321,12 @@ export const hostileCases: HostileCase[] = [
     expected: { action: 'created' },
   },
   {
+    name: 'message-ids-with-whitespace-and-controls',
+    attack: 'Message-ID, In-Reply-To and References with spaces, tabs, encoded CR LF and brackets (they go back out in our replies)',
+    raw: () => plain({ subject: 'odd ids', messageId: 'a b@x', extra: ['In-Reply-To: =?utf-8?Q?x=0D=0ABcc:_y@evil.example?=', 'References: <c\td@x> <ok@x> <e<f@x>'] }),
+    expected: { action: 'created' },
+  },
+  {
     name: 'references-flood',
     attack: '20,000 Message-IDs in References',
     raw: () => plain({ subject: 'long thread', extra: [`References: ${Array.from({ length: 20_000 }, (_, index) => `<ref${index}@elsewhere.example>`).join(' ')}`] }),

@@ -67,6 +67,7 @@ describe('CRLF never reaches an outbound header', () => {
     for (const [field, value] of [['subject', 'hello\r\nBcc: x@evil.example'], ['to', 'ann@customer.example\r\nBcc: x@evil.example']] as const) {
       await expect(composeMail({ from: { address: 'support@example.com' }, to: [field === 'to' ? value : 'a@b.example'], cc: [], subject: field === 'subject' ? value : 's', text: 'b', messageId: 'm@x', inReplyTo: null, references: [], date: new Date() })).rejects.toThrow(/single line/)
     }
+    await expect(composeMail({ from: { address: 'support@example.com' }, to: ['a@b.example'], cc: [], subject: 's', text: 'b', messageId: 'm@x', inReplyTo: 'x@y>\r\nBcc: z@evil.example', references: [], date: new Date() })).rejects.toThrow(/inReplyTo/)
   })
 
   it('a reply and a forward to a hostile customer mail: the outgoing headers are ours alone', async () => {

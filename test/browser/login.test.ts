@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiLogin, startTestRuntime } from '../support/local-stack.ts'
 import { launchChromium, logIn, screenshot } from '../support/browser.ts'
+import { totpCode } from '../../lib/auth/totp.ts'
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>
 let browser: Browser
@@ -71,6 +72,36 @@ describe('login and session', () => {
 
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.getByText('You are logged out.').waitFor()
+    await page.close()
+  })
+})
+
+describe('two-factor authentication', () => {
+  it('turns TOTP on in the preferences; the next login asks for a code, refuses a wrong one and takes a recovery code', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${runtime.httpUrl}/preferences`)
+    await logIn(page, 'sales')
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click()
+    const secret = (await page.locator('.qr-code + .hint code').textContent())!.trim()
+    expect(await page.locator('img.qr-code').getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
+    await page.getByLabel('Authentication code').fill(totpCode(secret, new Date()))
+    await page.getByRole('button', { name: 'Turn on', exact: true }).click()
+    await page.getByText('Two-factor authentication is on.').waitFor()
+    const recoveryCode = (await page.locator('pre.article-raw').textContent())!.split('\n')[0]!.trim()
+    await screenshot(page, 'totp-recovery-codes')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByText(/On since/).waitFor()
+
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await logIn(page, 'sales')
+    const codeField = page.getByLabel('Authentication code')
+    await codeField.waitFor()
+    await codeField.fill('000000')
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByText('That code is not valid').waitFor()
+    await page.getByLabel('Authentication code').fill(recoveryCode)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
     await page.close()
   })
 })

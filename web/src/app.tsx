@@ -1,10 +1,10 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
-import { ApiError, currentSession, getPrefetched, logout as apiLogout, onSessionExpired, prefetch } from './api/client.ts'
+import { ApiError, currentSession, getPrefetched, logout as apiLogout, onSessionExpired, prefetch, setSession } from './api/client.ts'
 import type { Me, Meta, Preferences } from './api/types.ts'
 import { AppContext, useApp, type AppState } from './app-context.tsx'
 import { ShortcutOverlay } from './components/shortcut-overlay.tsx'
 import { I18nProvider, isLanguage, loadLanguage, rememberedLanguage, rememberLanguage, useI18n, type Language } from './i18n/i18n.tsx'
-import { LoginPage } from './pages/login.tsx'
+import { LoginPage, ResetPasswordPage, TotpEnrolmentPage } from './pages/login.tsx'
 import { Link, matchRoute, navigate, paths, useLocation, type RouteMatch } from './router.tsx'
 import { useShortcuts } from './shortcuts.tsx'
 import { queueListQuery } from './queue-query.ts'
@@ -32,7 +32,7 @@ const StatisticsPage = named(() => import('./pages/statistics.tsx'), 'Statistics
  * requested at once, before React renders anything: no waterfall of script → profile → chunk → data.
  */
 function startOpeningRequests(): void {
-  if (!currentSession()) return
+  if (!currentSession() || currentSession()?.totpEnrolmentRequired) return
   prefetch('/api/me')
   prefetch('/api/meta')
   const route = matchRoute(window.location.pathname)
@@ -51,6 +51,8 @@ export function App() {
   const [reason, setReason] = useState<'expired' | 'logged-out' | null>(null)
   const [language, setLanguage] = useState<Language>(rememberedLanguage())
   const [catalogReady, setCatalogReady] = useState(language === 'en')
+  const [mustEnrol, setMustEnrol] = useState(currentSession()?.totpEnrolmentRequired === true)
+  const location = useLocation()
 
   useEffect(() => {
     if (language === 'en') return
@@ -68,14 +70,42 @@ export function App() {
   )
 
   if (!catalogReady) return null
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone
+  if (!loggedIn && location.path === '/reset-password') {
+    return (
+      <I18nProvider language={language} timeZone={browserZone}>
+        <ResetPasswordPage token={location.search.get('token') ?? ''} />
+      </I18nProvider>
+    )
+  }
   if (!loggedIn) {
     return (
-      <I18nProvider language={language} timeZone={Intl.DateTimeFormat().resolvedOptions().timeZone}>
+      <I18nProvider language={language} timeZone={browserZone}>
         <LoginPage
           reason={reason}
           onLoggedIn={() => {
             setReason(null)
+            setMustEnrol(currentSession()?.totpEnrolmentRequired === true)
             setLoggedIn(true)
+          }}
+        />
+      </I18nProvider>
+    )
+  }
+  if (mustEnrol) {
+    return (
+      <I18nProvider language={language} timeZone={browserZone}>
+        <TotpEnrolmentPage
+          onDone={() => {
+            const session = currentSession()
+            if (session) setSession({ ...session, totpEnrolmentRequired: false })
+            setMustEnrol(false)
+          }}
+          onLogout={() => {
+            void apiLogout().finally(() => {
+              setReason('logged-out')
+              setLoggedIn(false)
+            })
           }}
         />
       </I18nProvider>

@@ -8,6 +8,8 @@ const sessionKey = 'docket.session'
 export interface Session {
   token: string
   expiresAt: string
+  /** The agent's role requires TOTP and they have none: this session may only enrol. */
+  totpEnrolmentRequired?: boolean
 }
 
 export class ApiError extends Error {

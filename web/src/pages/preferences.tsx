@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react'
-import { api, ApiError } from '../api/client.ts'
+import { api, ApiError, get } from '../api/client.ts'
 import type { Preferences, PreferencesUpdate } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { languageNames, useI18n, type Language } from '../i18n/i18n.tsx'
 import { useDocumentTitle } from '../router.tsx'
+import { useResource } from '../use-resource.ts'
+import { TotpEnrolment } from './login.tsx'
 
 const timeZones: string[] = (() => {
   try {
@@ -26,6 +28,8 @@ export function PreferencesPage() {
         <Notifications />
         <OutOfOffice />
         <Password />
+        <TwoFactor />
+        <Sessions />
       </div>
     </section>
   )
@@ -270,5 +274,130 @@ function Password() {
         </button>
       </div>
     </form>
+  )
+}
+
+/** Two-factor authentication (TOTP): turn on with an authenticator app, or off with password and code. */
+function TwoFactor() {
+  const i18n = useI18n()
+  const { t } = i18n
+  const app = useApp()
+  const status = app.me.totp
+  const [enrolling, setEnrolling] = useState(false)
+  const [password, setPassword] = useState('')
+  const [code, setCode] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const turnOff = async (event: FormEvent) => {
+    event.preventDefault()
+    setError(null)
+    try {
+      await api('DELETE', '/api/me/totp', { password, code: code.trim() })
+      setPassword('')
+      setCode('')
+      await app.reload()
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : String(caught))
+    }
+  }
+  return (
+    <section className="panel form" aria-labelledby="prefs-totp">
+      <h2 id="prefs-totp">{t('totp.title')}</h2>
+      {status.enabled ? (
+        <p className="notice notice-ok">{t('totp.on', { since: i18n.dateTime(status.enabledAt), left: status.recoveryCodesLeft })}</p>
+      ) : (
+        <p className="notice">{status.required ? t('totp.required') : t('totp.off')}</p>
+      )}
+      {!status.enabled && !enrolling && (
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => setEnrolling(true)}>
+            {t('totp.turnOn')}
+          </button>
+        </div>
+      )}
+      {!status.enabled && enrolling && (
+        <TotpEnrolment
+          onCancel={() => setEnrolling(false)}
+          onDone={() => {
+            setEnrolling(false)
+            void app.reload()
+          }}
+        />
+      )}
+      {status.enabled && !status.required && (
+        <form className="form" onSubmit={turnOff}>
+          {error && (
+            <p className="notice notice-error" role="alert">
+              {error}
+            </p>
+          )}
+          <div className="field">
+            <label htmlFor="totp-off-password">{t('prefs.currentPassword')}</label>
+            <input id="totp-off-password" type="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="totp-off-code">{t('totp.codeOrRecovery')}</label>
+            <input id="totp-off-code" autoComplete="one-time-code" required value={code} onChange={(event) => setCode(event.target.value)} />
+          </div>
+          <div className="actions">
+            <button type="submit" className="danger">
+              {t('totp.turnOff')}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  )
+}
+
+interface SessionInfo {
+  id: string
+  createdAt: string
+  lastSeenAt: string
+  userAgent: string | null
+  ip: string | null
+  twoFactor: boolean
+  current: boolean
+}
+
+/** The agent's sessions (OTRS: session management): where they are logged in, ending any of them. */
+function Sessions() {
+  const i18n = useI18n()
+  const { t } = i18n
+  const app = useApp()
+  const sessions = useResource((signal) => get<{ items: SessionInfo[] }>('/api/me/sessions', undefined, signal), [])
+  const end = async (session: SessionInfo) => {
+    await api('DELETE', `/api/me/sessions/${encodeURIComponent(session.id)}`)
+    if (session.current) await app.logout()
+    else await sessions.reload()
+  }
+  return (
+    <section className="panel" aria-labelledby="prefs-sessions">
+      <h2 id="prefs-sessions">{t('sessions.title')}</h2>
+      {sessions.error && <p className="notice notice-error">{sessions.error.message}</p>}
+      <ul className="plain-list">
+        {sessions.data?.items.map((session) => (
+          <li key={session.id}>
+            <div>
+              <strong>{session.current ? t('sessions.current') : (session.userAgent ?? t('sessions.unknownBrowser')).slice(0, 80)}</strong>
+              <div className="hint">
+                {t('sessions.details', { created: i18n.dateTime(session.createdAt), seen: i18n.dateTime(session.lastSeenAt), ip: session.ip ?? '–' })}
+                {session.twoFactor ? ` · ${t('sessions.twoFactor')}` : ''}
+              </div>
+            </div>
+            <span className="spacer" />
+            <button type="button" onClick={() => void end(session)}>
+              {t('sessions.end')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {sessions.data && sessions.data.items.length > 1 && (
+        <div className="actions">
+          <button type="button" className="danger" onClick={() => void api('DELETE', '/api/me/sessions').then(() => sessions.reload())}>
+            {t('sessions.endOthers')}
+          </button>
+        </div>
+      )}
+    </section>
   )
 }

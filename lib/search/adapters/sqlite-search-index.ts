@@ -167,7 +167,9 @@ class IndexFile {
       }
     }
     const { filters } = query
-    list('t.queue', filters.queues)
+    // A ticket-number filter is the most selective of all: keep the planner on the number index
+    // (the unary + takes the queue list, present in every query, out of index selection).
+    list(filters.number ? '+t.queue' : 't.queue', filters.queues)
     list('t.state', filters.states)
     list('t.state_type', filters.stateTypes)
     list('t.priority', filters.priorities)
@@ -191,8 +193,10 @@ class IndexFile {
     }
     if (filters.number) {
       if (filters.number.endsWith('*')) {
-        where.push('t.number LIKE ?')
-        params.push(`${filters.number.slice(0, -1)}%`)
+        // The numbers that begin with the digits, as a range of the number index (LIKE would scan every ticket).
+        const prefix = filters.number.slice(0, -1)
+        where.push('t.number >= ? AND t.number < ?')
+        params.push(prefix, `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`)
       } else {
         where.push('t.number = ?')
         params.push(filters.number)
@@ -212,15 +216,23 @@ class IndexFile {
           : query.sort === 'created'
             ? `t.created_at ${direction}`
             : `t.changed_at ${direction}`
-    const select = 't.number, t.title, t.queue, t.state, t.state_type, t.priority, t.owner, t.customer, t.created_at, t.changed_at'
+    const select = 't.id, t.number, t.title, t.queue, t.state, t.state_type, t.priority, t.owner, t.customer, t.created_at, t.changed_at'
     // CROSS JOIN fixes the join order: the full-text match first, then each hit's ticket by primary
     // key. Left to itself, the planner takes the queue index as the outer loop (every agent's query
     // carries a queue list) and runs the MATCH once per ticket: 15 s instead of 15 ms for a word
     // over 100,000 tickets, minutes for a short prefix.
     const sql = positive
-      ? `SELECT ${select}, snippet(ticket_text, -1, '${markStart}', '${markEnd}', '…', 16) AS snippet FROM ticket_text CROSS JOIN tickets t ON t.id = ticket_text.rowid WHERE ticket_text MATCH ? AND ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
-      : `SELECT ${select}, NULL AS snippet FROM tickets t WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
+      ? `SELECT ${select} FROM ticket_text CROSS JOIN tickets t ON t.id = ticket_text.rowid WHERE ticket_text MATCH ? AND ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
+      : `SELECT ${select} FROM tickets t WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
     const rows = this.prepare(sql).all(...(positive ? [positive] : []), ...params, query.limit + 1, query.offset) as Record<string, string | number | null>[]
+    // Snippets of the page's hits only, one by one (the match at a single rowid): in the query above
+    // SQLite would build one for every matching ticket before sorting (4× the time for a common word sorted by priority).
+    // The rowid is bound as a BigInt: node:sqlite binds a number as REAL, and FTS5 then ignores the rowid next to MATCH.
+    const snippetAt = positive ? this.prepare(`SELECT snippet(ticket_text, -1, '${markStart}', '${markEnd}', '…', 16) AS snippet FROM ticket_text WHERE ticket_text MATCH ? AND rowid = ?`) : undefined
+    const highlightsOf = (id: number): string[] => {
+      const snippet = (snippetAt?.get(positive, BigInt(id)) as { snippet: string | null } | undefined)?.snippet
+      return snippet ? [highlight(snippet)] : []
+    }
     const hits: SearchHit[] = rows.slice(0, query.limit).map((row) => ({
       number: String(row.number),
       title: String(row.title ?? ''),
@@ -232,7 +244,7 @@ class IndexFile {
       customer: (row.customer as string | null) ?? null,
       createdAt: String(row.created_at ?? ''),
       changedAt: String(row.changed_at ?? ''),
-      highlights: row.snippet ? [highlight(String(row.snippet))] : [],
+      highlights: highlightsOf(Number(row.id)),
     }))
     return { hits, more: rows.length > query.limit }
   }

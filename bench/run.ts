@@ -13,8 +13,9 @@ const benchmarks: Record<string, { what: string; load: () => Promise<Benchmark> 
   ingest: { what: '1,000 mails through the local mail pipeline (intake → queue → mail-received → DynamoDB Local on disk)', load: () => import('./ingest.ts') },
   jobs: { what: 'the pending and Junk jobs over 100,000 tickets in DynamoDB Local on disk, with 0 to 1,000 tickets due', load: () => import('./jobs.ts') },
   views: { what: 'the 500-ticket queue view (GET /api/tickets?queue=Support&limit=500) over 100,000 tickets in DynamoDB Local on disk', load: () => import('./views.ts') },
-  faults: { what: 'fault injection on the local stack: 1,000 redeliveries, 100 killed workers, a poison batch, a day replayed twice, 10,000 parallel creates, duplicated/reordered change events, jobs fired twice (issue 9.4)', load: () => import('./faults.ts') },
   web: { what: 'the agent web client in Chromium: a 500-ticket queue view from navigation to rows rendered, cold and warm; the production bundle size (gzip per chunk)', load: () => import('./web.ts') },
+  search: { what: 'SQLite FTS5 search over 100,000 tickets / 1,000,000 articles: index time, memory, disk, query latency per kind, reindex from DynamoDB Local on disk', load: () => import('./search.ts') },
+  faults: { what: 'fault injection on the local stack: 1,000 redeliveries, 100 killed workers, a poison batch, a day replayed twice, 10,000 parallel creates, duplicated/reordered change events, jobs fired twice (issue 9.4)', load: () => import('./faults.ts') },
 }
 
 function usage(): string {

@@ -9,7 +9,6 @@ import type { AgentIdentity } from '../lib/auth/auth-service.ts'
 import type { BlobStore } from '../lib/blobs/ports.ts'
 import { startDynamoDbLocal, type DynamoDbLocal } from '../lib/local/dynamodb-local.ts'
 import { loadConfigFile } from '../lib/platform/config.ts'
-import { systemClock } from '../lib/platform/clock.ts'
 import { notFound } from '../lib/platform/errors.ts'
 import { SqliteSearchIndex } from '../lib/search/adapters/sqlite-search-index.ts'
 import { reindex, type ReindexProgress } from '../lib/search/reindex.ts'
@@ -1059,7 +1058,7 @@ export async function run(args: string[]): Promise<number> {
       const progressLines: string[] = []
       let lastProgress = 0
       phase = now()
-      const progress = await reindex({ tickets: new DynamoTicketStore(documents, tableName), attachments: noBlobs, search: rebuilt, clock: systemClock }, (update) => {
+      const progress = await reindex({ tickets: new DynamoTicketStore(documents, tableName), attachments: noBlobs, search: rebuilt }, (update) => {
         if (update.phase === 'build' && update.seconds - lastProgress < 10) return
         lastProgress = update.seconds
         const line = `  reindex ${update.phase}: ${thousands(update.tickets)} tickets${update.caughtUp ? ` (+${update.caughtUp} caught up)` : ''} in ${update.seconds.toFixed(1)} s, ${thousands(update.perSecond)}/s`

@@ -1,5 +1,4 @@
 import type { BlobStore } from '../blobs/ports.ts'
-import type { Clock } from '../platform/clock.ts'
 import type { TicketStore } from '../ticket/ports.ts'
 import type { TicketThread } from '../ticket/model.ts'
 import type { IndexWriter, SearchIndex, TicketDocument } from './ports.ts'
@@ -17,6 +16,8 @@ export interface ReindexProgress {
 
 const segments = 4
 const batchSize = 500
+/** Tickets read at once (GetItem/Query per ticket) while catching up. */
+const catchUpBatch = 50
 
 /**
  * Rebuilds the search index from the store without downtime: a new index is built next to the
@@ -24,9 +25,10 @@ const batchSize = 500
  * caught up, the new index is swapped in atomically (an alias), and changes made during the swap
  * are caught up once more on the live index. Versions make every write idempotent.
  */
-export async function reindex(deps: { tickets: TicketStore; attachments: BlobStore; search: SearchIndex; clock: Clock }, onProgress: (progress: ReindexProgress) => void = () => undefined): Promise<ReindexProgress> {
-  const started = deps.clock.now()
-  const startedMs = Date.now()
+export async function reindex(deps: { tickets: TicketStore; attachments: BlobStore; search: SearchIndex }, onProgress: (progress: ReindexProgress) => void = () => undefined): Promise<ReindexProgress> {
+  // Wall time (not an injected clock): the catch-up reads the audit index, keyed by the store's write time.
+  const started = new Date()
+  const startedMs = started.getTime()
   let tickets = 0
   let caughtUp = 0
   const report = (phase: ReindexProgress['phase']) => {
@@ -35,42 +37,51 @@ export async function reindex(deps: { tickets: TicketStore; attachments: BlobSto
     onProgress(progress)
     return progress
   }
-  const since = (at: Date) => new Date(at.getTime() - 60_000).toISOString()
-  const copy = async (target: IndexWriter, changedSince?: string) => {
+  // A minute of slack: the audit index is keyed by the writer's clock.
+  const since = (at: Date) => new Date(at.getTime() - 60_000)
+  const documentOf = async (thread: TicketThread) =>
+    // Tickets others were merged into show the merged tickets' articles too: read those whole.
+    ticketDocument(thread.ticket.mergedFrom.length > 0 ? ((await deps.tickets.getThread(thread.ticket.number)) ?? thread) : thread, deps.attachments)
+  const copyAll = async (target: IndexWriter) => {
     await Promise.all(
       Array.from({ length: segments }, async (_, segment) => {
         let batch: TicketDocument[] = []
-        for await (const scanned of deps.tickets.scanThreads({ segment, totalSegments: segments, ...(changedSince ? { changedSince } : {}) })) {
-          // Tickets others were merged into show the merged tickets' articles too: read those whole.
-          const thread: TicketThread = scanned.ticket.mergedFrom.length > 0 ? ((await deps.tickets.getThread(scanned.ticket.number)) ?? scanned) : scanned
-          batch.push(await ticketDocument(thread, deps.attachments))
-          if (batch.length >= batchSize) {
-            await target.upsert(batch)
-            if (changedSince) caughtUp += batch.length
-            else tickets += batch.length
-            batch = []
-            report(changedSince ? 'catch-up' : 'build')
-          }
-        }
-        if (batch.length > 0) {
+        const flush = async () => {
           await target.upsert(batch)
-          if (changedSince) caughtUp += batch.length
-          else tickets += batch.length
+          tickets += batch.length
+          batch = []
+          report('build')
         }
+        for await (const scanned of deps.tickets.scanThreads({ segment, totalSegments: segments })) {
+          batch.push(await documentOf(scanned))
+          if (batch.length >= batchSize) await flush()
+        }
+        if (batch.length > 0) await flush()
       }),
     )
-    const deleted = await deps.tickets.tombstonesSince(since(started))
-    if (deleted.length > 0) await target.remove(deleted.map((tombstone) => ({ number: tombstone.number, version: Number.MAX_SAFE_INTEGER })))
+  }
+  /** Writes again what changed since `from` (found in the audit index, not by a scan); deleted tickets leave the index. */
+  const catchUp = async (target: IndexWriter, from: Date) => {
+    const numbers = await deps.tickets.changedSince(since(from))
+    for (let start = 0; start < numbers.length; start += catchUpBatch) {
+      const threads = await Promise.all(numbers.slice(start, start + catchUpBatch).map(async (number) => ({ number, thread: await deps.tickets.getThread(number) })))
+      const present = threads.flatMap(({ thread }) => (thread ? [thread] : []))
+      const gone = threads.filter(({ thread }) => !thread).map(({ number }) => ({ number, version: Number.MAX_SAFE_INTEGER }))
+      if (present.length > 0) await target.upsert(await Promise.all(present.map((thread) => ticketDocument(thread, deps.attachments))))
+      if (gone.length > 0) await target.remove(gone)
+      caughtUp += threads.length
+      report('catch-up')
+    }
   }
   const rebuild = await deps.search.beginRebuild()
   try {
-    await copy(rebuild)
+    await copyAll(rebuild)
     report('build')
-    const caughtUp = deps.clock.now()
-    await copy(rebuild, since(started))
+    const caughtUpAt = new Date()
+    await catchUp(rebuild, started)
     report('swap')
     await rebuild.swap()
-    await copy(deps.search, since(caughtUp))
+    await catchUp(deps.search, caughtUpAt)
   } catch (error) {
     await rebuild.abandon()
     throw error

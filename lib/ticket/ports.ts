@@ -148,12 +148,14 @@ export interface TicketStore {
   getTombstone(number: string): Promise<Tombstone | undefined>
   /**
    * Every ticket with its own articles, read with a parallel table scan (a reindex, never a user's
-   * path); with `changedSince`, only tickets changed since then. Threads of tickets with merged
-   * tickets hold only their own articles: read those with getThread.
+   * path). Threads of tickets with merged tickets hold only their own articles: read those with getThread.
    */
-  scanThreads(options: { segment: number; totalSegments: number; changedSince?: string }): AsyncIterable<TicketThread>
-  /** Tombstones of tickets deleted since then (a reindex drops them from the new index). */
-  tombstonesSince(since: string): Promise<Tombstone[]>
+  scanThreads(options: { segment: number; totalSegments: number }): AsyncIterable<TicketThread>
+  /**
+   * Numbers of the tickets changed or deleted since then (a reindex catches them up), from the
+   * audit index: every change writes a history item, every purge a tombstone.
+   */
+  changedSince(since: Date): Promise<string[]>
   findByExternalRef(field: string, value: string): Promise<string | undefined>
   getOutboundMail(id: string): Promise<OutboundMailRecord | undefined>
   /** Moves an outbound mail on; false when it is no longer as expected. */

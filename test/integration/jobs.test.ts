@@ -11,6 +11,7 @@ import type { Clock } from '../../lib/platform/clock.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import type { Ticket } from '../../lib/ticket/model.ts'
 import { ingestRaw, mail, testDependencies, testDependenciesWithConfig } from '../support/local-stack.ts'
+import { patchTicket } from '../support/tickets.ts'
 
 /** Issue 5: timed jobs, exactly once, with an injected clock, through the real local store. */
 function movableClock(iso: string): Clock & { set(iso: string): void } {
@@ -19,10 +20,7 @@ function movableClock(iso: string): Clock & { set(iso: string): void } {
 }
 
 const run = (deps: Dependencies, name: string, now: string, dryRun = false): Promise<JobResult> => runJob(deps, { job: name, time: new Date(now).toISOString(), dryRun })
-const setTicket = async (deps: Dependencies, number: string, patch: Partial<Ticket>) => {
-  const ticket = (await deps.tickets.get(number))!
-  await deps.tickets.save({ ticket: { ...ticket, ...patch, version: ticket.version + 1 }, expectedVersion: ticket.version, newArticles: [], history: [], messageIds: [] })
-}
+const setTicket = (deps: Dependencies, number: string, patch: Partial<Ticket>) => patchTicket(deps.tickets, number, patch)
 const historyOf = async (deps: Dependencies, number: string) => (await deps.tickets.getThread(number))!.history
 
 describe('pending job', () => {

@@ -8,6 +8,7 @@ import { FsWorkQueue } from '../../lib/queue/adapters/fs-work-queue.ts'
 import { localQueueDir } from '../../lib/runtime/dependencies.ts'
 import { mailContentHash } from '../../lib/mail/mail-identity.ts'
 import { mail, startTestRuntime, waitFor } from '../support/local-stack.ts'
+import { patchTicket } from '../support/tickets.ts'
 
 /** Nothing lost, nothing twice: retries, the dead-letter folder, replay, and dry runs. */
 describe('failures, dead letters and replay (local runtime)', () => {
@@ -98,8 +99,7 @@ describe('failures, dead letters and replay (local runtime)', () => {
     const key = await deliver(first)
     const identity = { bucket: runtime.deps.rawMail.bucket, objectKey: key, contentHash: mailContentHash(Buffer.from(first)) }
     const number = await waitFor(async () => (await runtime.deps.tickets.findIngest(identity))?.ticketNumber ?? undefined, 'the ticket')
-    const ticket = (await runtime.deps.tickets.get(number))!
-    await runtime.deps.tickets.save({ ticket: { ...ticket, owner: 'admin', version: ticket.version + 1 }, expectedVersion: ticket.version, newArticles: [], history: [], messageIds: [] })
+    await patchTicket(runtime.deps.tickets, number, { owner: 'admin' })
     await deliver(mail({ from: 'olga@customer.example', subject: `Re: [Ticket#${number}] owner notification`, body: 'any news?' }))
     const outbox = join(runtime.deps.settings.dataDir, 'outbox')
     await new Promise((resolve) => setTimeout(resolve, 3000))

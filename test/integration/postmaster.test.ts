@@ -2,15 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import type { Ticket } from '../../lib/ticket/model.ts'
 import { ingestRaw, mail, testDependencies, testDependenciesWithConfig } from '../support/local-stack.ts'
+import { patchTicket } from '../support/tickets.ts'
 
 /** Issue 3, point by point, through the real local store (DynamoDB Local, blobs on disk). */
 
 const filters = (yaml: string) => (config: string) => config.replace('postmasterFilters: []', `postmasterFilters:\n${yaml}`)
 const ticketOf = async (deps: Dependencies, number: string | null) => (await deps.tickets.getThread(number!))!
-const setTicket = async (deps: Dependencies, number: string, patch: Partial<Ticket>) => {
-  const ticket = (await deps.tickets.get(number))!
-  await deps.tickets.save({ ticket: { ...ticket, ...patch, version: ticket.version + 1 }, expectedVersion: ticket.version, newArticles: [], history: [], messageIds: [] })
-}
+const setTicket = (deps: Dependencies, number: string, patch: Partial<Ticket>) => patchTicket(deps.tickets, number, patch)
 
 describe('postmaster filters (config)', () => {
   let deps: Dependencies

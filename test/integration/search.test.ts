@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Ticket } from '../../lib/ticket/model.ts'
 import { apiLogin, demoPassword, ingestRaw, mail, startTestRuntime } from '../support/local-stack.ts'
+import { patchTicket } from '../support/tickets.ts'
+import { SqliteSearchIndex } from '../../lib/search/adapters/sqlite-search-index.ts'
+import { reindex } from '../../lib/search/reindex.ts'
 
 /** Issue 6 through the real local stack: mail → DynamoDB → stream → indexer → SQLite FTS5 → API. */
 describe('search', () => {
@@ -77,8 +82,7 @@ describe('search', () => {
   })
 
   it('changes are indexed from the stream: new state, new article, deletion', async () => {
-    const ticket = (await runtime.deps.tickets.get(numbers.printer!)) as Ticket
-    await runtime.deps.tickets.save({ ticket: { ...ticket, state: 'closed successful', stateType: 'closed', version: ticket.version + 1 }, expectedVersion: ticket.version, newArticles: [], history: [], messageIds: [] })
+    await patchTicket(runtime.deps.tickets, numbers.printer!, { state: 'closed successful', stateType: 'closed' })
     await ingestRaw(runtime.deps, mail({ subject: `Re: [Ticket#${numbers.invoice}] Invoice`, body: 'Also the VAT number xylophone123 is wrong.', from: 'bob@billing.example' }))
     await runtime.drainIndex()
     await runtime.drainIndex()
@@ -116,5 +120,40 @@ describe('search', () => {
     expect(during.length).toBeGreaterThan(0)
     for (const hits of during) expect(hits).toEqual(before)
     expect((await found(admin, 'printer*')).sort()).toEqual(before)
+  })
+
+  it('a reindex catches up what changed and what was deleted while it copied (found in the audit index, not by a second scan)', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'docket-reindex-'))
+    const rebuilt = new SqliteSearchIndex(scratch)
+    const renamed = numbers.invoice!
+    const doomed = (await ingestRaw(runtime.deps, mail({ subject: 'Short-lived ticket', body: 'deleted during the reindex' }))).ticketNumber!
+    const store = runtime.deps.tickets
+    let changedMeanwhile = false
+    // The store as the reindex sees it: after the first ticket is copied, an agent renames one ticket and a purge deletes another.
+    const tickets = Object.create(store, {
+      scanThreads: {
+        value: async function* (options: { segment: number; totalSegments: number }) {
+          for await (const thread of store.scanThreads(options)) {
+            yield thread
+            if (!changedMeanwhile) {
+              changedMeanwhile = true
+              await patchTicket(store, renamed, { title: 'Renamed meanwhile quokka' })
+              await store.deleteTicket((await store.getThread(doomed))!, { by: 'test', reason: 'deleted during the reindex', at: new Date().toISOString() })
+            }
+          }
+        },
+      },
+    }) as typeof store
+    try {
+      const result = await reindex({ tickets, attachments: runtime.deps.attachments, search: rebuilt })
+      expect(changedMeanwhile).toBe(true)
+      expect(result.caughtUp).toBeGreaterThanOrEqual(2)
+      const byNumber = async (number: string) => (await rebuilt.search({ terms: [], filters: { queues: ['Raw', 'Support', 'Sales', 'Junk', 'Bounces'], number }, sort: 'created', order: 'desc', limit: 1, offset: 0 })).hits
+      expect((await byNumber(renamed))[0]?.title).toBe('Renamed meanwhile quokka')
+      expect(await byNumber(doomed)).toEqual([])
+      expect(await rebuilt.count()).toBe(await runtime.deps.search.count())
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
+    }
   })
 })

@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/platform/clock.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import type { Ticket } from '../../lib/ticket/model.ts'
 import { demoPassword, ingestRaw, mail, testDependencies } from '../support/local-stack.ts'
+import { patchTicket } from '../support/tickets.ts'
 
 interface Summary {
   number: string
@@ -51,10 +52,7 @@ describe('agent views and customers', () => {
     return result.ticketNumber!
   }
   /** Changes a ticket as an agent action would (owner, lock, state, responsible, pending time, priority). */
-  const update = async (number: string, patch: Partial<Ticket>) => {
-    const ticket = (await deps.tickets.get(number))!
-    await deps.tickets.save({ ticket: { ...ticket, ...patch, version: ticket.version + 1 }, expectedVersion: ticket.version, newArticles: [], history: [], messageIds: [] })
-  }
+  const update = (number: string, patch: Partial<Ticket>) => patchTicket(deps.tickets, number, patch)
   /** Walks a view page by page; returns every ticket number in order. */
   const walk = async (path: string, token = admin, size = 1) => {
     const seen: string[] = []

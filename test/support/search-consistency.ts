@@ -10,6 +10,7 @@ import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import { indexChanges } from '../../lib/search/indexer.ts'
 import type { SearchIndex } from '../../lib/search/ports.ts'
 import { customerMail } from './fault-runs.ts'
+import { patchTicket } from './tickets.ts'
 
 /**
  * Search index consistency under at-least-once, out-of-order change events (shared by
@@ -70,8 +71,7 @@ export async function checkSearchConsistency(deps: Dependencies, search: SearchI
     } else if (roll < 0.65) {
       await ingest(`Re: [Ticket#${live[Math.floor(next() * live.length)]!}] follow-up ${step}`, `follow-up text step${step}`)
     } else if (roll < 0.9) {
-      const ticket = (await deps.tickets.get(live[Math.floor(next() * live.length)]!))!
-      await deps.tickets.save({ ticket: { ...ticket, title: `renamed ${step}`, priority: 1 + Math.floor(next() * 5), version: ticket.version + 1 }, expectedVersion: ticket.version, newArticles: [], history: [], messageIds: [] })
+      await patchTicket(deps.tickets, live[Math.floor(next() * live.length)]!, { title: `renamed ${step}`, priority: 1 + Math.floor(next() * 5) })
     } else {
       const number = live[Math.floor(next() * live.length)]!
       const ticket = (await deps.tickets.get(number))!

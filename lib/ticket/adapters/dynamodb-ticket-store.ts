@@ -11,7 +11,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb'
-import { auditIndexAttributes, dueShardCount, indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } from '../../store/keys.ts'
+import { auditIndexAttributes, auditShardCount, dueShardCount, indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } from '../../store/keys.ts'
 import { table, type IndexDeclaration } from '../../store/table.ts'
 import { invalidRequest } from '../../platform/errors.ts'
 import { stateTypes } from '../../../schemas/config.ts'
@@ -217,10 +217,10 @@ export class DynamoTicketStore implements TicketStore {
         },
       })
       for (const article of change.newArticles) push('other', number, this.putNew(keys.article(number, article.id), 'article', article))
-      if (change.history.length > 0) {
-        // Append-only: written once (attribute_not_exists), never updated; deleted only with its whole ticket by a purge, which leaves a tombstone.
-        push('other', number, this.putNew(keys.history(number, change.history[0]!.id), 'history', { entries: change.history, ...auditIndexAttributes(number, this.recordedAt()) }))
-      }
+      // Every change is in the history (OTRS's rule, and the reindex catch-up finds changes by it).
+      if (change.history.length === 0) throw new Error(`A change to ticket ${number} without a history entry`)
+      // Append-only: written once (attribute_not_exists), never updated; deleted only with its whole ticket by a purge, which leaves a tombstone.
+      push('other', number, this.putNew(keys.history(number, change.history[0]!.id), 'history', { entries: change.history, ...auditIndexAttributes(number, this.recordedAt()) }))
       for (const { messageId, articleId } of change.messageIds) {
         push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.messageId(messageId, number, articleId), entity: 'message-id' satisfies Entity, messageId, ticketNumber: number, articleId } } })
       }
@@ -503,17 +503,15 @@ export class DynamoTicketStore implements TicketStore {
     return result.Item ? stripKeys<Tombstone>(result.Item) : undefined
   }
 
-  async *scanThreads(options: { segment: number; totalSegments: number; changedSince?: string }): AsyncIterable<TicketThread> {
+  async *scanThreads(options: { segment: number; totalSegments: number }): AsyncIterable<TicketThread> {
     let group: Item[] = []
     const flush = (): TicketThread | undefined => {
       const items = group
       group = []
       const ticketItem = items.find((item) => item.entity === 'ticket')
       if (!ticketItem) return undefined
-      const ticket = toTicket(ticketItem)
-      if (options.changedSince && ticket.changedAt < options.changedSince) return undefined
       return {
-        ticket,
+        ticket: toTicket(ticketItem),
         articles: items.filter((item) => item.entity === 'article').map((item) => stripKeys<Article>(item)).sort((a, b) => a.id.localeCompare(b.id)),
         history: [],
         links: items.filter((item) => item.entity === 'link').map((item) => stripKeys<TicketLink>(item)),
@@ -546,23 +544,36 @@ export class DynamoTicketStore implements TicketStore {
     if (last) yield last
   }
 
-  async tombstonesSince(since: string): Promise<Tombstone[]> {
-    const items: Item[] = []
-    let startKey: Record<string, unknown> | undefined
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: '#entity = :tombstone AND deletedAt >= :since',
-          ExpressionAttributeNames: { '#entity': 'entity' },
-          ExpressionAttributeValues: { ':tombstone': 'tombstone', ':since': since },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  async changedSince(since: Date): Promise<string[]> {
+    // Every change writes a history item and every purge a tombstone, both in the audit index
+    // (keyed by the day and time of the write): the tickets written since `since` without a scan.
+    const index = table.indexes.byAuditDay
+    const from = since.toISOString()
+    const days: string[] = []
+    for (let day = new Date(`${from.slice(0, 10)}T00:00:00.000Z`); day.getTime() <= this.recordedAt().getTime(); day = new Date(day.getTime() + 86_400_000)) days.push(day.toISOString().slice(0, 10))
+    const numbers = new Set<string>()
+    await Promise.all(
+      days.flatMap((day) =>
+        Array.from({ length: auditShardCount }, async (_, shard) => {
+          let startKey: Record<string, unknown> | undefined
+          do {
+            const page = await this.client.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: index.name,
+                KeyConditionExpression: '#pk = :pk AND #sk >= :from',
+                ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+                ExpressionAttributeValues: { ':pk': indexKeys.auditDay(day, shard), ':from': from },
+                ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+              }),
+            )
+            for (const item of page.Items ?? []) numbers.add(String(item[index.sortKey]).slice(from.length + 1))
+            startKey = page.LastEvaluatedKey
+          } while (startKey)
         }),
-      )
-      items.push(...((page.Items ?? []) as Item[]))
-      startKey = page.LastEvaluatedKey
-    } while (startKey)
-    return items.map((item) => stripKeys<Tombstone>(item))
+      ),
+    )
+    return [...numbers]
   }
 
   /**

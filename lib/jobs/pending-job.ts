@@ -1,11 +1,9 @@
 import { prepareAgentMail } from '../mail/agent-mail.ts'
 import type { Ticket } from '../ticket/model.ts'
-import { historyEntry, nextVersion, pendingDueAt, resolveState } from '../ticket/ticket-rules.ts'
+import { historyEntry, nextVersion, pendingDueAt, pendingReminderRepeatMs, resolveState } from '../ticket/ticket-rules.ts'
 import { changeTicket } from '../ticket/ticket-service.ts'
 import { forEachLimited, type Job } from './job.ts'
 import { ownerOrQueueWatchers } from './notification-recipients.ts'
-
-const day = 86_400_000
 
 /**
  * Pending tickets whose time has come, read from the sparse due index (never a scan): pending
@@ -47,7 +45,7 @@ export function pendingJob(schedule: string): Job {
             subject: `Reminder: ${ticket.title}`,
             lines: [`The pending time of ticket ${ticket.number} (${ticket.queue}) was reached at ${ticket.pendingUntil}.`, count > 1 ? `This is reminder ${count}; the next follows in 24 hours unless the ticket is handled.` : 'Please handle it now; another reminder follows every 24 hours until then.'],
           }, at)
-          const updated = nextVersion(ticket, at, { reminder: { for: ticket.pendingUntil!, count, nextAt: new Date(now.getTime() + day).toISOString() } })
+          const updated = nextVersion(ticket, at, { reminder: { for: ticket.pendingUntil!, count, nextAt: new Date(now.getTime() + pendingReminderRepeatMs).toISOString() } })
           const history = [historyEntry('SendAgentNotification', 'system', at, mail ? `Pending reminder ${count} sent to ${mail.recipients.join(', ')}` : `Pending reminder ${count} due, but no agent is available to be reminded`)]
           return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mail ? [mail] : [] }, result: true }
         })

@@ -81,6 +81,9 @@ export function nextVersion(ticket: Ticket, at: Date, patch: Partial<Ticket>): T
   return next
 }
 
+/** A reached pending reminder reminds again this long after the last reminder, until someone acts. */
+export const pendingReminderRepeatMs = 86_400_000
+
 /** When the pending job next acts on a ticket: its pending time, or the next 24-hourly reminder. */
 export function pendingDueAt(ticket: Ticket): string | null {
   if (!ticket.stateType.startsWith('pending') || !ticket.pendingUntil) return null

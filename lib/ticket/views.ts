@@ -7,6 +7,7 @@ import { stateTypes, type StateType } from '../../schemas/config.ts'
 import type { Page, QueueCounts, TicketIndexQuery, TicketListItem } from './ports.ts'
 import type { TicketServiceDeps } from './ticket-service.ts'
 import { viewableStateTypes } from './ticket-queries.ts'
+import { pendingReminderRepeatMs } from './ticket-rules.ts'
 
 /**
  * The OTRS agent views (dashboard lists, "My locked tickets", "My responsibilities", the status
@@ -91,7 +92,9 @@ function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName, reque
       return { queries: viewableStateTypes.map((stateType) => ({ by: 'responsible', login, stateType })), queues: scopeQueues(deps, identity, request.queue) }
     case 'pending-reached':
       return {
-        queries: [{ by: 'pending-due', until }],
+        // The due index holds the next time the pending job acts: after a reminder that is up to a
+        // day ahead, yet the reminder stays reached (OTRS keeps it in "Reminder Tickets").
+        queries: [{ by: 'pending-due', until: new Date(Date.parse(until) + pendingReminderRepeatMs).toISOString() }],
         queues: scopeQueues(deps, identity, request.queue),
         // The due index also holds pending auto tickets (closed by the job once due).
         keep: (ticket) => ticket.stateType === 'pending reminder' && ticket.pendingUntil !== null && ticket.pendingUntil <= until,

@@ -4,6 +4,7 @@ import { provisionAgentPasswords } from '../../lib/auth/auth-service.ts'
 import type { Clock } from '../../lib/platform/clock.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import type { Ticket } from '../../lib/ticket/model.ts'
+import { pendingReminderRepeatMs } from '../../lib/ticket/ticket-rules.ts'
 import { demoPassword, ingestRaw, mail, testDependencies } from '../support/local-stack.ts'
 import { patchTicket } from '../support/tickets.ts'
 
@@ -143,6 +144,10 @@ describe('agent views and customers', () => {
       current = saved
     }
     expect(await numbers('/api/views/pending-reached', sales)).toEqual([])
+    // Once the pending job has reminded (the next reminder a day ahead), the reminder is still reached.
+    const reminded = (await deps.tickets.get(t.reminderDue!))!
+    await update(t.reminderDue!, { reminder: { for: reminded.pendingUntil!, count: 1, nextAt: new Date(current + pendingReminderRepeatMs).toISOString() } })
+    expect(await numbers('/api/views/pending-reached')).toEqual([t.reminderDue])
   })
 
   it('status: one state type, closed, merged and removed included', async () => {

@@ -35,7 +35,8 @@ function lookup(key: string): ((event: KeyboardEvent) => void) | undefined {
 function onKeyDown(event: KeyboardEvent): void {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return
   if (event.key !== 'Escape' && isTyping(event.target)) return
-  if (document.querySelector('dialog[open]') && event.key !== 'Escape') return
+  // An open dialog owns the keyboard, Escape included (it closes the dialog, not a screen's Escape).
+  if (document.querySelector('dialog[open]')) return
   const key = pendingPrefix ? `${pendingPrefix} ${event.key}` : event.key
   if (pendingPrefix) {
     pendingPrefix = null
@@ -86,6 +87,7 @@ export const shortcutHelp = [
   ['j / k', 'shortcut.nextPrevious'],
   ['Enter / o', 'shortcut.open'],
   ['x', 'shortcut.select'],
+  ['b', 'shortcut.bulk'],
   ['r', 'shortcut.reply'],
   ['a', 'shortcut.replyAll'],
   ['f', 'shortcut.forward'],

@@ -23,6 +23,12 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
         event.preventDefault()
         onClose()
       }}
+      // The browser may close a modal by itself (Chromium's close watchers skip the cancel event
+      // on Escape when there was no user activation since the dialog opened): follow it, or the
+      // screen would keep a closed dialog mounted and could not open it again.
+      onClose={() => {
+        if (!ref.current?.open) onClose()
+      }}
     >
       <header className="dialog-header">
         <h2 id="dialog-title">{title}</h2>

@@ -1,5 +1,6 @@
 import { createContext, useContext, useMemo, type ReactNode } from 'react'
 import { en } from './en.ts'
+import { pluralForm } from './plural.ts'
 
 /**
  * One message catalog per language (en.ts, de.ts, nl.ts); every visible string goes through it.
@@ -29,7 +30,7 @@ export type Translate = (key: MessageKey, vars?: Record<string, string | number>
 
 function translator(messages: Messages): Translate {
   return (key, vars) => {
-    const text = messages[key] ?? en[key] ?? key
+    const text = pluralForm(messages[key] ?? en[key] ?? key, vars)
     return vars ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : text
   }
 }

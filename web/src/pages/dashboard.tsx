@@ -83,7 +83,7 @@ export function DashboardPage() {
           <section className="panel" aria-labelledby="queue-counts">
             <h2 id="queue-counts">{t('dashboard.queueCounts')}</h2>
             {!counts.data && !counts.error && <p className="muted">{t('common.loading')}</p>}
-            {counts.data && <QueueCountsTable counts={counts.data} />}
+            {counts.data && <QueueCountsTable counts={counts.data} compact />}
             {counts.data && (
               <p className="hint">
                 {t('dashboard.mine', { locked: counts.data.mine.locked, responsible: counts.data.mine.responsible })}

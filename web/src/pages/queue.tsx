@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import { get, getPrefetched } from '../api/client.ts'
-import { queueListQuery, queuePageSize } from '../queue-query.ts'
+import { queueListQuery } from '../queue-query.ts'
 import { stateTypes, type Page, type StateType, type TicketSummary, type ViewCounts } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { BulkDialog } from '../components/bulk-dialog.tsx'
@@ -29,13 +29,9 @@ export function QueuePage({ queue }: { queue: string }) {
   const [pages, setPages] = useState<TicketSummary[][]>([])
   const [next, setNext] = useState<string | null>(null)
 
-  const resource = useResource(
-    async (signal) => {
-      const stateType = filter === 'viewable' ? undefined : filter === 'pending' ? undefined : filter
-      return getPrefetched<Page<TicketSummary>>('/api/tickets', queueListQuery(queue, stateType), signal)
-    },
-    [queue, filter],
-  )
+  // "pending" covers two state types: read the open view and keep the pending ones here.
+  const stateType = filter === 'new' || filter === 'open' ? filter : undefined
+  const resource = useResource((signal) => getPrefetched<Page<TicketSummary>>('/api/tickets', queueListQuery(queue, stateType), signal), [queue, stateType])
   useEffect(() => {
     if (resource.data) {
       setPages([resource.data.items])
@@ -45,7 +41,7 @@ export function QueuePage({ queue }: { queue: string }) {
 
   const loadMore = async () => {
     if (!next) return
-    const page = await get<Page<TicketSummary>>('/api/tickets', { queue, limit: queuePageSize, cursor: next })
+    const page = await get<Page<TicketSummary>>('/api/tickets', { ...queueListQuery(queue, stateType), cursor: next })
     setPages((loaded) => [...loaded, page.items])
     setNext(page.next)
   }
@@ -201,10 +197,17 @@ export function QueuesPage() {
   )
 }
 
-export function QueueCountsTable({ counts }: { counts: ViewCounts }) {
+/** Tickets per queue and state type; `compact` (the dashboard's side column) adds the two pending types up. */
+export function QueueCountsTable({ counts, compact = false }: { counts: ViewCounts; compact?: boolean }) {
   const i18n = useI18n()
   const { t } = i18n
-  const shown: StateType[] = ['new', 'open', 'pending reminder', 'pending auto']
+  const columns: { label: string; types: StateType[] }[] = [
+    { label: stateTypeLabel(i18n, 'new'), types: ['new'] },
+    { label: stateTypeLabel(i18n, 'open'), types: ['open'] },
+    ...(compact
+      ? [{ label: t('queue.filterPending'), types: ['pending reminder', 'pending auto'] as StateType[] }]
+      : (['pending reminder', 'pending auto'] as const).map((stateType) => ({ label: stateTypeLabel(i18n, stateType), types: [stateType] }))),
+  ]
   return (
     <div className="ticket-table-wrap">
       <table className="queue-counts">
@@ -212,9 +215,9 @@ export function QueueCountsTable({ counts }: { counts: ViewCounts }) {
         <thead>
           <tr>
             <th scope="col">{t('ticket.queue')}</th>
-            {shown.map((stateType) => (
-              <th scope="col" key={stateType}>
-                {stateTypeLabel(i18n, stateType)}
+            {columns.map((column) => (
+              <th scope="col" key={column.label}>
+                {column.label}
               </th>
             ))}
           </tr>
@@ -225,8 +228,8 @@ export function QueueCountsTable({ counts }: { counts: ViewCounts }) {
               <th scope="row">
                 <Link href={paths.queue(row.queue)}>{row.queue}</Link>
               </th>
-              {shown.map((stateType) => (
-                <td key={stateType}>{row.counts[stateType]}</td>
+              {columns.map((column) => (
+                <td key={column.label}>{column.types.reduce((sum, stateType) => sum + row.counts[stateType], 0)}</td>
               ))}
             </tr>
           ))}
@@ -256,6 +259,7 @@ export function StatusPage() {
 
   const query = (cursor?: string) => ({ stateType, sort: serverSort, order: sort.order, limit: 200, ...(queue ? { queue } : {}), ...(cursor ? { cursor } : {}) })
   const resource = useResource((signal) => get<Page<TicketSummary>>('/api/views/status', query(), signal), [stateType, queue, serverSort, sort.order])
+  useShortcuts({ b: () => selected.size > 0 && setBulk(true) })
   useEffect(() => {
     if (resource.data) {
       setTickets(resource.data.items)

@@ -1,4 +1,4 @@
-import { useMemo, useState, type ReactNode } from 'react'
+import { useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react'
 import { ApiError, get } from '../api/client.ts'
 import type { DurationFigures, Statistics } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
@@ -161,10 +161,29 @@ export function StatisticsPage() {
   )
 }
 
-function Panel({ id, title, onCsv, children }: { id: string; title: string; onCsv: () => void; children: ReactNode }) {
+/**
+ * The width a chart really has on screen: charts are drawn 1 SVG unit = 1 CSS pixel, so their
+ * labels stay 11 px whether the panel is a phone's width or a wide screen's.
+ */
+function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement>(null)
+  const [width, setWidth] = useState(fallback)
+  useLayoutEffect(() => {
+    const element = ref.current
+    if (!element) return
+    const measure = () => setWidth(Math.max(240, Math.round(element.clientWidth)))
+    measure()
+    const observer = new ResizeObserver(measure)
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [])
+  return [ref, width]
+}
+
+function Panel({ id, title, onCsv, children, wide }: { id: string; title: string; onCsv: () => void; children: ReactNode; wide?: boolean }) {
   const { t } = useI18n()
   return (
-    <section className="panel" aria-labelledby={id}>
+    <section className={wide ? 'panel span-all' : 'panel'} aria-labelledby={id}>
       <h2 id={id}>
         {title}
         <span className="spacer" />
@@ -197,7 +216,7 @@ function PerDay({ stats, onCsv }: { stats: Statistics; onCsv: (rows: (string | n
   const closed = days.reduce((sum, day) => sum + day.closed, 0)
   const header = [t('stats.day'), t('ticket.queue'), t('stats.created'), t('stats.closed')]
   return (
-    <Panel id="stats-per-day" title={t('stats.perDay')} onCsv={() => onCsv([header, ...stats.perDay.map((row) => [row.day, row.queue, row.created, row.closed])])}>
+    <Panel id="stats-per-day" wide title={t('stats.perDay')} onCsv={() => onCsv([header, ...stats.perDay.map((row) => [row.day, row.queue, row.created, row.closed])])}>
       <div className="legend">
         <span style={{ '--swatch': seriesColours[0] } as React.CSSProperties}>{t('stats.createdTotal', { count: created })}</span>
         <span style={{ '--swatch': seriesColours[1] } as React.CSSProperties}>{t('stats.closedTotal', { count: closed })}</span>
@@ -226,22 +245,27 @@ function OpenByState({ stats, onCsv }: { stats: Statistics; onCsv: (rows: (strin
   const states = [...byState.entries()].sort((a, b) => b[1] - a[1])
   const max = Math.max(1, ...states.map(([, count]) => count))
   const header = [t('ticket.queue'), t('ticket.state'), t('stats.count')]
+  const [chartBox, width] = useWidth(400)
+  const labelWidth = 170
+  const barRoom = Math.max(40, width - labelWidth - 40)
   return (
     <Panel id="stats-open" title={t('stats.openByState')} onCsv={() => onCsv([header, ...stats.openByState.map((row) => [row.queue, row.state, row.count])])}>
       {states.length === 0 && <p className="muted">{t('stats.none')}</p>}
-      <svg className="chart" viewBox={`0 0 400 ${states.length * 26 + 4}`} role="img" aria-label={t('stats.openByState')}>
-        {states.map(([state, count], index) => (
-          <g key={state} transform={`translate(0 ${index * 26 + 2})`}>
-            <text x="0" y="15">
-              {stateLabel(i18n, state)}
-            </text>
-            <rect x="150" y="3" height="16" width={Math.max(1, (count / max) * 210)} fill={seriesColours[index % seriesColours.length]} rx="2" />
-            <text x={156 + (count / max) * 210} y="15">
-              {count}
-            </text>
-          </g>
-        ))}
-      </svg>
+      <div ref={chartBox}>
+        <svg className="chart" width={width} height={states.length * 26 + 4} viewBox={`0 0 ${width} ${states.length * 26 + 4}`} role="img" aria-label={t('stats.openByState')}>
+          {states.map(([state, count], index) => (
+            <g key={state} transform={`translate(0 ${index * 26 + 2})`}>
+              <text x="0" y="15">
+                {stateLabel(i18n, state)}
+              </text>
+              <rect x={labelWidth} y="3" height="16" width={Math.max(1, (count / max) * barRoom)} fill={seriesColours[index % seriesColours.length]} rx="2" />
+              <text x={labelWidth + 6 + (count / max) * barRoom} y="15">
+                {count}
+              </text>
+            </g>
+          ))}
+        </svg>
+      </div>
       <details>
         <summary>{t('stats.table')}</summary>
         <DataTable header={header} rows={stats.openByState.map((row) => [row.queue, stateLabel(i18n, row.state), row.count])} />
@@ -301,20 +325,24 @@ function SlaBreaches({ stats, onCsv }: { stats: Statistics; onCsv: (rows: (strin
   const header = [t('ticket.queue'), t('stats.slaTickets'), t('stats.firstResponse'), t('stats.update'), t('stats.solution')]
   const rows = stats.slaBreaches.map((row) => [row.queue, row.tickets, row.firstResponse, row.update, row.solution])
   return (
-    <Panel id="stats-sla" title={t('stats.slaBreaches')} onCsv={() => onCsv([header, ...rows])}>
+    <Panel id="stats-sla" wide title={t('stats.slaBreaches')} onCsv={() => onCsv([header, ...rows])}>
       {rows.length === 0 ? (
         <p className="muted">{t('stats.none')}</p>
       ) : (
         <>
-          <BarChart
-            label={t('stats.slaBreaches')}
-            categories={stats.slaBreaches.map((row) => row.queue)}
-            series={[
-              { name: t('stats.firstResponse'), colour: seriesColours[0]!, values: stats.slaBreaches.map((row) => row.firstResponse) },
-              { name: t('stats.update'), colour: seriesColours[3]!, values: stats.slaBreaches.map((row) => row.update) },
-              { name: t('stats.solution'), colour: seriesColours[2]!, values: stats.slaBreaches.map((row) => row.solution) },
-            ]}
-          />
+          {stats.slaBreaches.every((row) => row.firstResponse + row.update + row.solution === 0) ? (
+            <p className="muted">{t('stats.noBreaches')}</p>
+          ) : (
+            <BarChart
+              label={t('stats.slaBreaches')}
+              categories={stats.slaBreaches.map((row) => row.queue)}
+              series={[
+                { name: t('stats.firstResponse'), colour: seriesColours[0]!, values: stats.slaBreaches.map((row) => row.firstResponse) },
+                { name: t('stats.update'), colour: seriesColours[3]!, values: stats.slaBreaches.map((row) => row.update) },
+                { name: t('stats.solution'), colour: seriesColours[2]!, values: stats.slaBreaches.map((row) => row.solution) },
+              ]}
+            />
+          )}
           <DataTable header={header} rows={rows} />
         </>
       )}
@@ -351,7 +379,7 @@ function DataTable({ header, rows }: { header: string[]; rows: (string | number 
 
 /** Grouped bars, drawn as plain SVG (no chart library: a few dozen lines, no extra kilobytes). */
 function BarChart({ label, categories, series }: { label: string; categories: string[]; series: { name: string; colour: string; values: number[] }[] }) {
-  const width = 640
+  const [box, width] = useWidth(640)
   const height = 200
   const left = 30
   const bottom = 24
@@ -359,35 +387,38 @@ function BarChart({ label, categories, series }: { label: string; categories: st
   const slot = (width - left) / Math.max(1, categories.length)
   const bar = Math.max(1, (slot * 0.8) / series.length)
   const scale = (value: number) => (value / max) * (height - bottom - 8)
-  const labelEvery = Math.ceil(categories.length / 12)
-  const ticks = [0, Math.round(max / 2), max]
+  // About one label per 60 px: a month of days on a phone gets every fifth day.
+  const labelEvery = Math.max(1, Math.ceil(categories.length / Math.max(1, Math.floor((width - left) / 60))))
+  const ticks = [...new Set([0, Math.round(max / 2), max])]
   return (
-    <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
-      {ticks.map((tick) => (
-        <g key={tick}>
-          <line x1={left} x2={width} y1={height - bottom - scale(tick)} y2={height - bottom - scale(tick)} stroke="#c9d1d9" />
-          <text x={left - 4} y={height - bottom - scale(tick) + 4} textAnchor="end">
-            {tick}
-          </text>
-        </g>
-      ))}
-      {categories.map((category, index) => (
-        <g key={`${category}-${index}`} transform={`translate(${left + index * slot + slot * 0.1} 0)`}>
-          {series.map((entry, seriesIndex) => {
-            const value = entry.values[index] ?? 0
-            return (
-              <rect key={entry.name} x={seriesIndex * bar} y={height - bottom - scale(value)} width={bar} height={scale(value)} fill={entry.colour}>
-                <title>{`${category} · ${entry.name}: ${value}`}</title>
-              </rect>
-            )
-          })}
-          {index % labelEvery === 0 && (
-            <text x={(bar * series.length) / 2} y={height - 8} textAnchor="middle">
-              {category}
+    <div ref={box}>
+      <svg className="chart" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
+        {ticks.map((tick) => (
+          <g key={tick}>
+            <line x1={left} x2={width} y1={height - bottom - scale(tick)} y2={height - bottom - scale(tick)} stroke="#c9d1d9" />
+            <text x={left - 4} y={height - bottom - scale(tick) + 4} textAnchor="end">
+              {tick}
             </text>
-          )}
-        </g>
-      ))}
-    </svg>
+          </g>
+        ))}
+        {categories.map((category, index) => (
+          <g key={`${category}-${index}`} transform={`translate(${left + index * slot + slot * 0.1} 0)`}>
+            {series.map((entry, seriesIndex) => {
+              const value = entry.values[index] ?? 0
+              return (
+                <rect key={entry.name} x={seriesIndex * bar} y={height - bottom - scale(value)} width={bar} height={scale(value)} fill={entry.colour}>
+                  <title>{`${category} · ${entry.name}: ${value}`}</title>
+                </rect>
+              )
+            })}
+            {index % labelEvery === 0 && (
+              <text x={(bar * series.length) / 2} y={height - 8} textAnchor="middle">
+                {category}
+              </text>
+            )}
+          </g>
+        ))}
+      </svg>
+    </div>
   )
 }

@@ -1,20 +1,41 @@
 /// <reference lib="dom" />
 // (page.evaluate callbacks run in the browser: they need the DOM types.)
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { simpleParser } from 'mailparser'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiLogin, startTestRuntime } from '../support/local-stack.ts'
+import { parse, stringify } from 'yaml'
+import { apiLogin, startTestRuntime, waitFor } from '../support/local-stack.ts'
 import { launchChromium, logIn, screenshot } from '../support/browser.ts'
 import { totpCode } from '../../lib/auth/totp.ts'
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>
 let browser: Browser
+let configDir: string
+
+/** The demo config plus two agents: "secure", whose role requires TOTP, and "forgetful", who resets a password. */
+async function writeTestConfig(): Promise<string> {
+  configDir = await mkdtemp(join(tmpdir(), 'docket-login-config-'))
+  const config = parse(await readFile('docket.config.yaml', 'utf8')) as { roles: object[]; agents: object[] }
+  config.roles.push({ name: 'Secure agent', groups: { users: ['rw'] }, requireTotp: true })
+  config.agents.push(
+    { login: 'secure', firstName: 'Sven', lastName: 'Secure', email: 'sven.secure@example.com', roles: ['Secure agent'] },
+    { login: 'forgetful', firstName: 'Fay', lastName: 'Forgetful', email: 'fay.forgetful@example.com', roles: ['Support agent'] },
+  )
+  const path = join(configDir, 'docket.config.yaml')
+  await writeFile(path, stringify(config))
+  return path
+}
 
 beforeAll(async () => {
-  ;[runtime, browser] = await Promise.all([startTestRuntime(), launchChromium()])
+  ;[runtime, browser] = await Promise.all([startTestRuntime({ configPath: await writeTestConfig() }), launchChromium()])
 })
 afterAll(async () => {
   await browser?.close()
   await runtime?.cleanup()
+  if (configDir) await rm(configDir, { recursive: true, force: true })
 })
 
 describe('serving the client', () => {
@@ -77,7 +98,7 @@ describe('login and session', () => {
 })
 
 describe('two-factor authentication', () => {
-  it('turns TOTP on in the preferences; the next login asks for a code, refuses a wrong one and takes a recovery code', async () => {
+  it('turns TOTP on in the preferences; the next login asks for a code, refuses a wrong one and takes a recovery code; an admin ends the sessions and resets the TOTP', async () => {
     const page = await browser.newPage()
     await page.goto(`${runtime.httpUrl}/preferences`)
     await logIn(page, 'sales')
@@ -102,6 +123,87 @@ describe('two-factor authentication', () => {
     await page.getByLabel('Authentication code').fill(recoveryCode)
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    const salesToken = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('docket.session') ?? '{}') as { token: string }).token)
+    await page.close()
+
+    // OTRS session management: the admin sees Sam's session, ends all of them, and resets the TOTP of the lost phone.
+    const admin = await browser.newPage()
+    await admin.goto(`${runtime.httpUrl}/admin/sessions`)
+    await logIn(admin)
+    await admin.getByRole('heading', { name: 'Session management', level: 1 }).waitFor()
+    await admin.getByRole('button', { name: 'End all sessions of Sam Sales' }).click()
+    await admin.getByText('Every session of Sam Sales is ended.').waitFor()
+    await admin.getByRole('button', { name: 'End all sessions of Sam Sales' }).waitFor({ state: 'detached' })
+    expect((await fetch(`${runtime.httpUrl}/api/me`, { headers: { authorization: `Bearer ${salesToken}` } })).status).toBe(401)
+    await screenshot(admin, 'admin-sessions')
+    await admin.getByLabel('Agent', { exact: true }).selectOption('sales')
+    await admin.getByRole('button', { name: 'Reset', exact: true }).click()
+    await admin.getByText('Two-factor authentication of Sam Sales is reset.').waitFor()
+    await admin.close()
+    await apiLogin(runtime.httpUrl, 'sales')
+  })
+
+  it('leads an agent whose role requires TOTP through enrolment at the first login', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${runtime.httpUrl}/`)
+    await logIn(page, 'secure')
+    await page.getByRole('heading', { name: 'Two-factor authentication', level: 1 }).waitFor()
+    await page.getByText('Your role requires two-factor authentication').waitFor()
+    const secret = (await page.locator('.qr-code + .hint code').textContent())!.trim()
+    await page.getByLabel('Authentication code').fill(totpCode(secret, new Date()))
+    await page.getByRole('button', { name: 'Turn on', exact: true }).click()
+    await page.getByText('Two-factor authentication is on.').waitFor()
+    await screenshot(page, 'totp-enrolment')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    // The session is a full one now, also after a reload.
+    await page.reload()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    await page.close()
+  })
+})
+
+describe('password reset and change', () => {
+  it('mails a one-time link; the link sets a new password; the preferences change it again', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${runtime.httpUrl}/`)
+    await page.getByRole('button', { name: 'Forgot your password?' }).click()
+    await page.getByLabel('Your login').fill('forgetful')
+    await page.getByRole('button', { name: 'Mail me a link to set a new password' }).click()
+    await page.getByText('If that login exists').waitFor()
+
+    // The mail lands in the local outbox, like every mail Docket sends.
+    const outbox = join(runtime.deps.settings.dataDir, 'outbox')
+    const link = await waitFor(async () => {
+      for (const file of (await readdir(outbox).catch(() => [])).filter((name) => name.endsWith('.eml'))) {
+        const mail = await simpleParser(await readFile(join(outbox, file)))
+        if (mail.to && JSON.stringify(mail.to).includes('fay.forgetful@example.com')) return /https?:\/\/\S+\/reset-password\?token=[\w-]+/.exec(mail.text ?? '')?.[0]
+      }
+      return undefined
+    }, 'the password reset mail')
+    const { pathname, search } = new URL(link)
+    await page.goto(`${runtime.httpUrl}${pathname}${search}`)
+    await page.getByRole('heading', { name: 'Set a new password' }).waitFor()
+    await page.getByText('At least 10 characters, with an upper case letter, a lower case letter, a digit, a punctuation mark.').waitFor()
+    await page.getByLabel('New password', { exact: true }).fill('Brand-new-Pass-2!')
+    await page.getByLabel('New password again').fill('Brand-new-Pass-2!')
+    await page.getByRole('button', { name: 'Set password' }).click()
+    await page.getByText('Your password is set.').waitFor()
+    await screenshot(page, 'reset-password')
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await logIn(page, 'forgetful', 'Brand-new-Pass-2!')
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    // The link works once.
+    const reused = await fetch(`${runtime.httpUrl}/api/auth/password-reset/confirm`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: new URL(link).searchParams.get('token'), password: 'Other-Pass-9!x' }) })
+    expect(reused.status).toBe(400)
+
+    await page.goto(`${runtime.httpUrl}/preferences`)
+    await page.getByLabel('Current password').first().fill('Brand-new-Pass-2!')
+    await page.getByLabel('New password', { exact: true }).fill('Another-Pass-3!')
+    await page.getByLabel('New password again').fill('Another-Pass-3!')
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await page.getByText('Your password is changed.').waitFor()
+    await apiLogin(runtime.httpUrl, 'forgetful', 'Another-Pass-3!')
     await page.close()
   })
 })

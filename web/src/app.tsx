@@ -26,6 +26,7 @@ const CustomerPage = named(() => import('./pages/customer.tsx'), 'CustomerPage')
 const CustomerLookupPage = named(() => import('./pages/customer.tsx'), 'CustomerLookupPage')
 const PreferencesPage = named(() => import('./pages/preferences.tsx'), 'PreferencesPage')
 const StatisticsPage = named(() => import('./pages/statistics.tsx'), 'StatisticsPage')
+const AdminSessionsPage = named(() => import('./pages/admin.tsx'), 'AdminSessionsPage')
 
 /**
  * With a session, the opening screen's code, the agent's profile and the screen's data are all
@@ -71,7 +72,8 @@ export function App() {
 
   if (!catalogReady) return null
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone
-  if (!loggedIn && location.path === '/reset-password') {
+  // The mailed link works whether or not this browser has a session (the reset ends every session anyway).
+  if (location.path === '/reset-password') {
     return (
       <I18nProvider language={language} timeZone={browserZone}>
         <ResetPasswordPage token={location.search.get('token') ?? ''} />
@@ -227,8 +229,13 @@ function Layout() {
             {t('nav.statistics')}
           </NavLink>
           <NavLink href={paths.preferences()} active={route.name === 'preferences'}>
-            {t('nav.preferences')}
+            {t('nav.preferencesShort')}
           </NavLink>
+          {app.me.admin && (
+            <NavLink href={paths.adminSessions()} active={route.name === 'admin-sessions'}>
+              {t('nav.admin')}
+            </NavLink>
+          )}
         </nav>
         <QuickSearch inputRef={searchBox} />
         <div className="who">
@@ -286,6 +293,8 @@ function RouteView({ route }: { route: RouteMatch }) {
       return <PreferencesPage />
     case 'statistics':
       return <StatisticsPage />
+    case 'admin-sessions':
+      return <AdminSessionsPage />
     case 'not-found':
       return (
         <section className="page">

@@ -62,6 +62,7 @@ export type RouteMatch =
   | { name: 'company'; customerId: string }
   | { name: 'preferences' }
   | { name: 'statistics' }
+  | { name: 'admin-sessions' }
   | { name: 'not-found' }
 
 const decode = (segment: string) => {
@@ -87,6 +88,7 @@ export function matchRoute(path: string): RouteMatch {
   if (first === 'companies' && second !== undefined) return { name: 'company', customerId: second }
   if (first === 'preferences' && second === undefined) return { name: 'preferences' }
   if (first === 'statistics' && second === undefined) return { name: 'statistics' }
+  if (first === 'admin' && (second === undefined || second === 'sessions')) return { name: 'admin-sessions' }
   return { name: 'not-found' }
 }
 
@@ -100,6 +102,7 @@ export const paths = {
   company: (customerId: string) => `/companies/${encodeURIComponent(customerId)}`,
   preferences: () => '/preferences',
   statistics: () => '/statistics',
+  adminSessions: () => '/admin/sessions',
 }
 
 /** An <a> that navigates inside the client (ctrl/middle click still opens a new tab). */

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react'
-import { api, ApiError, login, request } from '../api/client.ts'
+import { api, ApiError, get, login, request } from '../api/client.ts'
+import type { PasswordPolicy } from '../api/types.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { navigate, useDocumentTitle } from '../router.tsx'
+import { useResource } from '../use-resource.ts'
 
 /**
  * The login form (fixed point: fields labelled "Login" and "Password", a button "Log in"). A
@@ -139,6 +141,24 @@ function ForgotPassword({ initialLogin }: { initialLogin: string }) {
   )
 }
 
+/** The configured password policy (GET /api/auth/password-policy, public), in words. */
+export function PasswordPolicyHint({ id }: { id: string }) {
+  const { t } = useI18n()
+  const policy = useResource((signal) => get<PasswordPolicy>('/api/auth/password-policy', undefined, signal), [])
+  if (!policy.data) return <p id={id} className="hint" />
+  const rules = [
+    policy.data.requireUpper && t('policy.upper'),
+    policy.data.requireLower && t('policy.lower'),
+    policy.data.requireDigit && t('policy.digit'),
+    policy.data.requirePunctuation && t('policy.punctuation'),
+  ].filter((rule): rule is string => typeof rule === 'string')
+  return (
+    <p id={id} className="hint">
+      {rules.length > 0 ? t('policy.lengthWith', { n: policy.data.minLength, rules: rules.join(', ') }) : t('policy.length', { n: policy.data.minLength })}
+    </p>
+  )
+}
+
 /** /reset-password?token=…: the page the mailed link opens; sets the new password, then back to the login form. */
 export function ResetPasswordPage({ token }: { token: string }) {
   const { t } = useI18n()
@@ -184,10 +204,10 @@ export function ResetPasswordPage({ token }: { token: string }) {
               </p>
             )}
             <label htmlFor="reset-password">{t('prefs.newPassword')}</label>
-            <input id="reset-password" type="password" autoComplete="new-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
+            <input id="reset-password" type="password" autoComplete="new-password" required value={password} onChange={(event) => setPassword(event.target.value)} aria-describedby="reset-policy" />
+            <PasswordPolicyHint id="reset-policy" />
             <label htmlFor="reset-repeat">{t('prefs.repeatPassword')}</label>
             <input id="reset-repeat" type="password" autoComplete="new-password" required value={repeat} onChange={(event) => setRepeat(event.target.value)} />
-            <p className="hint">{t('prefs.passwordPolicy')}</p>
             <button type="submit" className="primary">
               {t('reset.submit')}
             </button>

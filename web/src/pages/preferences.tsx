@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react'
 import { api, ApiError, get } from '../api/client.ts'
-import type { Preferences, PreferencesUpdate } from '../api/types.ts'
+import type { Preferences, PreferencesUpdate, SessionInfo } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { languageNames, useI18n, type Language } from '../i18n/i18n.tsx'
 import { useDocumentTitle } from '../router.tsx'
 import { useResource } from '../use-resource.ts'
-import { TotpEnrolment } from './login.tsx'
+import { SessionList } from '../components/session-list.tsx'
+import { PasswordPolicyHint, TotpEnrolment } from './login.tsx'
 
 const timeZones: string[] = (() => {
   try {
@@ -261,8 +262,8 @@ function Password() {
       </div>
       <div className="field">
         <label htmlFor="pw-new">{t('prefs.newPassword')}</label>
-        <input id="pw-new" type="password" autoComplete="new-password" required minLength={10} value={next} onChange={(event) => setNext(event.target.value)} />
-        <p className="hint">{t('prefs.passwordPolicy')}</p>
+        <input id="pw-new" type="password" autoComplete="new-password" required value={next} onChange={(event) => setNext(event.target.value)} aria-describedby="pw-policy" />
+        <PasswordPolicyHint id="pw-policy" />
       </div>
       <div className="field">
         <label htmlFor="pw-repeat">{t('prefs.repeatPassword')}</label>
@@ -349,20 +350,9 @@ function TwoFactor() {
   )
 }
 
-interface SessionInfo {
-  id: string
-  createdAt: string
-  lastSeenAt: string
-  userAgent: string | null
-  ip: string | null
-  twoFactor: boolean
-  current: boolean
-}
-
 /** The agent's sessions (OTRS: session management): where they are logged in, ending any of them. */
 function Sessions() {
-  const i18n = useI18n()
-  const { t } = i18n
+  const { t } = useI18n()
   const app = useApp()
   const sessions = useResource((signal) => get<{ items: SessionInfo[] }>('/api/me/sessions', undefined, signal), [])
   const end = async (session: SessionInfo) => {
@@ -371,26 +361,10 @@ function Sessions() {
     else await sessions.reload()
   }
   return (
-    <section className="panel" aria-labelledby="prefs-sessions">
+    <section className="panel span-all" aria-labelledby="prefs-sessions">
       <h2 id="prefs-sessions">{t('sessions.title')}</h2>
       {sessions.error && <p className="notice notice-error">{sessions.error.message}</p>}
-      <ul className="plain-list">
-        {sessions.data?.items.map((session) => (
-          <li key={session.id}>
-            <div>
-              <strong>{session.current ? t('sessions.current') : (session.userAgent ?? t('sessions.unknownBrowser')).slice(0, 80)}</strong>
-              <div className="hint">
-                {t('sessions.details', { created: i18n.dateTime(session.createdAt), seen: i18n.dateTime(session.lastSeenAt), ip: session.ip ?? '–' })}
-                {session.twoFactor ? ` · ${t('sessions.twoFactor')}` : ''}
-              </div>
-            </div>
-            <span className="spacer" />
-            <button type="button" onClick={() => void end(session)}>
-              {t('sessions.end')}
-            </button>
-          </li>
-        ))}
-      </ul>
+      {sessions.data && <SessionList sessions={sessions.data.items} onEnd={(session) => void end(session)} />}
       {sessions.data && sessions.data.items.length > 1 && (
         <div className="actions">
           <button type="button" className="danger" onClick={() => void api('DELETE', '/api/me/sessions').then(() => sessions.reload())}>

@@ -1,0 +1,140 @@
+import { useState, type FormEvent } from 'react'
+import { api, ApiError, get } from '../api/client.ts'
+import type { SessionInfo } from '../api/types.ts'
+import { useApp } from '../app-context.tsx'
+import { SessionList } from '../components/session-list.tsx'
+import { useI18n } from '../i18n/i18n.tsx'
+import { agentName } from '../labels.ts'
+import { useDocumentTitle } from '../router.tsx'
+import { useResource } from '../use-resource.ts'
+
+/**
+ * OTRS Admin → Session Management: every agent's live sessions; end one, or all of an agent's
+ * (their tokens fail at once). And the admin's answer to a lost phone: reset an agent's TOTP.
+ */
+export function AdminSessionsPage() {
+  const { t } = useI18n()
+  const app = useApp()
+  useDocumentTitle(t('admin.sessionsTitle'))
+  const sessions = useResource((signal) => get<{ items: SessionInfo[] }>('/api/admin/sessions', undefined, signal), [], { refreshMs: 30_000 })
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null)
+  const nameOf = (login: string) => agentName(app.meta, login)
+
+  const act = async (work: () => Promise<unknown>, done: string, endsOwnSession = false) => {
+    setStatus(null)
+    try {
+      await work()
+      if (endsOwnSession) {
+        await app.logout()
+        return
+      }
+      setStatus({ ok: true, text: done })
+      await sessions.reload()
+    } catch (caught) {
+      setStatus({ ok: false, text: caught instanceof ApiError ? caught.message : String(caught) })
+    }
+  }
+
+  if (sessions.error instanceof ApiError && sessions.error.status === 403) {
+    return (
+      <section className="page">
+        <h1>{t('admin.sessionsTitle')}</h1>
+        <p className="notice notice-error">{t('admin.onlyAdmins')}</p>
+      </section>
+    )
+  }
+  const items = sessions.data?.items ?? []
+  const others = [...new Set(items.map((session) => session.login))].filter((login) => login !== app.me.login).sort()
+
+  return (
+    <section className="page">
+      <h1>{t('admin.sessionsTitle')}</h1>
+      {status && (
+        <p className={status.ok ? 'notice notice-ok' : 'notice notice-error'} role={status.ok ? 'status' : 'alert'}>
+          {status.text}
+        </p>
+      )}
+      <div className="admin-grid">
+        <section className="panel" aria-labelledby="admin-sessions">
+          <h2 id="admin-sessions">
+            {t('admin.liveSessions')} <span className="count-badge">{sessions.data ? items.length : '…'}</span>
+          </h2>
+          {sessions.error && <p className="notice notice-error">{sessions.error.message}</p>}
+          {!sessions.data && !sessions.error && <p className="muted">{t('common.loading')}</p>}
+          {sessions.data && (
+            <SessionList
+              sessions={items}
+              agentName={nameOf}
+              onEnd={(session) => void act(() => api('DELETE', `/api/admin/sessions/${encodeURIComponent(session.id)}`), t('admin.sessionEnded'), session.current)}
+            />
+          )}
+        </section>
+        <div className="admin-side">
+          <section className="panel" aria-labelledby="admin-agents">
+            <h2 id="admin-agents">{t('admin.endAgentSessions')}</h2>
+            {others.length === 0 ? (
+              <p className="muted">{t('admin.noOtherSessions')}</p>
+            ) : (
+              <ul className="plain-list">
+                {others.map((login) => (
+                  <li key={login}>
+                    <span>{nameOf(login)}</span>
+                    <span className="muted">{t('admin.sessionCount', { count: items.filter((session) => session.login === login).length })}</span>
+                    <span className="spacer" />
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={t('admin.endAllOf', { name: nameOf(login) })}
+                      onClick={() => void act(() => api('DELETE', `/api/admin/agents/${encodeURIComponent(login)}/sessions`), t('admin.agentSessionsEnded', { name: nameOf(login) }))}
+                    >
+                      {t('admin.endAll')}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <TotpReset onDone={(text) => setStatus({ ok: true, text })} onError={(text) => setStatus({ ok: false, text })} />
+        </div>
+      </div>
+    </section>
+  )
+}
+
+function TotpReset({ onDone, onError }: { onDone: (text: string) => void; onError: (text: string) => void }) {
+  const { t } = useI18n()
+  const { meta } = useApp()
+  const [login, setLogin] = useState('')
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    try {
+      await api('DELETE', `/api/admin/agents/${encodeURIComponent(login)}/totp`)
+      onDone(t('admin.totpResetDone', { name: agentName(meta, login) }))
+      setLogin('')
+    } catch (caught) {
+      onError(caught instanceof ApiError ? caught.message : String(caught))
+    }
+  }
+  return (
+    <form className="panel form" onSubmit={submit} aria-labelledby="admin-totp">
+      <h2 id="admin-totp">{t('admin.totpReset')}</h2>
+      <p className="hint">{t('admin.totpResetHint')}</p>
+      <div className="field">
+        <label htmlFor="admin-totp-agent">{t('admin.agent')}</label>
+        <select id="admin-totp-agent" required value={login} onChange={(event) => setLogin(event.target.value)}>
+          <option value="">{t('common.choose')}</option>
+          {meta.agents.map((agent) => (
+            <option key={agent.login} value={agent.login}>
+              {agent.name || agent.login}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="actions">
+        <button type="submit" className="danger">
+          {t('admin.totpResetSubmit')}
+        </button>
+      </div>
+    </form>
+  )
+}

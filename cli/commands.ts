@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { existsSync } from 'node:fs'
 import type { ParseArgsOptionsConfig } from 'node:util'
-import { setAgentPassword } from '../lib/auth/auth-service.ts'
-import { generatePassword } from '../lib/auth/passwords.ts'
+import { setAgentPassword, type AuthDeps } from '../lib/auth/auth-service.ts'
+import { DynamoAgentStore } from '../lib/auth/adapters/dynamodb-agent-store.ts'
+import { systemClock } from '../lib/platform/clock.ts'
+import { generatePassword, passwordHashParametersForCost } from '../lib/auth/passwords.ts'
 import { randomUUID } from 'node:crypto'
 import { ingestStoredMail, previewStoredMail } from '../lib/mail/ingest-mail.ts'
 import { replayRawMail } from '../lib/mail/replay.ts'
@@ -20,7 +22,7 @@ import { ConfigError, loadConfigFile } from '../lib/platform/config.ts'
 import { createLogger } from '../lib/platform/logger.ts'
 import { readRuntimeSettings } from '../lib/platform/runtime-settings.ts'
 import { buildDependencies, localQueueDir, type Dependencies } from '../lib/runtime/dependencies.ts'
-import { createDynamoClient } from '../lib/store/dynamodb-client.ts'
+import { createDocumentClient, createDynamoClient } from '../lib/store/dynamodb-client.ts'
 import { ensureTable } from '../lib/store/ensure-table.ts'
 import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
 import { jobCatalog, nextRun } from '../lib/jobs/catalog.ts'
@@ -218,18 +220,40 @@ const mailReplay: Command = {
   },
 }
 
+/**
+ * Runs `work` against a deployed Docket's table (`--table`, the data stack's TableName output) with
+ * the caller's AWS credentials: only the agent store, which is all setting a password needs. The
+ * config file must be the one deployed (it declares the agents and the password policy).
+ */
+async function withDeployedAgentStore<T>(tableName: string, region: string | undefined, work: (deps: AuthDeps) => Promise<T>): Promise<T> {
+  const settings = readRuntimeSettings()
+  const config = loadConfigFile(settings.configPath)
+  // DOCKET_DYNAMODB_ENDPOINT, when set, points at DynamoDB Local instead (tests).
+  const documents = createDocumentClient({ region: region ?? settings.region, endpoint: settings.dynamodbEndpoint })
+  const unavailable = async (): Promise<never> => {
+    throw new Error('not available from the command line')
+  }
+  try {
+    return await work({ config, agents: new DynamoAgentStore(documents, tableName), clock: systemClock, jwtSecret: unavailable, totpKey: unavailable, passwordHashing: passwordHashParametersForCost(settings.passwordHashCost) })
+  } finally {
+    documents.destroy()
+  }
+}
+
 const agentPassword: Command = {
-  options: { password: { type: 'string' } },
+  options: { password: { type: 'string' }, table: { type: 'string' }, region: { type: 'string' } },
   async run(positionals, values) {
     const login = positionals[0]
     if (!login) throw new Error('give the agent login, e.g. `docket agent password admin`')
     const given = typeof values.password === 'string' ? values.password : undefined
-    const password = await withLocalDependencies(async (deps) => {
+    const set = async (deps: AuthDeps) => {
       const chosen = given ?? generatePassword(deps.config.auth.passwordPolicy)
       await setAgentPassword(deps, login, chosen)
       return chosen
-    })
-    console.log(`Password of ${login} set${given === undefined ? `: ${password}` : ''}; their sessions have ended`)
+    }
+    const table = typeof values.table === 'string' ? values.table : undefined
+    const password = table ? await withDeployedAgentStore(table, typeof values.region === 'string' ? values.region : undefined, set) : await withLocalDependencies(set)
+    console.log(`Password of ${login} set${given === undefined ? `: ${password}` : ''}${table ? ` in ${table}` : ''}; their sessions have ended`)
   },
 }
 
@@ -334,7 +358,7 @@ export const commands: Record<string, Command> = {
     options: agentPassword.options!,
     async run(positionals, values) {
       if (positionals[0] === 'password') return agentPassword.run(positionals.slice(1), values)
-      throw new Error('usage: docket agent password <login> [--password P]')
+      throw new Error('usage: docket agent password <login> [--password P] [--table NAME [--region R]]')
     },
   },
   invoke,

@@ -16,6 +16,9 @@ const usage = `docket: Docket's command line (local data dir, or the running ser
   docket search reindex                     rebuild the search index from the store, no downtime
   docket agent password <login> [--password P]
                                             set an agent's password (generated when omitted)
+  docket agent password <login> --table NAME [--region R]
+                                            the same in a deployed Docket (AWS credentials;
+                                            NAME: the data stack's TableName output)
   docket invoke <function> <event.json>     run a Lambda handler locally with an event
 
 Environment: DOCKET_CONFIG, DOCKET_DATA_DIR, PORT, SMTP_PORT, DOCKET_DEMO_PASSWORD`

@@ -1,7 +1,9 @@
-import { Annotations, App, Tags } from 'aws-cdk-lib'
+import { Annotations, App, Duration, Tags } from 'aws-cdk-lib'
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { loadConfigFile, type DocketConfig } from '../lib/platform/config.ts'
 import { DocketDataStack } from './data-stack.ts'
 import { projectRoot, readDeploymentSettings, sesReceivingRegions, type DeploymentSettings } from './deployment-settings.ts'
+import { mailDomains } from './mail-identities.ts'
 import { DocketServiceStack } from './service-stack.ts'
 
 export interface BuildDocketAppOptions {
@@ -11,6 +13,8 @@ export interface BuildDocketAppOptions {
   readonly context?: Record<string, unknown>
   /** Where CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION and DOCKET_CONFIG are read. @default process.env */
   readonly env?: NodeJS.ProcessEnv
+  /** Cloud assembly directory. @default CDK_OUTDIR (set by the CLI), else a temporary directory */
+  readonly outdir?: string
 }
 
 export interface DocketApp {
@@ -22,12 +26,12 @@ export interface DocketApp {
 }
 
 /**
- * Docket's whole AWS shape: `Docket-<stage>-Data` (table, buckets: retained) and
- * `Docket-<stage>-Service` (everything else). Validates docket.config.yaml first, so a bad file
+ * Docket's whole AWS shape: `Docket-<stage>-Data` (table, buckets, TOTP key: retained; mail domain
+ * identities) and `Docket-<stage>-Service` (everything else). Validates docket.config.yaml first, so a bad file
  * fails synth with the ConfigError that names every bad path.
  */
 export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
-  const app = new App({ context: { ...options.context } })
+  const app = new App({ context: { ...options.context }, ...(options.outdir ? { outdir: options.outdir } : {}) })
   const settings = readDeploymentSettings(app.node, options.env ?? process.env)
   const configPath = options.config ?? settings.configPath
   const config = loadConfigFile(configPath)
@@ -37,14 +41,21 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
   // Unique per account and region, and known to both stacks: the bucket policy names it.
   const receiptRuleSetName = `docket-${settings.stage}`
 
+  const { profile } = settings
   const data = new DocketDataStack(app, `${stackPrefix}-Data`, {
     env,
-    description: `Docket ${settings.stage}: table and mail buckets (retained)`,
+    description: `Docket ${settings.stage}: table, mail and audit buckets, TOTP key (retained), mail domain identities`,
+    terminationProtection: profile.terminationProtection,
     receiptRuleSetName,
+    mailDomains: mailDomains(config),
+    noncurrentVersionRetention: Duration.days(profile.noncurrentVersionDays),
+    accessLogRetention: Duration.days(profile.accessLogDays),
+    auditObjectLock: settings.auditObjectLock,
   })
   const service = new DocketServiceStack(app, `${stackPrefix}-Service`, {
     env,
-    description: `Docket ${settings.stage}: functions, mail intake and sending, API, web client, search, schedules`,
+    description: `Docket ${settings.stage}: functions, mail intake and sending, API, web client, search, schedules, alarms`,
+    terminationProtection: profile.terminationProtection,
     data,
     config,
     configPath,
@@ -52,9 +63,19 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
     receiptRuleSetName,
     rawMailPrefix: data.rawMailPrefix,
     logLevel: settings.logLevel,
+    logRetention: settings.logRetentionDays as RetentionDays,
     searchInstanceType: settings.searchInstanceType,
+    searchDataNodes: settings.searchDataNodes,
+    searchVolumeGiB: settings.searchVolumeGiB,
     webAssetsPath: settings.webAssetsPath,
+    alarmEmail: settings.alarmEmail,
+    dashboardName: `Docket-${settings.stage}`,
+    webDomain: settings.webDomain,
+    apiDomain: settings.apiDomain,
   })
+  if (profile.expectsAlarmEmail && !settings.alarmEmail) {
+    Annotations.of(service).addWarningV2('docket:no-alarm-email', `Stage ${settings.stage} has no alarm email: alarms only show in CloudWatch. Add -c alarmEmail=ops@example.com (or set it in cdk.json).`)
+  }
   if (!sesReceivingRegions.includes(settings.region)) {
     Annotations.of(service).addWarningV2(
       'docket:ses-receiving-region',

@@ -34,6 +34,20 @@ export function senderIdentities(config: DocketConfig): string[] {
   return unique([...addresses.map(domainOf), ...addresses])
 }
 
+/** Every domain mail arrives for or leaves from: each gets an SES domain identity (DKIM). */
+export function mailDomains(config: DocketConfig): string[] {
+  return unique([...inboundMailDomains(config), ...senderIdentities(config).filter((identity) => !identity.includes('@'))])
+}
+
+/** Construct and output ids are alphanumeric: example.com → ExampleCom. */
+export function domainIdPart(domain: string): string {
+  return domain
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('')
+}
+
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1)
 }

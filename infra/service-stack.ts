@@ -1,13 +1,17 @@
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
+import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import type { DocketConfig } from '../lib/platform/config.ts'
+import { grantObjectAccess, grantTableData } from './data-access.ts'
 import type { DocketDataResources } from './data-stack.ts'
-import type { LogLevel } from './deployment-settings.ts'
-import { inboundMailDomains, receiptRecipients, senderIdentities } from './mail-identities.ts'
+import type { CustomDomain, LogLevel } from './deployment-settings.ts'
+import { domainIdPart, inboundMailDomains, receiptRecipients, senderIdentities } from './mail-identities.ts'
+import { acknowledgeCdkHandlers } from './nag.ts'
 import { AgentApi } from './constructs/agent-api.ts'
 import { DocketFunctions } from './constructs/docket-functions.ts'
 import { MailIntake } from './constructs/mail-intake.ts'
 import { MailSending } from './constructs/mail-sending.ts'
+import { Operations } from './constructs/operations.ts'
 import { Schedules } from './constructs/schedules.ts'
 import { jobCatalog } from '../lib/jobs/catalog.ts'
 import { Search } from './constructs/search.ts'
@@ -29,8 +33,22 @@ export interface DocketServiceStackProps extends StackProps {
   readonly logLevel?: LogLevel
   /** OpenSearch data node type. @default t3.small.search */
   readonly searchInstanceType?: string
+  /** OpenSearch data nodes (1, or an even number over two zones). @default 1 */
+  readonly searchDataNodes?: number
+  /** gp3 volume per OpenSearch node, GiB. @default 10 */
+  readonly searchVolumeGiB?: number
   /** Built web client; deployed when it exists. @default not deployed */
   readonly webAssetsPath?: string
+  /** Retention of every log group. @default one month */
+  readonly logRetention?: RetentionDays
+  /** Alarm mails. @default no subscription (alarms still show in CloudWatch) */
+  readonly alarmEmail?: string
+  /** Name of the CloudWatch dashboard. @default the stack name */
+  readonly dashboardName?: string
+  /** The web client on a domain of your own. */
+  readonly webDomain?: CustomDomain
+  /** The API on a domain of your own. */
+  readonly apiDomain?: CustomDomain
 }
 
 /**
@@ -45,20 +63,24 @@ export class DocketServiceStack extends Stack {
   readonly webClient: WebClient
   readonly search: Search
   readonly schedules: Schedules
+  readonly operations: Operations
 
   constructor(scope: Construct, id: string, props: DocketServiceStackProps) {
     super(scope, id, props)
-    const { table, rawMailBucket, attachmentsBucket } = props.data
+    const { table, rawMailBucket, attachmentsBucket, auditBucket, totpKey } = props.data
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH
 
     this.functions = new DocketFunctions(this, 'Functions', {
       configPath: props.configPath,
       projectRoot: props.projectRoot,
+      logRetention,
       environment: {
         DOCKET_RUNTIME: 'aws',
         DOCKET_LOG_LEVEL: props.logLevel ?? 'INFO',
         DOCKET_TABLE_NAME: table.tableName,
         DOCKET_RAW_MAIL_BUCKET: rawMailBucket.bucketName,
         DOCKET_ATTACHMENTS_BUCKET: attachmentsBucket.bucketName,
+        DOCKET_AUDIT_BUCKET: auditBucket.bucketName,
       },
     })
     const api = this.functions.get('api')
@@ -83,25 +105,32 @@ export class DocketServiceStack extends Stack {
       handler: mailReceived,
       recipients: receiptRecipients(props.config),
       receiptRuleSetName: props.receiptRuleSetName,
+      logRetention,
     })
 
-    this.agentApi = new AgentApi(this, 'AgentApi', { handler: api })
-    this.webClient = new WebClient(this, 'WebClient', { apiDomainName: this.agentApi.domainName, assetsPath: props.webAssetsPath })
-    this.search = new Search(this, 'Search', { table, indexer, instanceType: props.searchInstanceType })
+    this.agentApi = new AgentApi(this, 'AgentApi', { handler: api, accessLogRetention: logRetention, customDomain: props.apiDomain })
+    this.webClient = new WebClient(this, 'WebClient', { apiDomainName: this.agentApi.endpointHost, assetsPath: props.webAssetsPath, customDomain: props.webDomain, logRetention })
+    this.search = new Search(this, 'Search', { table, indexer, instanceType: props.searchInstanceType, dataNodes: props.searchDataNodes, volumeSizeGiB: props.searchVolumeGiB, logRetention })
     this.search.grantSearch(api)
     this.schedules = new Schedules(this, 'Schedules', { handler: jobs, jobs: jobCatalog(props.config) })
 
-    // Data access, least privilege: who reads and writes what.
-    for (const fn of [api, mailReceived, mailSend, jobs]) table.grantReadWriteData(fn)
-    attachmentsBucket.grantReadWrite(api) // agent replies' MIME, attachment downloads
-    attachmentsBucket.grantReadWrite(mailReceived) // attachments of received mail
-    attachmentsBucket.grantRead(mailSend) // reads the stored MIME it sends
-    rawMailBucket.grantRead(api, `${props.rawMailPrefix}*`) // the raw view of received mail, bounces (re-sending it)
-    attachmentsBucket.grantReadWrite(jobs) // reminder and GenericAgent mails
-    attachmentsBucket.grantDelete(jobs) // Junk purge and GenericAgent delete remove a ticket's blobs…
-    rawMailBucket.grantDelete(jobs, `${props.rawMailPrefix}*`) // …and its raw mail
-    table.grantReadData(indexer) // re-reads each changed ticket (and its tombstone) from the store
-    attachmentsBucket.grantRead(indexer) // indexes the text of text attachments
+    // Data access, least privilege: who reads and writes what (exact actions: infra/data-access.ts).
+    for (const fn of [api, mailReceived, mailSend, jobs]) grantTableData(table, fn, 'readWrite')
+    grantObjectAccess(attachmentsBucket, api, { read: true, write: true }) // agent replies' MIME, attachment downloads
+    grantObjectAccess(attachmentsBucket, mailReceived, { read: true, write: true }) // attachments of received mail
+    grantObjectAccess(attachmentsBucket, mailSend, { read: true }) // reads the stored MIME it sends
+    grantObjectAccess(rawMailBucket, api, { read: true }, `${props.rawMailPrefix}*`) // the raw view of received mail, bounces (re-sending it)
+    // Reminder and GenericAgent mails; Junk purge and GenericAgent delete remove a ticket's blobs and its raw mail.
+    grantObjectAccess(attachmentsBucket, jobs, { read: true, write: true, delete: true })
+    grantObjectAccess(rawMailBucket, jobs, { delete: true }, `${props.rawMailPrefix}*`)
+    // The daily audit export: reads the day's object to merge, writes it; never deletes (the
+    // bucket is versioned, and with Object Lock nothing could).
+    grantObjectAccess(auditBucket, jobs, { read: true, write: true }, 'audit/*')
+    grantTableData(table, indexer, 'read') // re-reads each changed ticket (and its tombstone) from the store
+    grantObjectAccess(attachmentsBucket, indexer, { read: true }) // indexes the text of text attachments
+    // The TOTP key: only the API logs agents in and enrols them.
+    totpKey.grantRead(api)
+    api.addEnvironment('DOCKET_TOTP_KEY_SECRET_ARN', totpKey.secretArn)
     // Granted where the wiring is: raw-mail read (MailIntake), stream reads (MailSending's outbox,
     // Search), enqueueing outbound mail (MailSending), the signing key (AgentApi), search (Search).
 
@@ -110,22 +139,39 @@ export class DocketServiceStack extends Stack {
       Annotations.of(fn).addWarningV2('docket:function-not-triggered', `${fn.node.id} is in functions/catalog.ts but nothing triggers it: wire it (and its permissions) in infra/service-stack.ts`)
     }
 
+    // Last: it watches every function and queue that exists by now.
+    this.operations = new Operations(this, 'Operations', {
+      alarmEmail: props.alarmEmail,
+      logRetention,
+      dashboardName: props.dashboardName ?? this.stackName,
+      apiStage: this.agentApi.stage,
+      table,
+      searchDomain: this.search.domain,
+      searchVolumeGiB: props.searchVolumeGiB,
+    })
+    acknowledgeCdkHandlers(this)
+
     new CfnOutput(this, 'ApiUrl', { value: this.agentApi.url, description: 'Agent API (routes under /api); also reachable through the web client URL' })
     new CfnOutput(this, 'WebUrl', { value: this.webClient.url, description: 'Agent web client (CloudFront)' })
+    if (props.webDomain) {
+      new CfnOutput(this, 'WebDomainTarget', {
+        value: this.webClient.distribution.distributionDomainName,
+        description: `Point ${props.webDomain.domainName} at this name (CNAME, or a Route 53 alias)`,
+      })
+    }
+    if (this.agentApi.domainName && props.apiDomain) {
+      new CfnOutput(this, 'ApiDomainTarget', {
+        value: this.agentApi.domainName.regionalDomainName,
+        description: `Point ${props.apiDomain.domainName} at this name (CNAME, or a Route 53 alias)`,
+      })
+    }
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Alarms are published here (subscribe more endpoints if you like)' })
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName, description: 'CloudWatch dashboard' })
     for (const domain of inboundMailDomains(props.config)) {
-      new CfnOutput(this, `MxRecord${outputIdPart(domain)}`, {
+      new CfnOutput(this, `MxRecord${domainIdPart(domain)}`, {
         value: `10 inbound-smtp.${this.region}.amazonaws.com`,
         description: `Create this MX record (priority 10) for ${domain} so SES receives its mail`,
       })
     }
   }
-}
-
-/** CfnOutput ids are alphanumeric: example.com → ExampleCom. */
-function outputIdPart(domain: string): string {
-  return domain
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('')
 }

@@ -1,5 +1,5 @@
 /**
- * `npm test`: lint, type-check, and every test suite, then one plain closing line
+ * `npm test`: lint, type-check, cdk-nag, and every test suite, then one plain closing line
  * `N passed, N failed` (CI reads that line, not the runners' own summaries).
  */
 import { spawnSync } from 'node:child_process'
@@ -45,6 +45,8 @@ const steps: Step[] = [
   single('lint', bin('eslint'), ['.']),
   single('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
   single('typecheck:web', bin('tsc'), ['--noEmit', '-p', 'web/tsconfig.json']),
+  // cdk-nag AwsSolutions on the CDK app (dev, and prod with every option): any unacknowledged finding fails.
+  single('nag', process.execPath, ['scripts/nag.ts']),
   vitestStep('vitest'),
   // Chromium against the real local runtime and the built client (builds web/dist when stale).
   vitestStep('browser', ['--config', 'vitest.browser.config.ts']),

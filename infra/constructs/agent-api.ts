@@ -1,11 +1,14 @@
 import { Fn, RemovalPolicy } from 'aws-cdk-lib'
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2'
+import { ApiMapping, CorsHttpMethod, DomainName, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, SecurityPolicy, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
 import { Construct } from 'constructs'
+import type { CustomDomain } from '../deployment-settings.ts'
+import { acknowledgeNag } from '../nag.ts'
 
 export interface AgentApiProps {
   /** The api function: the Hono app behind every `/api` route. */
@@ -20,6 +23,11 @@ export interface AgentApiProps {
   readonly corsAllowOrigins?: string[]
   /** Access log retention. @default one month */
   readonly accessLogRetention?: RetentionDays
+  /**
+   * The API on a domain of your own (a regional ACM certificate of the stack's region). The
+   * admin points a CNAME at the `ApiDomainTarget` output. @default the execute-api host name only
+   */
+  readonly customDomain?: CustomDomain
 }
 
 /**
@@ -30,10 +38,14 @@ export class AgentApi extends Construct {
   readonly httpApi: HttpApi
   readonly stage: HttpStage
   readonly signingKey: Secret
+  /** The custom domain, when one is configured. */
+  readonly domainName?: DomainName
+  private readonly customDomainName?: string
 
   constructor(scope: Construct, id: string, props: AgentApiProps) {
     super(scope, id)
     const origins = props.corsAllowOrigins ?? []
+    this.customDomainName = props.customDomain?.domainName
 
     // Losing the key only signs every agent out; the sessions themselves live in the table.
     this.signingKey = new Secret(this, 'JwtSigningKey', {
@@ -43,6 +55,11 @@ export class AgentApi extends Construct {
     })
     this.signingKey.grantRead(props.handler)
     props.handler.addEnvironment('DOCKET_JWT_SECRET_ARN', this.signingKey.secretArn)
+    acknowledgeNag(
+      this.signingKey,
+      'AwsSolutions-SMG4',
+      'Tokens are checked against this one key (no key ids), so a rotation would sign every agent out at a random moment; replace it deliberately instead (delete the secret and deploy: everyone logs in again).',
+    )
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Docket agent API',
@@ -76,15 +93,29 @@ export class AgentApi extends Construct {
     const integration = new HttpLambdaIntegration('ApiFunction', props.handler)
     this.httpApi.addRoutes({ path: '/api', methods: [HttpMethod.ANY], integration })
     this.httpApi.addRoutes({ path: '/api/{proxy+}', methods: [HttpMethod.ANY], integration })
+    acknowledgeNag(
+      this.httpApi,
+      'AwsSolutions-APIG4',
+      'Docket authenticates in the api function: revocable sessions in DynamoDB behind a JWT, TOTP, lockout; a gateway JWT authorizer could not see a revoked session or a disabled agent. Login, password reset and the OpenAPI document must stay public.',
+    )
+
+    if (props.customDomain) {
+      this.domainName = new DomainName(this, 'DomainName', {
+        domainName: props.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      })
+      new ApiMapping(this, 'ApiMapping', { api: this.httpApi, domainName: this.domainName, stage: this.stage })
+    }
   }
 
-  /** Base URL of the API (the routes start with /api). */
+  /** Base URL of the API (the routes start with /api): the custom domain when there is one. */
   get url(): string {
-    return this.stage.url
+    return this.customDomainName ? `https://${this.customDomainName}/` : this.stage.url
   }
 
-  /** Host name of the API's endpoint, for an origin in front of it. */
-  get domainName(): string {
+  /** Host name of the API's execute-api endpoint, for an origin in front of it. */
+  get endpointHost(): string {
     return Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint))
   }
 }

@@ -1,10 +1,12 @@
 import { join } from 'node:path'
 import { Duration, Stack } from 'aws-cdk-lib'
-import { Architecture, CfnPermission, EventSourceMapping, Runtime } from 'aws-cdk-lib/aws-lambda'
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
+import { Architecture, CfnPermission, EventSourceMapping, Runtime, type CfnFunction } from 'aws-cdk-lib/aws-lambda'
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import { functionCatalog, type FunctionName } from '../../functions/catalog.ts'
+import { acknowledgeNag } from '../nag.ts'
 
 /** Where the bundled config lives inside every function (Lambda unpacks the bundle to /var/task). */
 export const bundledConfigPath = '/var/task/docket.config.yaml'
@@ -53,8 +55,11 @@ export interface DocketFunctionsProps {
 /**
  * One Lambda function per entry of functions/catalog.ts, all built the same way: Node 22 on
  * arm64, an ESM bundle made by the locally installed esbuild (never Docker), the admin's config
- * file beside the code, structured logs kept for a month. Permissions are granted by the
- * constructs that wire each function to its trigger and resources; a function starts with none.
+ * file beside the code, structured logs kept as long as the stage says, active X-Ray tracing.
+ *
+ * Each function has a role of its own that may write only to its own log group (not the managed
+ * AWSLambdaBasicExecutionRole, which may write to any) and send traces. Everything else is granted
+ * by the constructs that wire each function to its trigger and resources.
  */
 export class DocketFunctions extends Construct {
   private readonly functions: Record<FunctionName, NodejsFunction>
@@ -99,7 +104,10 @@ export class DocketFunctions extends Construct {
     const settings: FunctionSettings = { description: `Docket ${name}`, ...defaultFunctionSettings, ...functionSettings[name] }
     const id = functionConstructId(name)
     const configPath = props.configPath
-    return new NodejsFunction(this, id, {
+    const logGroup = new LogGroup(this, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH })
+    const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Docket ${name} function` })
+    logGroup.grantWrite(role)
+    const fn = new NodejsFunction(this, id, {
       description: settings.description,
       entry: join(props.projectRoot, functionCatalog[name].entry),
       handler: 'handler',
@@ -109,7 +117,8 @@ export class DocketFunctions extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: settings.memorySize,
       timeout: settings.timeout,
-      logGroup: new LogGroup(this, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
+      role,
+      logGroup,
       environment: {
         ...props.environment,
         DOCKET_CONFIG: bundledConfigPath,
@@ -140,6 +149,18 @@ export class DocketFunctions extends Construct {
         },
       },
     })
+    acknowledgeNag(fn, 'AwsSolutions-L1', 'Node 22 on purpose: the code is built (esbuild target node22) and tested on the Node 22 the project pins; the runtime moves with that toolchain, not ahead of it.')
+    // Tracing set here rather than with `tracing: ACTIVE`, which would put the X-Ray statement
+    // (Resource "*": X-Ray has no resource-level permissions) in the role's default policy, where
+    // one acknowledgement of "*" would hide any other.
+    const cfnFunction = fn.node.defaultChild as CfnFunction
+    cfnFunction.tracingConfig = { mode: 'Active' }
+    const tracing = new Policy(this, `${id}Tracing`, {
+      roles: [role],
+      statements: [new PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
+    })
+    acknowledgeNag(tracing, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; this policy holds nothing else.')
+    return fn
   }
 }
 

@@ -7,7 +7,10 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications'
 import { ReceiptRuleSet } from 'aws-cdk-lib/aws-ses'
 import { S3 as StoreInS3 } from 'aws-cdk-lib/aws-ses-actions'
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
+import { grantObjectAccess } from '../data-access.ts'
+import { acknowledgeNag } from '../nag.ts'
 import { maxRecipientsPerReceiptRule } from '../mail-identities.ts'
 import { lambdaDefaultTimeout, WorkQueue } from './work-queue.ts'
 
@@ -32,6 +35,8 @@ export interface MailIntakeProps {
   readonly batchSize?: number
   /** Deliveries before a stored mail's notification is dead-lettered (replay: `docket mail replay`). @default 5 */
   readonly maxReceiveCount?: number
+  /** Retention of the rule set activation's log group. @default one month */
+  readonly logRetention?: RetentionDays
 }
 
 /**
@@ -71,8 +76,10 @@ export class MailIntake extends Construct {
         // SES receipt rule sets have no resource-level permissions.
         policy: AwsCustomResourcePolicy.fromStatements([new PolicyStatement({ actions: ['ses:SetActiveReceiptRuleSet'], resources: ['*'] })]),
         installLatestAwsSdk: false,
+        logGroup: new LogGroup(this, 'ActivateRuleSetLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
       })
       activation.node.addDependency(rule)
+      acknowledgeNag(activation, 'AwsSolutions-IAM5[Resource::*]', 'ses:SetActiveReceiptRuleSet has no resource-level permissions (receipt rule sets have no ARN in IAM); this policy holds nothing else.')
     }
 
     this.queue = new WorkQueue(this, 'Intake', { consumerTimeout: props.handler.timeout ?? lambdaDefaultTimeout, maxReceiveCount: props.maxReceiveCount })
@@ -82,7 +89,7 @@ export class MailIntake extends Construct {
     rawMail.node.tryFindChild('Notifications')?.node.addDependency(rule)
 
     props.handler.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }))
-    props.rawMailBucket.grantRead(props.handler, `${prefix}*`)
+    grantObjectAccess(props.rawMailBucket, props.handler, { read: true }, `${prefix}*`)
   }
 }
 

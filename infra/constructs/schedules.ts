@@ -6,6 +6,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
 import { createHash } from 'node:crypto'
 import { eventBridgeCron } from '../../lib/jobs/catalog.ts'
+import { acknowledgeNag } from '../nag.ts'
 import type { Job } from '../../lib/jobs/job.ts'
 
 export interface SchedulesProps {
@@ -37,6 +38,7 @@ export class Schedules extends Construct {
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id)
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) })
+    acknowledgeNag(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the schedule targets (events EventBridge could not deliver); it needs none of its own.')
     this.rules = {}
     for (const job of props.jobs) {
       if (!job.schedule) continue

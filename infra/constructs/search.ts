@@ -1,11 +1,13 @@
-import { Lazy, RemovalPolicy } from 'aws-cdk-lib'
+import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib'
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
 import { EbsDeviceVolumeType } from 'aws-cdk-lib/aws-ec2'
 import { Grant, type IRole } from 'aws-cdk-lib/aws-iam'
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
-import { Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice'
+import { Domain, EngineVersion, TLSSecurityPolicy, type CfnDomain } from 'aws-cdk-lib/aws-opensearchservice'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Queue } from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
+import { acknowledgeNag } from '../nag.ts'
 import { TableStreamSubscription } from './table-stream-subscription.ts'
 
 export interface SearchProps {
@@ -15,7 +17,7 @@ export interface SearchProps {
   readonly indexer: LambdaFunction
   /** Data node instance type. @default 't3.small.search' (the smallest) */
   readonly instanceType?: string
-  /** Data nodes. @default 1 */
+  /** Data nodes: 1, or an even number spread over two availability zones. @default 1 */
   readonly dataNodes?: number
   /** EBS gp3 volume per node, GiB. @default 10 */
   readonly volumeSizeGiB?: number
@@ -25,6 +27,8 @@ export interface SearchProps {
   readonly batchSize?: number
   /** Retries of a failing batch (halved each time) before its records go to the DLQ. @default 5 */
   readonly retryAttempts?: number
+  /** Retention of the slow search and indexing logs. @default one month */
+  readonly logRetention?: RetentionDays
 }
 
 /** The alias searches go through (the runtime's default DOCKET_OPENSEARCH_ALIAS). */
@@ -57,12 +61,23 @@ export class Search extends Construct {
     const indexerRole = props.indexer.role
     if (!indexerRole) throw new Error('Search needs the indexer function to have an execution role')
 
+    const dataNodes = props.dataNodes ?? 1
+    if (dataNodes !== 1 && dataNodes % 2 !== 0) throw new Error(`Search: ${dataNodes} data nodes cannot be spread evenly over two zones; use 1 or an even number`)
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH
     this.domain = new Domain(this, 'Domain', {
       version: props.engineVersion ?? EngineVersion.OPENSEARCH_2_19,
       capacity: {
-        dataNodes: props.dataNodes ?? 1,
+        dataNodes,
         dataNodeInstanceType: props.instanceType ?? 't3.small.search',
         multiAzWithStandbyEnabled: false, // not available on T3; a one-node domain has no standby anyway
+      },
+      ...(dataNodes > 1 ? { zoneAwareness: { enabled: true, availabilityZoneCount: 2 } } : {}),
+      // Written only for queries and bulk writes over the index's slow-log thresholds.
+      logging: {
+        slowSearchLogEnabled: true,
+        slowSearchLogGroup: new LogGroup(this, 'SlowSearchLogs', { retention }),
+        slowIndexLogEnabled: true,
+        slowIndexLogGroup: new LogGroup(this, 'SlowIndexLogs', { retention }),
       },
       ebs: { enabled: true, volumeSize: props.volumeSizeGiB ?? 10, volumeType: EbsDeviceVolumeType.GP3 },
       encryptionAtRest: { enabled: true },
@@ -73,6 +88,27 @@ export class Search extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     })
     this.domain.grantReadWrite(props.indexer)
+    const domainId = Stack.of(this).getLogicalId(this.domain.node.defaultChild as CfnDomain)
+    acknowledgeNag(
+      indexerRole,
+      `AwsSolutions-IAM5[Resource::<${domainId}.Arn>/*]`,
+      'The indexer is the domain\'s master user: it creates each new index (docket-tickets-<timestamp>), moves the alias and maps the reader role in the security plugin, all paths under the domain; the domain holds nothing but the derived search index.',
+    )
+    acknowledgeNag(this.domain, 'AwsSolutions-OS1', 'Outside a VPC so the functions need no VPC (and no NAT gateway at ~$30/month per zone); only SigV4-signed requests from roles with an identity policy get in, and fine-grained access control checks each.')
+    acknowledgeNag(this.domain, 'AwsSolutions-OS3', 'Access is by IAM identity (SigV4), not by source IP: Lambda has no fixed address outside a VPC.')
+    acknowledgeNag(this.domain, 'AwsSolutions-OS4', 'Dedicated master nodes triple the smallest cost; the index is derived data that `docket search reindex` rebuilds from the table. Add masters with more data nodes.')
+    acknowledgeNag(
+      this.domain,
+      'AwsSolutions-OS5',
+      'No domain access policy on purpose: without one, only principals of this account whose identity policy allows es:ESHttp* get in (the indexer, and the API for _search/_count), every request SigV4-signed; nothing anonymous.',
+    )
+    const logPolicy = this.domain.node.children.find((child) => child.node.id.startsWith('ESLogGroupPolicy'))
+    if (logPolicy) {
+      acknowledgeNag(logPolicy, 'AwsSolutions-IAM5[Resource::*]', 'CDK lets OpenSearch write the slow logs with a CloudWatch Logs resource policy; logs:PutResourcePolicy and DeleteResourcePolicy have no resource-level permissions.')
+    }
+    if (dataNodes === 1) {
+      acknowledgeNag(this.domain, 'AwsSolutions-OS7', 'One node by default (the smallest cost); -c searchDataNodes=2 spreads nodes over two zones. An outage loses search only, never data: the index is rebuilt from the table.')
+    }
     props.indexer.addEnvironment('DOCKET_OPENSEARCH_ENDPOINT', this.endpoint)
     props.indexer.addEnvironment('DOCKET_OPENSEARCH_READER_ROLE_ARNS', Lazy.string({ produce: () => this.readers.map((role) => role.roleArn).join(',') }))
 

@@ -4,6 +4,7 @@ import { StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/a
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
+import { acknowledgeNag } from '../nag.ts'
 
 export interface TableStreamSubscriptionProps {
   /** The table whose stream is read (it must have one). */
@@ -32,6 +33,7 @@ export class TableStreamSubscription extends Construct {
     super(scope, id)
     if (!props.table.tableStreamArn) throw new Error(`${this.node.path}: the table has no stream; declare it with NEW_AND_OLD_IMAGES`)
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) })
+    acknowledgeNag(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter destination (on-failure) of the stream subscription; nothing consumes it but an operator replaying it.')
     props.handler.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -42,5 +44,8 @@ export class TableStreamSubscription extends Construct {
         onFailure: new SqsDlq(this.deadLetterQueue),
       }),
     )
+    if (props.handler.role) {
+      acknowledgeNag(props.handler.role, 'AwsSolutions-IAM5[Resource::*]', 'dynamodb:ListStreams (granted with the stream read) has no resource-level permissions; the stream reads themselves name the stream ARN.')
+    }
   }
 }

@@ -16,13 +16,18 @@ import {
   OriginSslPolicy,
   PriceClass,
   ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
   type BehaviorOptions,
 } from 'aws-cdk-lib/aws-cloudfront'
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins'
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3'
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment'
 import { Construct } from 'constructs'
+import type { CustomDomain } from '../deployment-settings.ts'
+import { acknowledgeNag } from '../nag.ts'
 
 export interface WebClientProps {
   /** Host name of the agent API; `/api/*` is forwarded to it so the client calls its own origin. @default no API behaviour */
@@ -31,6 +36,13 @@ export interface WebClientProps {
   readonly assetsPath?: string
   /** @default PriceClass.PRICE_CLASS_100 (North America and Europe edge locations) */
   readonly priceClass?: PriceClass
+  /**
+   * The client on a domain of your own (ACM certificate in us-east-1); viewers then need TLS 1.2.
+   * The admin points a CNAME (or alias) at the `WebDomainTarget` output. @default the cloudfront.net name
+   */
+  readonly customDomain?: CustomDomain
+  /** Retention of the deployment helper's log group. @default one month */
+  readonly logRetention?: RetentionDays
 }
 
 /**
@@ -42,9 +54,11 @@ export class WebClient extends Construct {
   readonly distribution: Distribution
   /** Whether the built client was found and is deployed with the stack. */
   readonly deploysAssets: boolean
+  private readonly customDomainName?: string
 
   constructor(scope: Construct, id: string, props: WebClientProps = {}) {
     super(scope, id)
+    this.customDomainName = props.customDomain?.domainName
     // Holds only build output, re-deployed with every release: safe to delete with the stack.
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -54,6 +68,7 @@ export class WebClient extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
     })
+    acknowledgeNag(this.bucket, 'AwsSolutions-S1', 'Holds only the public build of the client, written by the deployment and read only by CloudFront (origin access control); nothing confidential to log.')
 
     const securityHeaders = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Docket: security headers on every response',
@@ -123,7 +138,32 @@ export class WebClient extends Construct {
       additionalBehaviors,
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
+      ...(props.customDomain
+        ? {
+            domainNames: [props.customDomain.domainName],
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
     })
+    if (!props.customDomain) {
+      acknowledgeNag(
+        this.distribution,
+        'AwsSolutions-CFR4',
+        'Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose TLS policy cannot be chosen; with -c webDomain and -c webCertificateArn viewers need TLS 1.2 (TLSv1.2_2021).',
+      )
+    }
+    acknowledgeNag(this.distribution, 'AwsSolutions-CFR1', 'Agents work from anywhere; a geo restriction would be a per-organization choice, not a default.')
+    acknowledgeNag(
+      this.distribution,
+      'AwsSolutions-CFR2',
+      'No WAF by default (a web ACL costs a fixed monthly fee per rule): the API has its own throttling, login lockout and authorization, and the static client needs none. Attach a web ACL per organization if wanted.',
+    )
+    acknowledgeNag(
+      this.distribution,
+      'AwsSolutions-CFR3',
+      'Every API request is logged in the HTTP API access logs; CloudFront standard logs need an ACL-enabled bucket (object ownership not enforced), which the static assets do not justify.',
+    )
 
     // The client is built by a later step (web/dist); until then the stack deploys without it.
     this.deploysAssets = props.assetsPath !== undefined && existsSync(props.assetsPath)
@@ -134,12 +174,13 @@ export class WebClient extends Construct {
         distribution: this.distribution,
         distributionPaths: ['/*'],
         memoryLimit: 512,
+        logGroup: new LogGroup(this, 'DeployLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
       })
     }
   }
 
-  /** https URL of the client. */
+  /** https URL of the client: the custom domain when there is one. */
   get url(): string {
-    return `https://${this.distribution.distributionDomainName}`
+    return `https://${this.customDomainName ?? this.distribution.distributionDomainName}`
   }
 }

@@ -7,7 +7,7 @@ import type { Function as CloudFrontFunction } from 'aws-cdk-lib/aws-cloudfront'
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AgentApi } from '../../infra/constructs/agent-api.ts'
-import { logicalIdOf, synthesizeDocket, type SynthesizedDocket } from './docket-template.ts'
+import { everyOptionContext, logicalIdOf, synthesizeDocket, synthesizeDocketOnce, type SynthesizedDocket } from './docket-template.ts'
 
 let docket: SynthesizedDocket
 beforeAll(() => {
@@ -131,5 +131,38 @@ describe('web client', () => {
         DistributionPaths: ['/*'],
       })
     })
+  })
+})
+
+describe('custom domains (optional)', () => {
+  const { webCertificateArn, apiCertificateArn } = everyOptionContext
+
+  it('none by default: the cloudfront.net and execute-api names', () => {
+    docket.serviceTemplate.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0)
+    const distribution = Object.values(docket.serviceTemplate.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig
+    expect(distribution.Aliases).toBeUndefined()
+  })
+
+  it('-c webDomain/-c webCertificateArn: the client on its own name with TLS 1.2 at least, and the name to point it at', () => {
+    const custom = synthesizeDocketOnce(everyOptionContext)
+    custom.serviceTemplate.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['helpdesk.example.com'],
+        ViewerCertificate: { AcmCertificateArn: webCertificateArn, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+      }),
+    })
+    custom.serviceTemplate.hasOutput('WebUrl', { Value: 'https://helpdesk.example.com' })
+    custom.serviceTemplate.hasOutput('WebDomainTarget', { Value: { 'Fn::GetAtt': [logicalIdOf(custom.service.webClient.distribution), 'DomainName'] } })
+  })
+
+  it('-c apiDomain/-c apiCertificateArn: a regional domain name with TLS 1.2 mapped to the stage', () => {
+    const custom = synthesizeDocketOnce(everyOptionContext)
+    custom.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'api.helpdesk.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: apiCertificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' })],
+    })
+    custom.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiId: { Ref: logicalIdOf(custom.service.agentApi.httpApi) }, Stage: '$default' })
+    custom.serviceTemplate.hasOutput('ApiUrl', { Value: 'https://api.helpdesk.example.com/' })
+    custom.serviceTemplate.hasOutput('ApiDomainTarget', Match.anyValue())
   })
 })

@@ -28,6 +28,21 @@ export function synthesizeDocket(options: BuildDocketAppOptions = {}): Synthesiz
   return { ...docket, dataTemplate: Template.fromStack(docket.data), serviceTemplate: Template.fromStack(docket.service) }
 }
 
+const synthesized = new Map<string, SynthesizedDocket>()
+
+/**
+ * synthesizeDocket with only context, once per test file and context: a synthesis takes seconds,
+ * and tests only read the result.
+ */
+export function synthesizeDocketOnce(context: Record<string, string> = {}): SynthesizedDocket {
+  const key = JSON.stringify(context)
+  let docket = synthesized.get(key)
+  if (!docket) synthesized.set(key, (docket = synthesizeDocket({ context })))
+  return docket
+}
+
+export { everyOptionContext } from '../../scripts/nag.ts'
+
 export interface PolicyStatementJson {
   Effect: string
   Action: string | string[]
@@ -46,6 +61,13 @@ export function statementsOf(template: Template, fn: IFunction): PolicyStatement
   const roleId = roleLogicalId(fn)
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } } }[]
   return policies.filter((policy) => policy.Properties.Roles.some((role) => role.Ref === roleId)).flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+}
+
+/** Every (action, resource) a function's policies allow, the resource as its JSON: robust to how IAM statements were merged. */
+export function permissionsOf(template: Template, fn: IFunction): { action: string; resource: string }[] {
+  return statementsOf(template, fn)
+    .filter((statement) => statement.Effect === 'Allow')
+    .flatMap((statement) => [statement.Action].flat().flatMap((action) => [statement.Resource].flat().map((resource) => ({ action, resource: JSON.stringify(resource) }))))
 }
 
 /** The actions of a function's policies, flattened and sorted. */

@@ -1,7 +1,7 @@
-import { Annotations, Match } from 'aws-cdk-lib/assertions'
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { functionCatalog, type FunctionName } from '../../functions/catalog.ts'
-import { actionsOf, logicalIdOf, roleLogicalId, statementsOf, synthesizeDocket, type SynthesizedDocket } from './docket-template.ts'
+import { actionsOf, everyOptionContext, logicalIdOf, permissionsOf, roleLogicalId, statementsOf, synthesizeDocket, synthesizeDocketOnce, type SynthesizedDocket } from './docket-template.ts'
 
 let docket: SynthesizedDocket
 beforeAll(() => {
@@ -86,7 +86,7 @@ describe('functions', () => {
       return {
         tableWrite: table.includes('dynamodb:PutItem'),
         rawMail: on('RawMailBucket').some((action) => action.startsWith('s3:')),
-        attachmentsRead: attachments.includes('s3:GetObject*'),
+        attachmentsRead: attachments.includes('s3:GetObject'),
         attachmentsWrite: attachments.includes('s3:PutObject'),
         streamRead: statements.some((statement) => [statement.Action].flat().includes('dynamodb:GetRecords') && JSON.stringify(statement.Resource).includes('StreamArn')),
         search: statements.some((statement) => [statement.Action].flat().some((action) => action.startsWith('es:'))),
@@ -103,14 +103,86 @@ describe('functions', () => {
     expect(access('outbox-relay')).toEqual({ ...none, streamRead: true, enqueue: true })
   })
 
-  it('no policy allows a whole service ("*" or "service:*" actions)', () => {
-    type Document = { PolicyDocument: { Statement: { Effect: string; Action: unknown }[] } }
-    const allowed = [docket.dataTemplate, docket.serviceTemplate].flatMap((template) => {
-      const inline = Object.values(template.findResources('AWS::IAM::Role')).flatMap((role) => (role.Properties.Policies ?? []) as Document[])
-      const attached = ['AWS::IAM::Policy', 'AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy'].flatMap((type) => Object.values(template.findResources(type)).map((resource) => resource.Properties as Document))
-      return [...inline, ...attached].flatMap((document) => document.PolicyDocument.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((statement) => [statement.Action].flat() as string[]))
+  it('the TOTP key (data stack) is readable by the api only, which gets its ARN', () => {
+    const secretOutput = 'TotpEncryptionKey'
+    const readers = names.filter((name) =>
+      permissionsOf(docket.serviceTemplate, docket.service.functions.get(name)).some((permission) => permission.action === 'secretsmanager:GetSecretValue' && permission.resource.includes(secretOutput)),
+    )
+    expect(readers).toEqual(['api'])
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleLogicalId(docket.service.functions.get('api')), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ DOCKET_TOTP_KEY_SECRET_ARN: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'Docket-dev-Data', OutputName: Match.stringLikeRegexp(secretOutput) }) }) }) },
     })
-    expect(allowed.length).toBeGreaterThan(20)
-    expect(allowed.filter((action) => action === '*' || action.endsWith(':*'))).toEqual([])
+  })
+
+  it('the audit archive: every function knows the bucket, only jobs may read and write under audit/ (never delete)', () => {
+    for (const name of names) {
+      const onAudit = permissionsOf(docket.serviceTemplate, docket.service.functions.get(name)).filter((permission) => permission.resource.includes('AuditBucket'))
+      if (name !== 'jobs') {
+        expect(onAudit, name).toEqual([])
+        continue
+      }
+      expect(onAudit.map((permission) => permission.action).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject'])
+      for (const permission of onAudit.filter((candidate) => candidate.action !== 's3:ListBucket')) expect(permission.resource).toMatch(/\/audit\/\*"\]\]\}$/)
+    }
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleLogicalId(docket.service.functions.get('jobs')), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ DOCKET_AUDIT_BUCKET: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('AuditBucket') }) }) }) },
+    })
+  })
+
+  it('each function has a role of its own, without managed policies, that may write logs only to its own log group', () => {
+    const roles = docket.serviceTemplate.findResources('AWS::IAM::Role')
+    for (const name of names) {
+      const fn = docket.service.functions.get(name)
+      const role = roles[roleLogicalId(fn)]!
+      expect(role.Properties.ManagedPolicyArns, name).toBeUndefined()
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }])
+      const logGroupId = (docket.serviceTemplate.findResources('AWS::Lambda::Function')[logicalIdOf(fn)]!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref
+      const logs = permissionsOf(docket.serviceTemplate, fn).filter((permission) => permission.action.startsWith('logs:'))
+      expect(logs.map((permission) => permission.action).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents'])
+      for (const permission of logs) expect(permission.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [logGroupId, 'Arn'] }))
+    }
+    expect(new Set(names.map((name) => roleLogicalId(docket.service.functions.get(name)))).size).toBe(names.length)
+  })
+
+  it('table access names the table and each declared index, never index/*', () => {
+    for (const name of names) {
+      const onTable = permissionsOf(docket.serviceTemplate, docket.service.functions.get(name)).filter((permission) => permission.action.startsWith('dynamodb:') && permission.resource.includes('Table'))
+      for (const permission of onTable) expect(permission.resource, name).not.toContain('index/*')
+    }
+  })
+})
+
+/** Every Allow statement of every IAM and resource policy of a template. */
+function allowStatements(template: Template): { Action: unknown; Resource?: unknown; where: string }[] {
+  type Document = { PolicyDocument: { Statement: { Effect: string; Action: unknown; Resource?: unknown }[] } }
+  const inline = Object.entries(template.findResources('AWS::IAM::Role')).flatMap(([id, role]) => ((role.Properties.Policies ?? []) as Document[]).map((document) => ({ id, document })))
+  const attached = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].flatMap((type) =>
+    Object.entries(template.findResources(type)).map(([id, resource]) => ({ id, document: resource.Properties as Document })),
+  )
+  return [...inline, ...attached].flatMap(({ id, document }) => document.PolicyDocument.Statement.filter((statement) => statement.Effect === 'Allow').map((statement) => ({ ...statement, where: id })))
+}
+
+/**
+ * Actions that may be allowed on Resource "*": they support no resource-level permissions.
+ * (Key policies are not walked: their statements are about the key itself.)
+ */
+const actionsWithoutResourceLevel = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams', 'ses:SetActiveReceiptRuleSet', 'logs:PutResourcePolicy', 'logs:DeleteResourcePolicy', 'cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'])
+
+describe('least privilege (issue 8.9)', () => {
+  const variants = () => [docket, synthesizeDocketOnce(everyOptionContext)]
+
+  it('no policy in either stack and stage allows "*" or a whole service ("dynamodb:*", "s3:*", …), and "*" resources only for actions that have no resource level', () => {
+    for (const variant of variants()) {
+      const statements = [variant.dataTemplate, variant.serviceTemplate].flatMap(allowStatements)
+      expect(statements.length).toBeGreaterThan(20)
+      const actions = statements.flatMap((statement) => [statement.Action].flat() as string[])
+      expect(actions.filter((action) => action === '*' || action.endsWith(':*'))).toEqual([])
+      const onEverything = statements.filter((statement) => [statement.Resource].flat().includes('*'))
+      for (const statement of onEverything) {
+        expect([statement.Action].flat().filter((action) => !actionsWithoutResourceLevel.has(action as string)), statement.where).toEqual([])
+      }
+    }
   })
 })

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest'
+import { DynamoAgentStore } from '../../lib/auth/adapters/dynamodb-agent-store.ts'
+import { verifyPassword } from '../../lib/auth/passwords.ts'
+import { createDocumentClient, createDynamoClient } from '../../lib/store/dynamodb-client.ts'
+import { ensureTable } from '../../lib/store/ensure-table.ts'
 import { mail } from '../support/local-stack.ts'
 
 const docket = (args: string[], env: Record<string, string>, input?: string) =>
@@ -74,5 +78,28 @@ describe('docket CLI', () => {
     const result = docket(['start'], { ...env, DOCKET_CONFIG: bad })
     expect(result.status).toBe(1)
     expect(result.stderr).toMatch(/mail: .*expected object/i)
+  })
+
+  it('agent password --table sets the password in a deployed table (AWS credentials; here DynamoDB Local) and ends the sessions', async () => {
+    const table = `cli-deployed-${randomUUID()}`
+    const client = createDynamoClient({ region: 'eu-west-1', endpoint: inject('dynamodbEndpoint') })
+    await ensureTable(client, table)
+    client.destroy()
+    const documents = createDocumentClient({ region: 'eu-west-1', endpoint: inject('dynamodbEndpoint') })
+    const agents = new DynamoAgentStore(documents, table)
+    try {
+      await agents.createSession({ login: 'admin', sessionId: 'old', createdAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z', expiresAt: '2099-01-01T00:00:00Z', userAgent: null, ip: null, twoFactor: false })
+      const result = docket(['agent', 'password', 'admin', '--table', table, '--region', 'eu-west-1', '--password', 'First-login-42!'], { ...env, DOCKET_PASSWORD_HASH_COST: '10' })
+      expect(result.status, result.stderr).toBe(0)
+      expect(result.stdout).toContain(`Password of admin set in ${table}; their sessions have ended`)
+      const record = await agents.getAgent('admin')
+      expect(await verifyPassword('First-login-42!', record!.passwordHash!)).toBe(true)
+      expect(await agents.listSessions('admin')).toEqual([])
+      const weak = docket(['agent', 'password', 'admin', '--table', table, '--password', 'short'], env)
+      expect(weak.status).toBe(1)
+      expect(weak.stderr).toMatch(/password policy/)
+    } finally {
+      documents.destroy()
+    }
   })
 })

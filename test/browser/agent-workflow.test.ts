@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 // (page.evaluate callbacks run in the browser: they need the DOM types.)
+import { readFile } from 'node:fs/promises'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, logIn, screenshot } from '../support/browser.ts'
@@ -111,6 +112,47 @@ describe('an agent at work', () => {
     await page.close()
   })
 
+  it('dashboard: my locked tickets, reminders reached, a saved search made in the advanced search; refreshes itself', async () => {
+    const [locked, reminder] = await Promise.all([mailTicket('Dashboard locked one'), mailTicket('Dashboard reminder one')])
+    await api(`/api/tickets/${locked.number}`, { method: 'PATCH', body: JSON.stringify({ state: 'open', lock: 'lock' }) })
+    // Pending times up to a minute in the past are accepted: the reminder is due at once.
+    await api(`/api/tickets/${reminder.number}`, { method: 'PATCH', body: JSON.stringify({ state: 'pending reminder', pendingUntil: new Date(Date.now() - 30_000).toISOString() }) })
+    await runtime.drainIndex()
+    const page = await newLoggedInPage()
+    await page.getByRole('region', { name: /Reminder tickets/ }).getByRole('link', { name: 'Dashboard reminder one' }).waitFor()
+    const open = page.getByRole('region', { name: /Open tickets/ })
+    await open.getByRole('button', { name: /My locked tickets/ }).click()
+    await open.getByRole('link', { name: 'Dashboard locked one' }).waitFor()
+    expect(await open.getByRole('link', { name: 'Printer on fire in room 12' }).count()).toBe(0)
+
+    // Advanced search: words, a queue and a state type; then saved, it shows on the dashboard.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search' }).click()
+    await page.getByLabel('Words', { exact: true }).fill('dashboard')
+    await page.getByLabel('Queues', { exact: true }).selectOption(['Support'])
+    await page.getByLabel('State type', { exact: true }).selectOption(['open'])
+    await page.getByRole('button', { name: 'Search', exact: true }).click()
+    await page.waitForURL(/\/search\?q=dashboard&f=/)
+    const results = page.getByRole('region', { name: /Results/ })
+    await results.getByRole('link', { name: /Dashboard locked one/ }).waitFor()
+    expect(await results.getByRole('link', { name: /Dashboard reminder one/ }).count()).toBe(0)
+    await page.getByLabel('Save this search as').fill('Open dashboard tickets')
+    await page.getByRole('button', { name: 'Save search' }).click()
+    await page.getByRole('region', { name: 'My saved searches' }).getByRole('link', { name: 'Open dashboard tickets' }).waitFor()
+    await screenshot(page, 'search-advanced')
+    await page.keyboard.press('g')
+    await page.keyboard.press('d')
+    await page.getByRole('region', { name: 'My saved searches' }).getByRole('link', { name: 'Open dashboard tickets' }).click()
+    await page.getByRole('region', { name: /Results/ }).getByRole('link', { name: /Dashboard locked one/ }).waitFor()
+
+    // The dashboard keeps itself current (every 30 s, and when the window gets focus again).
+    await page.goto(`${runtime.httpUrl}/`)
+    await page.getByRole('region', { name: /New tickets/ }).locator('.count-badge').filter({ hasNotText: '…' }).waitFor()
+    await mailTicket('Arrived while the dashboard was open')
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')))
+    await page.getByRole('region', { name: /New tickets/ }).getByRole('link', { name: 'Arrived while the dashboard was open' }).waitFor()
+    await page.close()
+  })
+
   it('keeps a reply as a draft when the agent leaves it, and restores it', async () => {
     const ticket = await mailTicket('Draft me a reply')
     const page = await newLoggedInPage()
@@ -157,6 +199,106 @@ describe('an agent at work', () => {
     await page.close()
   })
 
+  it('works a ticket in the zoom: mail views, SLA, note, owner, responsible, priority, title, customer, lock, pending, link, move, history, split', async () => {
+    const [ticket, other] = await Promise.all([mailTicket('Zoom every action', { body: 'First line of the customer mail.' }), mailTicket('Zoom link target')])
+    await runtime.drainIndex()
+    const page = await newLoggedInPage()
+    await page.goto(`${runtime.httpUrl}/tickets/${ticket.number}`)
+    await page.getByRole('heading', { name: 'Zoom every action', level: 1 }).waitFor()
+    const sidebar = page.getByRole('complementary', { name: 'Ticket information' })
+    // The Support queue has an SLA: its deadlines are in the ticket information.
+    await sidebar.getByText('First response due').waitFor()
+
+    // The customer's mail, as plain text, its headers and the whole raw mail.
+    const article = page.locator('article.article')
+    await article.getByRole('button', { name: 'Headers' }).click()
+    await expect.poll(() => article.locator('pre.article-raw').textContent(), { timeout: 10_000 }).toContain('Message-ID:')
+    expect(await article.locator('pre.article-raw').textContent()).not.toContain('First line of the customer mail.')
+    await article.getByRole('button', { name: 'Raw mail' }).click()
+    await expect.poll(() => article.locator('pre.article-raw').textContent(), { timeout: 10_000 }).toContain('First line of the customer mail.')
+
+    // Reply all and forward open prefilled; leaving them untouched keeps no draft.
+    await page.keyboard.press('a')
+    await page.getByRole('dialog', { name: `Reply all · ${ticket.number}` }).getByLabel('To').waitFor()
+    await expect.poll(() => page.getByLabel('To', { exact: true }).inputValue(), { timeout: 10_000 }).toContain('ann@customer.example')
+    await page.keyboard.press('Escape')
+    await page.getByRole('dialog').waitFor({ state: 'detached' })
+    await page.keyboard.press('f')
+    await expect.poll(() => page.getByRole('dialog', { name: `Forward · ${ticket.number}` }).getByLabel('Text').inputValue(), { timeout: 10_000 }).toContain('Forwarded message')
+    await page.keyboard.press('Escape')
+    await page.getByRole('dialog').waitFor({ state: 'detached' })
+
+    // An internal note (n), shown as such in the thread.
+    await page.keyboard.press('n')
+    await page.getByRole('dialog', { name: `Note · ${ticket.number}` }).waitFor()
+    await page.getByLabel('Text').fill('Called the customer, printer replaced.')
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page.getByRole('list', { name: 'Articles of this ticket' }).getByText('Internal note').waitFor()
+
+    const act = async (action: string, fill: (dialog: ReturnType<Page['getByRole']>) => Promise<void>, submit = 'Save') => {
+      await page.getByRole('navigation', { name: 'Ticket actions' }).getByRole('button', { name: action, exact: true }).click()
+      const dialog = page.getByRole('dialog')
+      await fill(dialog)
+      await dialog.getByRole('button', { name: submit, exact: true }).click()
+      await dialog.waitFor({ state: 'detached' })
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor()
+    }
+    await act('Owner', (dialog) => dialog.getByLabel('Owner').selectOption({ label: 'Admin Agent' }).then(() => undefined))
+    await act('Responsible', (dialog) => dialog.getByLabel('Responsible').selectOption({ label: 'Admin Agent' }).then(() => undefined))
+    await act('Priority', (dialog) => dialog.getByLabel('Priority').selectOption({ label: '4 high' }).then(() => undefined))
+    await act('Title', (dialog) => dialog.getByLabel('Title').fill('Zoom every action (renamed)'))
+    await act('Customer', (dialog) => dialog.getByLabel('Customer user').fill('carl@customer.example'))
+    await page.getByRole('heading', { name: 'Zoom every action (renamed)', level: 1 }).waitFor()
+    await sidebar.getByText('4 high').waitFor()
+    expect(await sidebar.textContent()).toMatch(/OwnerAdmin Agent.*ResponsibleAdmin Agent/)
+    await page.getByRole('complementary', { name: 'Ticket information' }).getByRole('link', { name: 'carl@customer.example' }).waitFor()
+
+    // Lock and unlock: the l key, then the button.
+    await page.keyboard.press('l')
+    await page.getByText('The ticket is locked to you.').waitFor()
+    await page.locator('.zoom-header .pill.locked').waitFor()
+    await page.getByRole('navigation', { name: 'Ticket actions' }).getByRole('button', { name: 'Unlock' }).click()
+    await page.getByText('The ticket is unlocked.').waitFor()
+
+    // Pending with a date (the default: tomorrow 09:00 in the agent's time zone).
+    await act('Pending', (dialog) => dialog.getByLabel('Next state').selectOption('pending reminder').then(() => undefined), 'Pending')
+    await sidebar.getByText('Pending until').waitFor()
+    expect((await api<Summary & { pendingUntil: string }>(`/api/tickets/${ticket.number}`)).pendingUntil).toMatch(/T09:00:00/)
+
+    // Link to another ticket, picked from the autocomplete; it shows under linked tickets.
+    await page.getByRole('navigation', { name: 'Ticket actions' }).getByRole('button', { name: 'Link', exact: true }).click()
+    const linkDialog = page.getByRole('dialog')
+    await linkDialog.getByRole('combobox', { name: 'Link to ticket' }).fill('Zoom link')
+    await linkDialog.getByRole('option').filter({ hasText: other.number }).getByRole('button').click()
+    await linkDialog.getByRole('button', { name: 'Link', exact: true }).click()
+    await page.locator('.sidebar').getByRole('link', { name: other.number }).waitFor()
+
+    // Move (m), then the history lists what happened.
+    await page.keyboard.press('m')
+    await page.getByRole('dialog').getByLabel('New queue').selectOption('Raw')
+    await page.getByRole('dialog').getByRole('button', { name: 'Move', exact: true }).click()
+    await sidebar.getByRole('link', { name: 'Raw' }).waitFor()
+    await page.getByRole('tab', { name: 'History' }).click()
+    const history = page.getByRole('list', { name: 'History' })
+    for (const type of ['Move', 'Link', 'SetPendingTime', 'Lock', 'Unlock', 'OwnerUpdate', 'ResponsibleUpdate', 'PriorityUpdate', 'TitleUpdate', 'CustomerUpdate', 'AddNote']) {
+      await history.getByText(type, { exact: true }).first().waitFor()
+    }
+    // Changes are worded by the client: the agent's language, the pending time in the agent's zone.
+    await history.getByText(/^Pending until \d{2}\/\d{2}\/\d{4}, 09:00$/).waitFor()
+    await history.getByText('Priority changed from 3 normal to 4 high').waitFor()
+    await screenshot(page, 'zoom-history')
+
+    // Split the customer's mail into a new ticket: it opens, linked as a child.
+    await page.getByRole('tab', { name: /Articles/ }).click()
+    await page.getByRole('list', { name: 'Articles of this ticket' }).getByRole('button', { name: /Customer → us/ }).click()
+    await article.getByRole('button', { name: 'Split' }).click()
+    await page.getByRole('dialog').getByLabel('Title').fill('Split off: the printer question')
+    await page.getByRole('dialog').getByRole('button', { name: 'Split', exact: true }).click()
+    await page.getByRole('heading', { name: 'Split off: the printer question', level: 1 }).waitFor()
+    await page.locator('.sidebar').getByRole('link', { name: ticket.number }).waitFor()
+    await page.close()
+  })
+
   it('moves three tickets at once with a bulk action from the queue view', async () => {
     const tickets = await Promise.all(['Bulk one', 'Bulk two', 'Bulk three'].map((subject) => mailTicket(subject, { to: 'sales@example.com' })))
     const page = await newLoggedInPage()
@@ -175,6 +317,29 @@ describe('an agent at work', () => {
       expect(moved.queue).toBe('Support')
     }
     await page.getByText('No tickets.').waitFor()
+
+    // In Support now: the text filter finds the three, "select all" takes them, and a second bulk
+    // action sets responsible and priority and merges them into the oldest.
+    await page.goto(`${runtime.httpUrl}/queues/Support`)
+    await page.getByLabel('Filter', { exact: true }).fill('bulk')
+    await page.getByRole('status').getByText('3 tickets').waitFor()
+    await page.getByRole('checkbox', { name: 'Select all tickets' }).check()
+    await page.keyboard.press('b')
+    const second = page.getByRole('dialog', { name: 'Bulk action on 3 tickets' })
+    await second.getByLabel('Responsible').selectOption({ label: 'Admin Agent' })
+    await second.getByLabel('Priority').selectOption({ label: '4 high' })
+    const oldest = tickets.map((ticket) => ticket.number).sort()[0]!
+    await second.getByLabel('Merge', { exact: true }).selectOption('oldest')
+    await screenshot(page, 'bulk-dialog')
+    await second.getByRole('button', { name: 'Execute bulk action' }).click()
+    await second.waitFor({ state: 'detached' })
+    for (const ticket of tickets) {
+      const after = await api<Summary & { responsible: string; priority: number; mergedInto: string | null }>(`/api/tickets/${ticket.number}`)
+      expect(after.responsible).toBe('admin')
+      expect(after.priority).toBe(4)
+      expect(after.mergedInto).toBe(ticket.number === oldest ? null : oldest)
+    }
+    await page.getByRole('status').getByText('1 ticket', { exact: true }).waitFor()
     await page.close()
   })
 
@@ -191,6 +356,14 @@ describe('an agent at work', () => {
     await expect.poll(() => page.locator('.ticket-card .preview').first().textContent()).toContain('ann@customer.example')
     await screenshot(page, 'queue-l')
     await page.getByRole('button', { name: /^Medium/ }).click()
+    // A click on a column header sorts by it; a second click turns the order round.
+    const table = page.getByRole('table', { name: 'Queue: Support' })
+    await table.getByRole('button', { name: 'Title' }).click()
+    await table.locator('th[aria-sort="ascending"]', { hasText: 'Title' }).waitFor()
+    const titles = async () => (await table.locator('td.title-cell > a').allTextContents()).map((title) => title.toLowerCase())
+    expect(await titles()).toEqual([...(await titles())].sort((a, b) => a.localeCompare(b)))
+    await table.getByRole('button', { name: /Title/ }).click()
+    await table.locator('th[aria-sort="descending"]', { hasText: 'Title' }).waitFor()
 
     await page.goto(`${runtime.httpUrl}/status?stateType=closed`)
     await page.getByRole('heading', { name: 'Status view' }).waitFor()
@@ -199,8 +372,17 @@ describe('an agent at work', () => {
 
     await page.goto(`${runtime.httpUrl}/statistics`)
     await page.getByRole('heading', { name: 'Statistics', level: 1 }).waitFor()
-    await page.waitForTimeout(300)
+    await page.getByRole('img', { name: 'Tickets created and closed per day' }).waitFor()
     await screenshot(page, 'statistics', true)
+    // The range picker asks again; each table downloads as CSV.
+    await page.getByRole('button', { name: 'Last 7 days' }).click()
+    await page.locator('button[aria-pressed="true"]', { hasText: 'Last 7 days' }).waitFor()
+    await expect.poll(() => page.getByLabel('From').inputValue(), { timeout: 10_000 }).not.toBe('')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Tickets created and closed per day as CSV' }).click()])
+    expect(download.suggestedFilename()).toMatch(/^docket-per-day-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/)
+    const csv = await readFile((await download.path())!, 'utf8')
+    expect(csv.replace(/^\ufeff/, '').split('\r\n')[0]).toBe('Day,Queue,Created,Closed')
+    expect(csv).toMatch(/\r\n\d{4}-\d{2}-\d{2},Support,\d+,\d+\r\n/)
 
     await page.goto(`${runtime.httpUrl}/customers/ann%40customer.example`)
     await page.getByRole('heading', { name: 'Customer: ann@customer.example' }).waitFor()
@@ -209,7 +391,13 @@ describe('an agent at work', () => {
 
     await page.goto(`${runtime.httpUrl}/preferences`)
     await page.getByRole('heading', { name: 'Preferences', level: 1 }).waitFor()
+    await page.getByText(/^At least 10 characters, with/).waitFor()
     await screenshot(page, 'preferences', true)
+    // Keyboard focus is visible: a 3 px outline on whatever has it.
+    await page.getByLabel('Language').focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle + ' ' + getComputedStyle(document.activeElement!).outlineWidth)).toBe('solid 3px')
+    await page.evaluate(() => (document.activeElement as HTMLElement).blur())
     await page.keyboard.press('?')
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor()
     await screenshot(page, 'shortcuts')
@@ -217,6 +405,30 @@ describe('an agent at work', () => {
     await page.keyboard.press('g')
     await page.keyboard.press('d')
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    await page.close()
+  })
+
+  it('saves my queues, notifications and out of office in the preferences', async () => {
+    const page = await newLoggedInPage()
+    await page.goto(`${runtime.httpUrl}/preferences`)
+    const panel = (heading: string) => page.locator('form', { has: page.getByRole('heading', { name: heading, exact: true }) })
+    const save = async (heading: string) => {
+      await panel(heading).getByRole('button', { name: 'Save' }).click()
+      await panel(heading).getByText('Saved.').waitFor()
+    }
+    await panel('My queues').getByLabel('Junk').check()
+    await save('My queues')
+    await panel('Notifications').getByLabel('Mail me when a customer writes on a ticket I own').uncheck()
+    await save('Notifications')
+    await panel('Out of office').getByLabel('I am out of office').check()
+    await panel('Out of office').getByLabel('From').fill('2030-01-02')
+    await panel('Out of office').getByLabel('Until').fill('2030-01-09')
+    await save('Out of office')
+    const { preferences } = await api<{ preferences: { myQueues: string[]; notifications: { followUp: boolean }; outOfOffice: { enabled: boolean; from: string; until: string } } }>('/api/me')
+    expect(preferences.myQueues).toContain('Junk')
+    expect(preferences.notifications.followUp).toBe(false)
+    expect(preferences.outOfOffice).toMatchObject({ enabled: true, from: '2030-01-02', until: '2030-01-09' })
+    await api('/api/me/preferences', { method: 'PUT', body: JSON.stringify({ myQueues: null, notifications: { followUp: true }, outOfOffice: { enabled: false, from: null, until: null } }) })
     await page.close()
   })
 
@@ -231,6 +443,7 @@ describe('an agent at work', () => {
     await page.getByRole('link', { name: 'Übersicht' }).click()
     await page.getByRole('heading', { name: 'Neue Tickets' }).waitFor()
     await page.getByRole('heading', { name: 'Offene Tickets / Bearbeitung erforderlich' }).waitFor()
+    await page.getByRole('table', { name: 'Neue Tickets' }).waitFor()
     await screenshot(page, 'dashboard-de')
 
     const ticket = (await api<{ items: Summary[] }>('/api/tickets?queue=Support&limit=1')).items[0]!
@@ -247,6 +460,7 @@ describe('an agent at work', () => {
     await page.getByRole('link', { name: 'Wachtrijen' }).waitFor()
     await page.getByRole('link', { name: 'Dashboard' }).click()
     await page.getByRole('heading', { name: 'Open tickets / te beantwoorden' }).waitFor()
+    await page.getByRole('table', { name: 'Nieuwe tickets' }).waitFor()
     await screenshot(page, 'dashboard-nl')
 
     await page.goto(`${runtime.httpUrl}/preferences`)
@@ -258,8 +472,14 @@ describe('an agent at work', () => {
   })
 
   it('works on a phone-sized screen', async () => {
+    await mailTicket('Read on a phone')
     const page = await newLoggedInPage({ width: 390, height: 844 })
+    await page.getByRole('table', { name: 'New tickets' }).waitFor()
+    for (const badge of await page.locator('.dashboard-main .count-badge').all()) await badge.filter({ hasNotText: '…' }).waitFor()
     await screenshot(page, 'phone-dashboard', true)
+    // The dashboard's lists fit: the ticket number goes under the title instead of taking a column.
+    const overflowing = await page.evaluate(() => [...document.querySelectorAll('.dashboard-main .ticket-table-wrap')].filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).map((wrap) => wrap.textContent))
+    expect(overflowing).toEqual([])
     const ticket = (await api<{ items: Summary[] }>('/api/tickets?queue=Support&limit=1')).items[0]!
     await page.goto(`${runtime.httpUrl}/tickets/${ticket.number}`)
     await page.locator('.article').waitFor()

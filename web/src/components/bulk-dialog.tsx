@@ -6,6 +6,9 @@ import { useI18n } from '../i18n/i18n.tsx'
 import { priorityLabel, stateLabel } from '../labels.ts'
 import { Dialog } from './dialog.tsx'
 import { localInputToIso } from './date-input.ts'
+import { TicketNumberInput } from './ticket-actions.tsx'
+
+type MergeChoice = '' | 'oldest' | 'other'
 
 /** OTRS bulk action: the same changes on every selected ticket; each ticket succeeds or fails on its own. */
 export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; onClose: () => void; onDone: () => void }) {
@@ -18,6 +21,9 @@ export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; on
   const [priority, setPriority] = useState('')
   const [lock, setLock] = useState('')
   const [owner, setOwner] = useState('')
+  const [responsible, setResponsible] = useState('')
+  const [merge, setMerge] = useState<MergeChoice>('')
+  const [mergeTarget, setMergeTarget] = useState('')
   const [note, setNote] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -27,6 +33,8 @@ export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; on
   const closing = stateType === 'closed'
   const pending = stateType === 'pending reminder' || stateType === 'pending auto'
   const movable = meta.queues.filter((candidate) => candidate.rights.includes('rw') || candidate.rights.includes('move_into'))
+  // Ticket numbers begin with the creation date and count up: the smallest is the oldest (OTRS "merge to oldest").
+  const oldest = [...numbers].sort()[0] ?? ''
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -37,15 +45,17 @@ export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; on
     if (priority) changes.priority = Number(priority)
     if (lock === 'lock' || lock === 'unlock') changes.lock = lock
     if (owner) changes.owner = owner
+    if (responsible) changes.responsible = responsible
     if (note.trim()) changes.note = note
-    if (Object.keys(changes).length === 0) {
+    const mergeInto = merge === 'oldest' ? oldest : merge === 'other' ? mergeTarget.trim() : ''
+    if (Object.keys(changes).length === 0 && !mergeInto) {
       setError(t('bulk.nothing'))
       return
     }
     setBusy(true)
     setError(null)
     try {
-      const answer = await api<BulkResult>('POST', '/api/tickets/bulk', { numbers, changes })
+      const answer = await api<BulkResult>('POST', '/api/tickets/bulk', { numbers, changes: { ...changes, ...(mergeInto ? { mergeInto } : {}) } })
       setResults(answer.results)
       if (answer.results.every((result) => result.ok)) {
         onDone()
@@ -142,6 +152,28 @@ export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; on
               ))}
             </select>
           </div>
+          <div className="field">
+            <label htmlFor="bulk-responsible">{t('ticket.responsible')}</label>
+            <select id="bulk-responsible" value={responsible} onChange={(event) => setResponsible(event.target.value)}>
+              <option value="">{t('common.unchanged')}</option>
+              {meta.agents.map((agent) => (
+                <option key={agent.login} value={agent.login}>
+                  {agent.name || agent.login}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div className="row">
+          <div className="field">
+            <label htmlFor="bulk-merge">{t('action.merge')}</label>
+            <select id="bulk-merge" value={merge} onChange={(event) => setMerge(event.target.value as MergeChoice)}>
+              <option value="">{t('bulk.noMerge')}</option>
+              <option value="oldest">{t('bulk.mergeOldest', { number: oldest })}</option>
+              <option value="other">{t('bulk.mergeOther')}</option>
+            </select>
+          </div>
+          {merge === 'other' && <TicketNumberInput id="bulk-merge-into" value={mergeTarget} onChange={setMergeTarget} exclude={numbers} label={t('action.mergeInto')} />}
         </div>
         <div className="field">
           <label htmlFor="bulk-note">{closing ? t('action.noteRequired') : t('action.noteOptional')}</label>

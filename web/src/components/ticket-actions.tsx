@@ -272,7 +272,22 @@ function CustomerForm({ ticket, busy, patch, onClose }: FormProps) {
 }
 
 /** A ticket number field that suggests tickets (number or title) from the search as the agent types. */
-export function TicketNumberInput({ id, value, onChange, exclude, label }: { id: string; value: string; onChange: (value: string) => void; exclude: string; label: ReactNode }) {
+export function TicketNumberInput({
+  id,
+  value,
+  onChange,
+  exclude,
+  label,
+  required = true,
+}: {
+  id: string
+  value: string
+  onChange: (value: string) => void
+  /** Tickets not to suggest (the ones being merged or linked). */
+  exclude: string[]
+  label: ReactNode
+  required?: boolean
+}) {
   const { t } = useI18n()
   const [suggestions, setSuggestions] = useState<{ number: string; title: string }[]>([])
   const [open, setOpen] = useState(false)
@@ -286,14 +301,15 @@ export function TicketNumberInput({ id, value, onChange, exclude, label }: { id:
     const timer = setTimeout(() => {
       const query = /^\d+$/.test(text) ? `number:${text}*` : text
       get<Page<SearchHit>>('/api/search', { q: query, limit: 8 }, controller.signal)
-        .then((page) => setSuggestions(page.items.filter((hit) => hit.number !== exclude).map((hit) => ({ number: hit.number, title: hit.title }))))
+        .then((page) => setSuggestions(page.items.filter((hit) => !exclude.includes(hit.number)).map((hit) => ({ number: hit.number, title: hit.title }))))
         .catch(() => setSuggestions([]))
     }, 200)
     return () => {
       clearTimeout(timer)
       controller.abort()
     }
-  }, [value, exclude])
+    // exclude as text: a new array on every render must not restart the lookup.
+  }, [value, exclude.join(',')])
   const listId = `${id}-suggestions`
   return (
     <div className="field autocomplete">
@@ -305,7 +321,7 @@ export function TicketNumberInput({ id, value, onChange, exclude, label }: { id:
         aria-controls={listId}
         aria-autocomplete="list"
         autoComplete="off"
-        required
+        required={required}
         value={value}
         onChange={(event) => {
           onChange(event.target.value)
@@ -353,7 +369,7 @@ function MergeForm({ ticket, busy, run, onClose }: FormProps) {
       }}
     >
       <p>{t('action.mergeExplain', { number: ticket.number })}</p>
-      <TicketNumberInput id="merge-into" value={into} onChange={setInto} exclude={ticket.number} label={t('action.mergeInto')} />
+      <TicketNumberInput id="merge-into" value={into} onChange={setInto} exclude={[ticket.number]} label={t('action.mergeInto')} />
       <Actions busy={busy} onClose={onClose} submit={t('action.merge')} />
     </form>
   )
@@ -371,7 +387,7 @@ function LinkForm({ ticket, busy, run, onClose }: FormProps) {
         void run(() => api('POST', `${ticketPath(ticket.number)}/links`, { target: target.trim(), type }))
       }}
     >
-      <TicketNumberInput id="link-target" value={target} onChange={setTarget} exclude={ticket.number} label={t('action.linkTarget')} />
+      <TicketNumberInput id="link-target" value={target} onChange={setTarget} exclude={[ticket.number]} label={t('action.linkTarget')} />
       <div className="field">
         <label htmlFor="link-type">{t('action.linkType')}</label>
         <select id="link-type" value={type} onChange={(event) => setType(event.target.value as typeof type)}>

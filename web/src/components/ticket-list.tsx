@@ -173,7 +173,7 @@ export function TicketList({ tickets, density, sort, sortable, onSort, selected,
                 />
               </th>
             )}
-            {header('number', t('ticket.number'))}
+            {header('number', t('ticket.number'), 'hide-narrow')}
             {header('created', t('ticket.age'))}
             {header('title', t('ticket.title'))}
             {header('state', t('ticket.state'))}
@@ -222,10 +222,12 @@ const TicketRow = memo(function TicketRow({ ticket, density, showQueue, isCursor
           <input type="checkbox" aria-label={t('list.selectTicket', { number: ticket.number })} checked={isSelected} onChange={() => onToggle(ticket.number)} />
         </td>
       )}
-      <td className="number">
+      <td className="number hide-narrow">
         <Link href={paths.ticket(ticket.number)}>{ticket.number}</Link>
       </td>
-      <td title={i18n.dateTime(ticket.createdAt)}>{age(i18n, ticket.createdAt)}</td>
+      <td className="age" title={i18n.dateTime(ticket.createdAt)}>
+        {age(i18n, ticket.createdAt)}
+      </td>
       <td className="title-cell">
         <Link href={paths.ticket(ticket.number)}>{ticket.title || t('ticket.noTitle')}</Link>
         {ticket.lock === 'lock' && (
@@ -235,6 +237,8 @@ const TicketRow = memo(function TicketRow({ ticket, density, showQueue, isCursor
           </span>
         )}
         {density === 'M' && ticket.customer && <span className="preview">{ticket.customer}</span>}
+        {/* On a phone the number column gives way to the title; the number goes under it. */}
+        <span className="number show-narrow">{ticket.number}</span>
       </td>
       <td>
         <span className={stateClass(ticket.stateType)}>{stateLabel(i18n, ticket.state)}</span>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import { api, ApiError, download, get, getPrefetched, getText, ticketPath } from '../api/client.ts'
-import type { Article, ArticleType, CustomerUser, Page, TicketDetail, TicketSummary } from '../api/types.ts'
+import type { Article, ArticleType, CustomerUser, HistoryEntry, Meta, Page, TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { ArticleFrame } from '../components/article-frame.tsx'
 import { ComposeDialog } from '../components/compose-dialog.tsx'
@@ -437,6 +437,31 @@ function formatSize(i18n: I18n, bytes: number): string {
   return `${i18n.number(bytes / 1024 / 1024, 1)} MB`
 }
 
+type Show = (i18n: I18n, meta: Meta, value: string) => string
+/** History types whose change (before → after) the client words itself: in the agent's language and time zone. */
+const historyWording: Record<string, { field: string; key: MessageKey; show?: Show }> = {
+  StateUpdate: { field: 'state', key: 'history.state', show: (i18n, _meta, value) => stateLabel(i18n, value) },
+  Move: { field: 'queue', key: 'history.move' },
+  Lock: { field: 'lock', key: 'history.lock' },
+  Unlock: { field: 'lock', key: 'history.unlock' },
+  OwnerUpdate: { field: 'owner', key: 'history.owner', show: (_i18n, meta, value) => agentName(meta, value) },
+  ResponsibleUpdate: { field: 'responsible', key: 'history.responsible', show: (_i18n, meta, value) => agentName(meta, value) },
+  PriorityUpdate: { field: 'priority', key: 'history.priority', show: (i18n, meta, value) => priorityLabel(i18n, meta, Number(value)) },
+  TitleUpdate: { field: 'title', key: 'history.title' },
+  CustomerUpdate: { field: 'customer', key: 'history.customer' },
+  Merged: { field: 'mergedInto', key: 'history.merged' },
+  SetPendingTime: { field: 'pendingUntil', key: 'history.pendingTime', show: (i18n, _meta, value) => i18n.dateTime(value) },
+}
+
+/** The entry's text; the server's English message for types the client does not word (notes, mails, …). */
+export function historyText(i18n: I18n, meta: Meta, entry: HistoryEntry): string {
+  const wording = historyWording[entry.type]
+  const change = wording && entry.changes?.[wording.field]
+  if (!wording || !change) return entry.message
+  const show = (value: unknown) => (value === null || value === undefined || value === '' ? '–' : wording.show ? wording.show(i18n, meta, String(value)) : String(value))
+  return i18n.t(wording.key, { before: show(change.before), after: show(change.after) })
+}
+
 function History({ ticket }: { ticket: TicketDetail }) {
   const i18n = useI18n()
   const { meta } = useApp()
@@ -445,10 +470,26 @@ function History({ ticket }: { ticket: TicketDetail }) {
       {[...ticket.history].reverse().map((entry) => (
         <li key={entry.id}>
           <strong>{entry.type}</strong> · {i18n.dateTime(entry.at)} · {agentName(meta, entry.by)}
-          <div>{entry.message}</div>
+          <div>{historyText(i18n, meta, entry)}</div>
         </li>
       ))}
     </ol>
+  )
+}
+
+/** An SLA deadline (OTRS: first response / update / solution time), marked when it has passed. */
+function Deadline({ label, due }: { label: string; due: string | null }) {
+  const i18n = useI18n()
+  if (!due) return null
+  const overdue = Date.parse(due) < Date.now()
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd className={overdue ? 'overdue' : undefined}>
+        {i18n.dateTime(due)}
+        {overdue ? ` · ${i18n.t('ticket.overdue')}` : ''}
+      </dd>
+    </>
   )
 }
 
@@ -479,6 +520,15 @@ function TicketSidebar({ ticket, onChanged }: { ticket: TicketDetail; onChanged:
             <>
               <dt>{t('ticket.pendingUntil')}</dt>
               <dd>{i18n.dateTime(ticket.pendingUntil)}</dd>
+            </>
+          )}
+          {ticket.escalation && (
+            <>
+              <dt>{t('ticket.sla')}</dt>
+              <dd>{ticket.escalation.sla}</dd>
+              <Deadline label={t('ticket.firstResponseDue')} due={ticket.escalation.firstResponseDue} />
+              <Deadline label={t('ticket.updateDue')} due={ticket.escalation.updateDue} />
+              <Deadline label={t('ticket.solutionDue')} due={ticket.escalation.solutionDue} />
             </>
           )}
           <dt>{t('ticket.lock')}</dt>

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react'
+import { AgentOptions } from './agent-options.tsx'
 import { api, ApiError } from '../api/client.ts'
 import type { BulkResult, TicketChanges } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
@@ -145,22 +146,14 @@ export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; on
             <label htmlFor="bulk-owner">{t('ticket.owner')}</label>
             <select id="bulk-owner" value={owner} onChange={(event) => setOwner(event.target.value)}>
               <option value="">{t('common.unchanged')}</option>
-              {meta.agents.map((agent) => (
-                <option key={agent.login} value={agent.login}>
-                  {agent.name || agent.login}
-                </option>
-              ))}
+              <AgentOptions />
             </select>
           </div>
           <div className="field">
             <label htmlFor="bulk-responsible">{t('ticket.responsible')}</label>
             <select id="bulk-responsible" value={responsible} onChange={(event) => setResponsible(event.target.value)}>
               <option value="">{t('common.unchanged')}</option>
-              {meta.agents.map((agent) => (
-                <option key={agent.login} value={agent.login}>
-                  {agent.name || agent.login}
-                </option>
-              ))}
+              <AgentOptions />
             </select>
           </div>
         </div>

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react'
+import { AgentOptions } from './agent-options.tsx'
 import { api, ApiError, get, ticketPath } from '../api/client.ts'
 import type { Page, SearchHit, TicketChanges, TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
@@ -185,11 +186,7 @@ function AgentForm({ ticket, busy, patch, onClose, field }: FormProps & { field:
       <div className="field">
         <label htmlFor="action-agent">{t(field === 'owner' ? 'ticket.owner' : 'ticket.responsible')}</label>
         <select id="action-agent" value={login} onChange={(event) => setLogin(event.target.value)}>
-          {meta.agents.map((agent) => (
-            <option key={agent.login} value={agent.login}>
-              {agent.name || agent.login}
-            </option>
-          ))}
+          <AgentOptions />
         </select>
       </div>
       <NoteField value={note} onChange={setNote} required={false} />

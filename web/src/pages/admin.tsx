@@ -1,8 +1,10 @@
 import { useState, type FormEvent } from 'react'
+import { AgentOptions } from '../components/agent-options.tsx'
 import { api, ApiError, get } from '../api/client.ts'
 import type { SessionInfo } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { SessionList } from '../components/session-list.tsx'
+import { StatusNotice, type Status } from '../components/status-notice.tsx'
 import { useI18n } from '../i18n/i18n.tsx'
 import { agentName } from '../labels.ts'
 import { useDocumentTitle } from '../router.tsx'
@@ -17,7 +19,7 @@ export function AdminSessionsPage() {
   const app = useApp()
   useDocumentTitle(t('admin.sessionsTitle'))
   const sessions = useResource((signal) => get<{ items: SessionInfo[] }>('/api/admin/sessions', undefined, signal), [], { refreshMs: 30_000 })
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null)
+  const [status, setStatus] = useState<Status | null>(null)
   const nameOf = (login: string) => agentName(app.meta, login)
 
   const act = async (work: () => Promise<unknown>, done: string, endsOwnSession = false) => {
@@ -49,11 +51,7 @@ export function AdminSessionsPage() {
   return (
     <section className="page">
       <h1>{t('admin.sessionsTitle')}</h1>
-      {status && (
-        <p className={status.ok ? 'notice notice-ok' : 'notice notice-error'} role={status.ok ? 'status' : 'alert'}>
-          {status.text}
-        </p>
-      )}
+      <StatusNotice status={status} />
       <div className="admin-grid">
         <section className="panel" aria-labelledby="admin-sessions">
           <h2 id="admin-sessions">
@@ -123,11 +121,7 @@ function TotpReset({ onDone, onError }: { onDone: (text: string) => void; onErro
         <label htmlFor="admin-totp-agent">{t('admin.agent')}</label>
         <select id="admin-totp-agent" required value={login} onChange={(event) => setLogin(event.target.value)}>
           <option value="">{t('common.choose')}</option>
-          {meta.agents.map((agent) => (
-            <option key={agent.login} value={agent.login}>
-              {agent.name || agent.login}
-            </option>
-          ))}
+          <AgentOptions />
         </select>
       </div>
       <div className="actions">

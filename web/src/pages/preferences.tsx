@@ -6,6 +6,7 @@ import { languageNames, useI18n, type Language } from '../i18n/i18n.tsx'
 import { useDocumentTitle } from '../router.tsx'
 import { useResource } from '../use-resource.ts'
 import { SessionList } from '../components/session-list.tsx'
+import { StatusNotice, type Status } from '../components/status-notice.tsx'
 import { PasswordPolicyHint, TotpEnrolment } from './login.tsx'
 
 const timeZones: string[] = (() => {
@@ -39,7 +40,7 @@ export function PreferencesPage() {
 function useSave() {
   const { t } = useI18n()
   const app = useApp()
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null)
+  const [status, setStatus] = useState<Status | null>(null)
   const save = async (update: PreferencesUpdate) => {
     setStatus(null)
     try {
@@ -50,11 +51,7 @@ function useSave() {
       setStatus({ ok: false, text: caught instanceof ApiError ? caught.message : String(caught) })
     }
   }
-  const view = status && (
-    <p className={status.ok ? 'notice notice-ok' : 'notice notice-error'} role={status.ok ? 'status' : 'alert'}>
-      {status.text}
-    </p>
-  )
+  const view = <StatusNotice status={status} />
   return { save, view }
 }
 
@@ -231,7 +228,7 @@ function Password() {
   const [current, setCurrent] = useState('')
   const [next, setNext] = useState('')
   const [repeat, setRepeat] = useState('')
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null)
+  const [status, setStatus] = useState<Status | null>(null)
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     if (next !== repeat) {
@@ -251,11 +248,7 @@ function Password() {
   return (
     <form className="panel form" onSubmit={submit}>
       <h2>{t('prefs.password')}</h2>
-      {status && (
-        <p className={status.ok ? 'notice notice-ok' : 'notice notice-error'} role={status.ok ? 'status' : 'alert'}>
-          {status.text}
-        </p>
-      )}
+      <StatusNotice status={status} />
       <div className="field">
         <label htmlFor="pw-current">{t('prefs.currentPassword')}</label>
         <input id="pw-current" type="password" autoComplete="current-password" required value={current} onChange={(event) => setCurrent(event.target.value)} />

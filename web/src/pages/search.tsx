@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react'
+import { AgentOptions } from '../components/agent-options.tsx'
 import { api, ApiError } from '../api/client.ts'
 import { stateTypes, type Page, type SavedSearch, type SearchFilters, type SearchHit, type StateType } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
@@ -264,11 +265,7 @@ function AdvancedSearchForm({ initial }: { initial: SearchState }) {
               <label htmlFor="search-owner">{t('ticket.owner')}</label>
               <select id="search-owner" value={owner} onChange={(event) => setOwner(event.target.value)}>
                 <option value="">{t('common.any')}</option>
-                {meta.agents.map((agent) => (
-                  <option key={agent.login} value={agent.login}>
-                    {agent.name || agent.login}
-                  </option>
-                ))}
+                <AgentOptions />
               </select>
             </div>
             <div className="field">

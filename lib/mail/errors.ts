@@ -10,6 +10,18 @@ export class MailNotSentError extends Error {
   }
 }
 
+/**
+ * The provider refused the mail for now: sending rate or daily quota reached, sending paused.
+ * Nothing went out (a MailNotSentError), and the same send will work once the provider lets us:
+ * retried with a growing delay rather than at once.
+ */
+export class MailSendThrottledError extends MailNotSentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'MailSendThrottledError'
+  }
+}
+
 /** Another attempt holds this mail right now (its lease runs): try again later, when it has finished. */
 export class SendInFlightError extends Error {
   constructor(what: string, leaseUntil: string) {

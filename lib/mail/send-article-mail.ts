@@ -4,7 +4,7 @@ import type { DocketLogger } from '../platform/logger.ts'
 import type { TicketStore } from '../ticket/ports.ts'
 import type { TransmissionStatus } from '../ticket/model.ts'
 import type { OutboundMessage } from '../../schemas/messages.ts'
-import { MailNotSentError, SendInFlightError } from './errors.ts'
+import { MailNotSentError, MailSendThrottledError, SendInFlightError } from './errors.ts'
 import type { MailSender } from './ports.ts'
 
 export interface SendArticleDeps {
@@ -23,6 +23,24 @@ export type SendOutcome = 'sent' | 'already-sent' | 'nothing-to-send' | 'uncerta
  * waits (SendInFlightError: the queue delivers it again later).
  */
 export const sendLeaseMs = 2 * 60_000
+
+/** A throttled send waits this long before its second attempt, twice that before its third, … */
+export const throttledRetryBaseSeconds = 60
+/** … and never longer than this (SES asks to wait up to 10 minutes; SQS allows 12 hours). */
+export const throttledRetryMaxSeconds = 15 * 60
+
+/**
+ * When a failed send should be tried again (seconds from now), where that is known better than
+ * the queue's fixed visibility timeout: a throttled send (rate or quota reached; the mail was not
+ * taken and is recorded `failed`, so a retry may send it) backs off exponentially by delivery
+ * count, with jitter so mails throttled together do not all return together. Anything else:
+ * undefined, the queue's default.
+ */
+export function sendRetryDelaySeconds(error: unknown, receiveCount: number, random: () => number = Math.random): number | undefined {
+  if (!(error instanceof MailSendThrottledError)) return undefined
+  const ceiling = Math.min(throttledRetryMaxSeconds, throttledRetryBaseSeconds * 2 ** Math.max(0, receiveCount - 1))
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2)
+}
 
 /** The send state of one outgoing mail, wherever it is kept (an article's transmission, an outbound mail). */
 interface SendState {

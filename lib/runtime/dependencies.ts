@@ -24,7 +24,7 @@ import { createLogger, type DocketLogger } from '../platform/logger.ts'
 import type { RuntimeSettings } from '../platform/runtime-settings.ts'
 import { FsWorkQueue } from '../queue/adapters/fs-work-queue.ts'
 import { SqsWorkQueue } from '../queue/adapters/sqs-work-queue.ts'
-import type { WorkQueue } from '../queue/ports.ts'
+import type { RetryableQueue, WorkQueue } from '../queue/ports.ts'
 import { createDocumentClient } from '../store/dynamodb-client.ts'
 import { DynamoTicketStore } from '../ticket/adapters/dynamodb-ticket-store.ts'
 import { SqliteSearchIndex } from '../search/adapters/sqlite-search-index.ts'
@@ -44,7 +44,8 @@ export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleD
   config: DocketConfig
   clock: Clock
   logger: DocketLogger
-  outbound: WorkQueue<OutboundMessage>
+  /** Producers put outgoing mail on it; mail-send, its consumer, may delay a failed send's retry. */
+  outbound: WorkQueue<OutboundMessage> & RetryableQueue
 }
 
 export interface BuildOptions {

@@ -1,5 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2'
-import { MailNotSentError } from '../errors.ts'
+import { MailNotSentError, MailSendThrottledError } from '../errors.ts'
 import type { MailSender } from '../ports.ts'
 
 /**
@@ -32,10 +32,18 @@ export class SesMailSender implements MailSender {
       )
       return { providerMessageId: result.MessageId ?? '' }
     } catch (error) {
-      // A 4xx answer (MessageRejected, unverified identity, throttling, paused sending): SES refused it.
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      const refusal = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } }
+      const status = refusal.$metadata?.httpStatusCode
+      // Sending rate or daily quota reached, or sending paused: SES refused it for now (SES asks to wait up to 10 minutes).
+      if (throttlingErrors.has(refusal.name ?? '') || refusal.$retryable?.throttling || status === 429) {
+        throw new MailSendThrottledError(`SES refused the mail for now (${refusal.name}: ${refusal.message}); retried later`, { cause: error })
+      }
+      // Any other 4xx answer (MessageRejected, unverified identity): SES refused it.
       if (status !== undefined && status >= 400 && status < 500) throw new MailNotSentError((error as Error).message, { cause: error })
       throw error
     }
   }
 }
+
+/** SES v2 SendEmail's answers that mean "not now" (the documented exceptions, and the quota errors' ThrottlingException). */
+const throttlingErrors = new Set(['TooManyRequestsException', 'LimitExceededException', 'SendingPausedException', 'ThrottlingException', 'Throttling'])

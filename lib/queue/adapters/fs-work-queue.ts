@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { newId } from '../../platform/ids.ts'
-import type { WorkQueue } from '../ports.ts'
+import type { RetryableQueue, WorkQueue } from '../ports.ts'
 
 /**
  * The local stand-in for SQS: a durable queue in a folder. Messages survive a crash (files,
@@ -26,11 +26,13 @@ export interface FsQueueOptions {
 
 const padTime = (ms: number) => String(ms).padStart(15, '0')
 
-export class FsWorkQueue<T> implements WorkQueue<T> {
+export class FsWorkQueue<T> implements WorkQueue<T>, RetryableQueue {
   readonly name: string
   readonly dir: string
   private readonly options: Required<FsQueueOptions>
   private readonly events = new EventEmitter()
+  /** Retry delays the consumer asked for, by message id, used when the delivery fails. */
+  private readonly requestedDelaysMs = new Map<string, number>()
 
   constructor(dir: string, name: string, options: FsQueueOptions) {
     this.dir = dir
@@ -107,12 +109,19 @@ export class FsWorkQueue<T> implements WorkQueue<T> {
     await rm(join(this.folder('inflight'), `${message.id}.json`), { force: true })
   }
 
-  /** A failed delivery: retried after a backoff, or dead-lettered after maxReceiveCount receives. */
+  /** The consumer's choice of when a delivery it is failing comes back (the local receipt handle is the message id). */
+  async retryAfter(receiptHandle: string, seconds: number): Promise<void> {
+    this.requestedDelaysMs.set(receiptHandle, Math.max(0, seconds) * 1000)
+  }
+
+  /** A failed delivery: retried after a backoff (or the delay the consumer asked for), or dead-lettered after maxReceiveCount receives. */
   async fail(message: QueuedMessage, error: string): Promise<'retry' | 'dead'> {
     const failed = { ...message, errors: [...message.errors, `${new Date().toISOString()} ${error}`].slice(-10) }
     const outcome = message.receiveCount >= this.options.maxReceiveCount ? 'dead' : 'retry'
+    const delayMs = this.requestedDelaysMs.get(message.id) ?? this.options.retryDelayMs(message.receiveCount)
+    this.requestedDelaysMs.delete(message.id)
     if (outcome === 'dead') await this.write('dead', `${message.id}.json`, failed)
-    else await this.write('ready', `${padTime(Date.now() + this.options.retryDelayMs(message.receiveCount))}-${message.id}.json`, failed)
+    else await this.write('ready', `${padTime(Date.now() + delayMs)}-${message.id}.json`, failed)
     await rm(join(this.folder('inflight'), `${message.id}.json`), { force: true })
     return outcome
   }

@@ -567,7 +567,7 @@ export async function run(args: string[]): Promise<number> {
         const change = args[0] as TicketChange
         writeOperations += 1 + change.newArticles.length + (change.history.length > 0 ? 1 : 0) + change.messageIds.length + (change.ingest ? 1 : 0) + (change.customer ? 1 : 0) + (change.outboundMails?.length ?? 0)
         change.messageIds.forEach(({ messageId }) => ticketOfMessageId.set(messageId, change.ticket.number))
-        if (change.ingest) tracker.done(change.ingest.record.rawBlobKey, change.ingest.record.action, change.ticket.number)
+        if (change.ingest) tracker.done(change.ingest.identity.objectKey, change.ingest.record.action, change.ticket.number)
       },
       recordIngest: (args, result) => {
         const [identity, record] = args as [{ objectKey: string }, IngestRecord]

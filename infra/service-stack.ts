@@ -93,6 +93,7 @@ export class DocketServiceStack extends Stack {
       table,
       relay: this.functions.get('outbox-relay'),
       sender: mailSend,
+      feedbackHandler: this.functions.get('ses-feedback'),
       senderIdentities: senderIdentities(props.config),
     })
     // Every process builds its dependencies (the outbound queue among them) at start, so every

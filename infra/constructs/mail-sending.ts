@@ -1,9 +1,12 @@
 import { Stack } from 'aws-cdk-lib'
-import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam'
+import { Grant, PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam'
+import { Key } from 'aws-cdk-lib/aws-kms'
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
-import { ConfigurationSet } from 'aws-cdk-lib/aws-ses'
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses'
+import { Topic } from 'aws-cdk-lib/aws-sns'
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions'
 import { Construct } from 'constructs'
 import { TableStreamSubscription } from './table-stream-subscription.ts'
 import { lambdaDefaultTimeout, WorkQueue } from './work-queue.ts'
@@ -15,6 +18,8 @@ export interface MailSendingProps {
   readonly relay: LambdaFunction
   /** The mail-send function: consumes the outbound queue and calls SES. */
   readonly sender: LambdaFunction
+  /** The ses-feedback function: records SES's bounce, complaint and reject events on the tickets. */
+  readonly feedbackHandler: LambdaFunction
   /** SES identities (domains and addresses) the sender may send from. */
   readonly senderIdentities: string[]
   /** Messages per invocation. @default 10 */
@@ -24,15 +29,32 @@ export interface MailSendingProps {
 }
 
 /**
+ * DynamoDB actions ses-feedback needs, and no more: reads of items and of a ticket's partition
+ * (GetItem, Query), the ticket change as one transaction (TransactWriteItems is authorized as the
+ * PutItem of each item) and the address record (UpdateItem). No index, no scan, no delete.
+ */
+const feedbackTableActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']
+
+/**
  * Outbound mail, sent if and only if the change that caused it committed: table stream →
  * outbox-relay → outbound queue (with DLQ) → mail-send → SES, with the configuration set every
  * message is sent with. The sender may send only from Docket's identities and only with this
  * configuration set; only the relay may put messages on the queue.
+ *
+ * What SES learns after sending comes back the same way: the configuration set publishes bounce,
+ * complaint and reject events to an SNS topic → feedback queue (with DLQ) → ses-feedback, which
+ * records them on the tickets and marks hard-bounced and complaining addresses undeliverable.
  */
 export class MailSending extends Construct {
   readonly queue: WorkQueue
   readonly configurationSet: ConfigurationSet
   readonly outbox: TableStreamSubscription
+  /** SES's bounce, complaint and reject events (KMS-encrypted, TLS only). */
+  readonly feedbackTopic: Topic
+  /** Encrypts the feedback topic; SES may use it for that topic only. */
+  readonly feedbackKey: Key
+  /** The topic's subscriber queue, consumed by ses-feedback; `feedbackQueue.deadLetterQueue` holds what failed 5 times. */
+  readonly feedbackQueue: WorkQueue
 
   constructor(scope: Construct, id: string, props: MailSendingProps) {
     super(scope, id)
@@ -56,6 +78,31 @@ export class MailSending extends Construct {
         ],
       }),
     )
+
+    this.feedbackQueue = new WorkQueue(this, 'Feedback', { consumerTimeout: props.feedbackHandler.timeout ?? lambdaDefaultTimeout, maxReceiveCount: props.maxReceiveCount })
+    // A key of our own: SES can publish to an encrypted topic only if the key's policy lets it,
+    // and the policy of the AWS managed key (aws/sns) cannot be changed. The topic is named after
+    // the stack so the key policy can name it without a circular reference.
+    const topicName = `${stack.stackName}-ses-feedback`
+    const topicArn = stack.formatArn({ service: 'sns', resource: topicName })
+    this.feedbackKey = new Key(this, 'FeedbackKey', { description: `Encrypts SES sending events on ${topicName}`, enableKeyRotation: true })
+    this.feedbackKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } },
+      }),
+    )
+    this.feedbackTopic = new Topic(this, 'FeedbackTopic', { topicName, masterKey: this.feedbackKey, enforceSSL: true })
+    // Only the events that say something about an address or a mail; sends, deliveries, opens and clicks stay out.
+    this.configurationSet.addEventDestination('Feedback', {
+      destination: EventDestination.snsTopic(this.feedbackTopic),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
+    })
+    this.feedbackTopic.addSubscription(new SqsSubscription(this.feedbackQueue.queue))
+    props.feedbackHandler.addEventSource(new SqsEventSource(this.feedbackQueue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }))
+    Grant.addToPrincipal({ grantee: props.feedbackHandler, actions: feedbackTableActions, resourceArns: [props.table.tableArn] })
   }
 
   /** Lets `grantee` put messages on the outbound queue. Writers of mail use the outbox instead. */

@@ -1,11 +1,12 @@
 import { readHeaderBlock, type InboundMail } from './parse-mail.ts'
+import type { MailStateStore } from './ports.ts'
 
 /**
  * Delivery status notifications (RFC 3464): which recipients failed, and which message bounced.
  * Also understands the many MTAs that send a plain-text bounce with the original attached.
  */
 export interface DeliveryReport {
-  failed: { address: string; status: string; diagnostic: string }[]
+  failed: FailedRecipient[]
   originalMessageId: string | null
   originalSubject: string | null
 }
@@ -22,6 +23,45 @@ function fieldBlocks(text: string): Map<string, string>[] {
       }
       return fields
     })
+}
+
+/** One recipient a mail could not be delivered to, as a DSN or SES reports it. */
+export interface FailedRecipient {
+  address: string
+  /** Enhanced status code (RFC 3463), e.g. 5.1.1; empty when the report gives none. */
+  status: string
+  diagnostic: string
+}
+
+/** A reported failure in one form, whoever reported it: address in lower case, the diagnostic without its type ("smtp; "), on one line. */
+export function failedRecipient(address: string, status: string | undefined, diagnosticCode: string | undefined): FailedRecipient {
+  return {
+    address: address.trim().toLowerCase(),
+    status: (status ?? '').trim().slice(0, 32),
+    diagnostic: (diagnosticCode ?? '').replace(/^[^;]*;\s*/, '').replace(/\s+/g, ' ').trim().slice(0, 200),
+  }
+}
+
+/** The ticket history line of a failed delivery: one wording for a DSN and an SES bounce. */
+export function deliveryFailedMessage(failed: FailedRecipient[], qualifier?: string): string {
+  const recipients = failed
+    .map((entry) => {
+      const detail = [entry.status, entry.diagnostic].filter(Boolean).join(': ')
+      return detail ? `${entry.address} (${detail})` : entry.address
+    })
+    .join(', ')
+  return `Delivery failed${qualifier ? ` (${qualifier})` : ''}${recipients ? ` to ${recipients}` : ''}`
+}
+
+/**
+ * Marks each recipient undeliverable (no more auto responses to it), with its status and
+ * diagnostic as the reason. Only for failures that are final: a hard bounce, a complaint. With
+ * `reportId`, applying the same report again counts nothing; returns the addresses it counted.
+ */
+export async function markRecipientsUndeliverable(mailState: MailStateStore, failed: FailedRecipient[], at: Date, reportId?: string): Promise<string[]> {
+  const counted: string[] = []
+  for (const entry of failed) if (await mailState.markUndeliverable(entry.address, `${entry.status} ${entry.diagnostic}`.trim(), at, reportId)) counted.push(entry.address)
+  return counted
 }
 
 const maxFailedRecipients = 20
@@ -45,7 +85,7 @@ export function readDeliveryReport(mail: InboundMail): DeliveryReport | null {
       const status = block.get('status') ?? ''
       const address = addressOf(block.get('final-recipient') ?? block.get('original-recipient'))
       if (address && address.length <= 320 && (action === 'failed' || (!action && status.startsWith('5')))) {
-        failed.push({ address, status: status.slice(0, 32), diagnostic: (block.get('diagnostic-code') ?? '').replace(/^[^;]*;\s*/, '').slice(0, 200) })
+        failed.push(failedRecipient(address, status, block.get('diagnostic-code')))
         // A real DSN names a few recipients; a forged one must not mark thousands undeliverable.
         if (failed.length >= maxFailedRecipients) break
       }

@@ -9,6 +9,7 @@ import { changeTicket, createTicket, type TicketServiceDeps } from '../ticket/ti
 import { prepareFollowUpNotice, prepareNotification, type NotificationDeps } from './agent-notification.ts'
 import { autoResponseArticle, autoResponseMail, countAutoResponse, prepareAutoResponse, type AutoResponseDeps, type PreparedAutoResponse } from './auto-response.ts'
 import { unknownSender } from './customer-id.ts'
+import { deliveryFailedMessage, markRecipientsUndeliverable } from './delivery-status.ts'
 import { mailContentHash } from './mail-identity.ts'
 import { customerArticleFromMail, storeMailParts, type StoredMailParts } from './mail-article.ts'
 import { formatAddress, parseMail, type InboundMail } from './parse-mail.ts'
@@ -302,23 +303,19 @@ async function appendBounce(deps: IngestDeps, ingestion: Ingestion, parts: Store
       sender: 'system',
       visibleToCustomer: false,
     }
-    const failed = bounce.failedRecipients.map((entry) => `${entry.address} (${entry.status}${entry.diagnostic ? `: ${entry.diagnostic}` : ''})`).join(', ')
     return {
       change: {
         ticket: nextVersion(ticket, at, { articleCount: ticket.articleCount + 1 }),
         expectedVersion: ticket.version,
         newArticles: [article],
-        history: [historyEntry('Bounce', 'system', at, `Delivery failed${failed ? ` to ${failed}` : ''}`)],
+        history: [historyEntry('Bounce', 'system', at, deliveryFailedMessage(bounce.failedRecipients))],
         messageIds: mail.messageId ? [{ messageId: mail.messageId, articleId }] : [],
         ingest: { identity: ingestion.identity, record: ingestRecord('followup', number, articleId, ticket.queue, ingestion, at, 'bounce') },
       },
       result: { action: 'followup' as const, ticketNumber: number, articleId, queue: ticket.queue, reason: 'bounce' },
     }
   })
-  const at = deps.clock.now()
-  for (const entry of bounce.failedRecipients) {
-    await deps.mailState.markUndeliverable(entry.address, `${entry.status} ${entry.diagnostic}`.trim(), at)
-  }
+  await markRecipientsUndeliverable(deps.mailState, bounce.failedRecipients, deps.clock.now())
   return outcome
 }
 

@@ -21,6 +21,10 @@ export interface AddressStatus {
 export interface MailStateStore {
   /** Counts one auto response to `address` today, unless the cap is reached (then false). */
   reserveAutoResponse(address: string, at: Date, perDay: number): Promise<boolean>
-  markUndeliverable(address: string, reason: string, at: Date): Promise<void>
+  /**
+   * Marks `address` undeliverable and counts the bounce. With `reportId` (the report that says so),
+   * the same report counts once however often it is applied; false when it was counted before.
+   */
+  markUndeliverable(address: string, reason: string, at: Date, reportId?: string): Promise<boolean>
   addressStatus(address: string): Promise<AddressStatus | undefined>
 }

@@ -2,13 +2,17 @@ import type { Article, Draft, HistoryEntry, LinkType, OutboundMailRecord, Ticket
 
 export type IngestAction = 'created' | 'followup' | 'duplicate' | 'rejected' | 'ignored'
 
-/** What became of one inbound mail; kept for good, so a redelivery answers with the first outcome. */
+/**
+ * What became of one inbound mail (or mail notification); kept for good, so a redelivery answers
+ * with the first outcome.
+ */
 export interface IngestRecord {
   action: Exclude<IngestAction, 'duplicate'>
   ticketNumber: string | null
   articleId: string | null
   queue: string | null
-  rawBlobKey: string
+  /** The stored raw mail; null for a notification that is not a mail (SES bounce and complaint feedback). */
+  rawBlobKey: string | null
   at: string
   reason: string | null
 }

@@ -147,4 +147,83 @@ describe('mail sending', () => {
     }
   })
 
+  it('mail-send may delay the retry of a throttled send (ChangeMessageVisibility on the outbound queue)', () => {
+    const queueId = logicalIdOf(docket.service.mailSending.queue.queue)
+    const consume = statementsOf(docket.serviceTemplate, docket.service.functions.get('mail-send')).filter((statement) => JSON.stringify(statement.Resource).includes(queueId))
+    expect(consume.flatMap((statement) => [statement.Action].flat())).toContain('sqs:ChangeMessageVisibility')
+  })
+})
+
+describe('bounce and complaint feedback', () => {
+  it('the configuration set publishes bounces, complaints and rejects (and nothing else) to the feedback topic', () => {
+    docket.serviceTemplate.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: logicalIdOf(docket.service.mailSending.configurationSet) },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint', 'reject'],
+        SnsDestination: { TopicARN: { Ref: logicalIdOf(docket.service.mailSending.feedbackTopic) } },
+      },
+    })
+  })
+
+  it('the topic is encrypted with a rotating key of its own that SES may use for this topic only, and takes TLS only', () => {
+    const topicId = logicalIdOf(docket.service.mailSending.feedbackTopic)
+    const keyId = logicalIdOf(docket.service.mailSending.feedbackKey)
+    docket.serviceTemplate.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } })
+    docket.serviceTemplate.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'ses.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': 'arn:aws:sns:eu-west-1:123456789012:Docket-dev-Service-ses-feedback' } },
+          }),
+        ]),
+      },
+    })
+    // The key policy names the topic's ARN: the topic is named after the stack, so no reference (and no cycle) is needed.
+    expect(docket.serviceTemplate.findResources('AWS::SNS::Topic')[topicId]!.Properties.TopicName).toBe('Docket-dev-Service-ses-feedback')
+    const topicPolicy = Object.values(docket.serviceTemplate.findResources('AWS::SNS::TopicPolicy')).find((policy) => JSON.stringify(policy.Properties.Topics).includes(topicId))!
+    const statements = topicPolicy.Properties.PolicyDocument.Statement as { Effect: string; Principal: unknown; Action: unknown; Condition?: Record<string, Record<string, unknown>> }[]
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }))
+    const sesPublish = statements.find((statement) => JSON.stringify(statement.Principal).includes('ses.amazonaws.com'))!
+    expect(sesPublish).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish' })
+    expect(JSON.stringify(sesPublish.Condition)).toContain('configuration-set/')
+  })
+
+  it('the topic feeds a queue with a DLQ (visibility ≥ 6× the ses-feedback timeout), consumed with partial batch responses', () => {
+    const { feedbackQueue, feedbackTopic } = docket.service.mailSending
+    const queueId = logicalIdOf(feedbackQueue.queue)
+    docket.serviceTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      TopicArn: { Ref: logicalIdOf(feedbackTopic) },
+      Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] },
+    })
+    const queue = docket.serviceTemplate.findResources('AWS::SQS::Queue')[queueId]!
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * docket.service.functions.get('ses-feedback').timeout!.toSeconds())
+    expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(feedbackQueue.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 })
+    expect(queue.Properties.SqsManagedSseEnabled).toBe(true)
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(docket.service.functions.get('ses-feedback')) },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    })
+    // Only SNS, for this topic, may put messages on it.
+    const queuePolicy = Object.values(docket.serviceTemplate.findResources('AWS::SQS::QueuePolicy')).find((policy) => JSON.stringify(policy.Properties.Queues).includes(queueId))!
+    const allow = (queuePolicy.Properties.PolicyDocument.Statement as { Effect: string; Principal?: unknown; Condition?: unknown }[]).filter((statement) => statement.Effect === 'Allow')
+    expect(allow).toEqual([expect.objectContaining({ Principal: { Service: 'sns.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { Ref: logicalIdOf(feedbackTopic) } } } })])
+  })
+
+  it('ses-feedback reads and writes items of the table, nothing more (no scan, no delete, no index, no mail, no blobs)', () => {
+    const statements = statementsOf(docket.serviceTemplate, docket.service.functions.get('ses-feedback'))
+    const table = statements.filter((statement) => JSON.stringify(statement.Resource).includes('Table'))
+    expect(table.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
+    expect(JSON.stringify(table.map((statement) => statement.Resource))).not.toContain('index')
+    const actions = statements.flatMap((statement) => [statement.Action].flat())
+    expect(actions.filter((action) => /^(s3|ses|es):/.test(action))).toEqual([])
+    expect(actions.filter((action) => action.startsWith('sqs:') && !['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].includes(action))).toEqual([])
+  })
 })

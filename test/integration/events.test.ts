@@ -51,6 +51,11 @@ describe('sample events through the handlers', () => {
     expect(await invoke(deps, 'mail-send', await sample('mail-send.sqs.json'))).toEqual({ batchItemFailures: [] })
   })
 
+  it('ses-feedback: an SES hard bounce inside an SNS notification; a mail of no ticket is acknowledged, the address marked', async () => {
+    expect(await invoke(deps, 'ses-feedback', await sample('ses-feedback.sqs.json'))).toEqual({ batchItemFailures: [] })
+    expect(await deps.mailState.addressStatus('gone@customer.example')).toMatchObject({ undeliverable: true, reason: '5.1.1 550 5.1.1 user unknown' })
+  })
+
   it('api: API Gateway v2 requests reach the same app', async () => {
     const health = (await invoke(deps, 'api', await sample('api-health.apigw-v2.json'))) as APIGatewayProxyResult
     expect(health.statusCode).toBe(200)

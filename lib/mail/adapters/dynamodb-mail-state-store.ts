@@ -37,16 +37,32 @@ export class DynamoMailStateStore implements MailStateStore {
     }
   }
 
-  async markUndeliverable(address: string, reason: string, at: Date): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.address(address),
-        UpdateExpression: 'SET #entity = :entity, address = :address, undeliverable = :yes, reason = :reason, since = if_not_exists(since, :at), lastBounceAt = :at ADD bounces :one',
-        ExpressionAttributeNames: { '#entity': 'entity' },
-        ExpressionAttributeValues: { ':entity': 'address' satisfies Entity, ':address': address.toLowerCase(), ':yes': true, ':reason': reason, ':at': at.toISOString(), ':one': 1 },
-      }),
-    )
+  /** With a report id, the ids counted are kept in a string set on the address: one condition makes a repeated report a no-op. */
+  async markUndeliverable(address: string, reason: string, at: Date, reportId?: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.address(address),
+          UpdateExpression: `SET #entity = :entity, address = :address, undeliverable = :yes, reason = :reason, since = if_not_exists(since, :at), lastBounceAt = :at ADD bounces :one${reportId ? ', reports :reports' : ''}`,
+          ...(reportId ? { ConditionExpression: 'NOT contains(reports, :report)' } : {}),
+          ExpressionAttributeNames: { '#entity': 'entity' },
+          ExpressionAttributeValues: {
+            ':entity': 'address' satisfies Entity,
+            ':address': address.toLowerCase(),
+            ':yes': true,
+            ':reason': reason,
+            ':at': at.toISOString(),
+            ':one': 1,
+            ...(reportId ? { ':reports': new Set([reportId]), ':report': reportId } : {}),
+          },
+        }),
+      )
+      return true
+    } catch (error) {
+      if (reportId && (error as Error).name === 'ConditionalCheckFailedException') return false
+      throw error
+    }
   }
 
   async addressStatus(address: string): Promise<AddressStatus | undefined> {

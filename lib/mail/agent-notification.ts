@@ -3,12 +3,10 @@ import { readableQueues } from '../auth/permissions.ts'
 import type { AgentStore } from '../auth/ports.ts'
 import { effectivePreferences, isOutOfOffice, loadEffectivePreferences, type AgentPreferences } from '../auth/preferences.ts'
 import type { BlobStore } from '../blobs/ports.ts'
-import { systemAddressOf, type DocketConfig } from '../platform/config.ts'
-import { newId } from '../platform/ids.ts'
+import type { DocketConfig } from '../platform/config.ts'
 import type { HistoryEntry, OutboundMailRecord, Ticket } from '../ticket/model.ts'
 import { historyEntry } from '../ticket/ticket-rules.ts'
-import { composeMail } from './compose-mail.ts'
-import { generatedMailHeaders } from './auto-response.ts'
+import { prepareAgentMail } from './agent-mail.ts'
 
 /**
  * new-ticket: a ticket in the agent's queues. follow-up: a customer wrote on the agent's ticket.
@@ -126,12 +124,9 @@ export async function prepareNotification(
   if (candidates.length === 0) return null
   const recipients = notificationRecipients(config, event, ticket, writer, { preferences: preferences ?? (await loadEffectivePreferences(deps, candidates)), at })
   if (recipients.length === 0) return null
-  const from = systemAddressOf(config, ticket.queue)
-  const id = newId(at)
   const what = headline[event](ticket)
-  const subject = `[${config.ticket.hook}${ticket.number}] ${what}: ${ticket.title}`.replace(/[\r\n]+/g, ' ')
   const excerpt = summary.text.length > 2000 ? `${summary.text.slice(0, 2000)}…` : summary.text
-  const body = [
+  const lines = [
     `${what}: ${ticket.title}`,
     '',
     `From:     ${summary.from}`,
@@ -140,35 +135,6 @@ export async function prepareNotification(
     `Priority: ${config.priorities[ticket.priority - 1] ?? ticket.priority}`,
     '',
     excerpt,
-    '',
-    `Open the ticket: ${config.system.webUrl.replace(/\/$/, '')}/tickets/${ticket.number}`,
-  ].join('\n')
-  const raw = await composeMail({
-    from: { address: from.address, name: config.system.name },
-    to: recipients.map((agent) => `${agent.firstName} ${agent.lastName}`.trim() + ` <${agent.email}>`),
-    cc: [],
-    subject,
-    text: body,
-    messageId: `${id}.notification@${config.system.fqdn}`,
-    inReplyTo: null,
-    references: [],
-    date: at,
-    headers: generatedMailHeaders('auto-generated'),
-  })
-  const rawBlobKey = `outbound/${ticket.number}/${id}.notification.eml`
-  await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
-  return {
-    id,
-    kind: 'notification',
-    ticketNumber: ticket.number,
-    rawBlobKey,
-    sender: from.address,
-    recipients: recipients.map((agent) => agent.email),
-    subject,
-    status: 'queued',
-    attempts: 0,
-    error: null,
-    createdAt: at.toISOString(),
-    changedAt: at.toISOString(),
-  }
+  ]
+  return prepareAgentMail(deps, ticket, recipients, { subject: `${what}: ${ticket.title}`, lines }, at)
 }

@@ -14,10 +14,11 @@ import { sqsEventFrom } from '../lib/local/aws-events.ts'
 import { createMailReceivedHandler } from '../functions/mail-received.ts'
 import { stripMboxSeparator } from '../lib/mail/parse-mail.ts'
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.ts'
+import { prepareDataDir } from '../lib/local/data-dir.ts'
 import { checkPrerequisites } from '../lib/local/prerequisites.ts'
 import { readRunningServer } from '../lib/local/runtime-file.ts'
 import { storeRawMail } from '../lib/local/smtp-inbound.ts'
-import { localLambdaContext, startLocalRuntime } from '../lib/local/start-local.ts'
+import { localLambdaContext, startLocalRuntime, type LocalRuntime } from '../lib/local/start-local.ts'
 import { ConfigError, loadConfigFile } from '../lib/platform/config.ts'
 import { createLogger } from '../lib/platform/logger.ts'
 import { readRuntimeSettings } from '../lib/platform/runtime-settings.ts'
@@ -42,6 +43,7 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}
  */
 export async function withLocalDependencies<T>(work: (deps: Dependencies) => Promise<T>): Promise<T> {
   const settings = readRuntimeSettings()
+  await prepareDataDir(settings.dataDir)
   const running = await readRunningServer(settings.dataDir)
   let endpoint = settings.dynamodbEndpoint ?? running?.dynamodbEndpoint
   const database = endpoint ? undefined : await startDynamoDbLocal({ dbPath: join(settings.dataDir, 'dynamodb') })
@@ -110,15 +112,40 @@ const start: Command = {
       'Stop with Ctrl+C.',
     ]
     console.log(lines.join('\n'))
-    await new Promise<void>((resolve) => {
-      const shutdown = () => resolve()
-      process.once('SIGINT', shutdown)
-      process.once('SIGTERM', shutdown)
-    })
-    console.log('Stopping Docket…')
-    await runtime.stop()
-    return 0
+    const stopSignal = await Promise.race([
+      new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'))
+        process.once('SIGTERM', () => resolve('SIGTERM'))
+      }),
+      runtime.storeLost.then((why) => {
+        console.error(`${why}\nStopping Docket; start it again with \`npm start\`.`)
+        return 'store lost'
+      }),
+    ])
+    return stopRuntime(runtime, stopSignal === 'store lost' ? 1 : 0)
   },
+}
+
+/** A stop takes at most this long; then the process exits anyway (DynamoDB Local follows it: see dynamodb-local.ts). */
+const stopDeadlineMs = 9000
+
+/** Stops the runtime in order (see LocalRuntime.stop), within the deadline; a second Ctrl+C exits at once. */
+async function stopRuntime(runtime: LocalRuntime, exitCode: number): Promise<number> {
+  console.log('Stopping Docket…')
+  const forced = new Promise<number>((resolve) => {
+    const now = () => resolve(130)
+    process.once('SIGINT', now)
+    process.once('SIGTERM', now)
+    setTimeout(() => {
+      console.error(`Docket did not stop within ${stopDeadlineMs / 1000} s; exiting anyway`)
+      resolve(1)
+    }, stopDeadlineMs).unref()
+  })
+  const code = await Promise.race([runtime.stop().then(() => exitCode), forced])
+  if (code === exitCode) console.log('Docket stopped.')
+  // Everything is closed; a client that keeps a socket open must not keep the process alive.
+  setTimeout(() => process.exit(code), 500).unref()
+  return code
 }
 
 const configCheck: Command = {

@@ -96,7 +96,7 @@ export function createLocalHttpApp(api: ApiApp, webRoot: string): Hono {
   return app
 }
 
-export async function startHttpServer(app: Hono, host: string, port: number): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startHttpServer(app: Hono, host: string, port: number): Promise<{ port: number; stop(graceMs?: number): Promise<void> }> {
   let server: ServerType | undefined
   const boundPort = await new Promise<number>((resolve, reject) => {
     server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve(info.port))
@@ -104,6 +104,13 @@ export async function startHttpServer(app: Hono, host: string, port: number): Pr
   })
   return {
     port: boundPort,
-    stop: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    // Idle keep-alive connections close at once; requests still running get `graceMs` to finish, then are cut.
+    stop: (graceMs = 2000) =>
+      new Promise<void>((resolve) => {
+        if (!server) return resolve()
+        const open = server
+        open.close(() => resolve())
+        if ('closeAllConnections' in open) setTimeout(() => open.closeAllConnections(), graceMs).unref()
+      }),
   }
 }

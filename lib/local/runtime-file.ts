@@ -27,14 +27,15 @@ function isAlive(pid: number): boolean {
 export async function readRunningServer(dataDir: string): Promise<RuntimeInfo | undefined> {
   try {
     const info = JSON.parse(await readFile(fileOf(dataDir), 'utf8')) as RuntimeInfo
-    return isAlive(info.pid) ? info : undefined
+    // A file left by a killed run can name a pid that is now ours (a container's process runs under the same pid each time).
+    return info.pid !== process.pid && isAlive(info.pid) ? info : undefined
   } catch {
     return undefined
   }
 }
 
 export async function writeRuntimeFile(dataDir: string, info: RuntimeInfo): Promise<void> {
-  await writeFile(fileOf(dataDir), JSON.stringify(info, null, 2))
+  await writeFile(fileOf(dataDir), JSON.stringify(info, null, 2), { mode: 0o600 })
 }
 
 export async function removeRuntimeFile(dataDir: string): Promise<void> {

@@ -15,8 +15,10 @@ import { createOutboxRelayHandler } from '../../functions/outbox-relay.ts'
 import { createJobsHandler } from '../../functions/jobs.ts'
 import { jobCatalog } from '../jobs/catalog.ts'
 import { startScheduler } from './scheduler.ts'
+import { prepareDataDir } from './data-dir.ts'
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts'
 import { createLocalHttpApp, startHttpServer } from './http-server.ts'
+import { findExposedListeners, ListenerExposedError, type Listener } from './listener-exposure.ts'
 import { startQueueWorker } from './queue-worker.ts'
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import { startSmtpServer } from './smtp-inbound.ts'
@@ -33,8 +35,18 @@ export interface LocalRuntime {
   inbound: FsWorkQueue<unknown>
   /** Resolves when the stream poller has handed every change so far to the indexer. */
   drainIndex(): Promise<void>
+  /** Resolves (with why) if the store stops on its own: DynamoDB Local died; the runtime is useless then. */
+  storeLost: Promise<string>
+  /** Pollers, workers and jobs first, then SMTP and HTTP, the store last, then the runtime file. Safe to call twice. */
   stop(): Promise<void>
 }
+
+/** The order of shutdown: nothing may still use the store when it stops, and the lock goes last. */
+const stopPhases = ['consumers', 'intake', 'store', 'lock'] as const
+type StopPhase = (typeof stopPhases)[number]
+
+/** How long open SMTP sessions and HTTP requests get to finish when stopping (the whole stop stays within 10 s). */
+const intakeGraceMs = 2000
 
 export const webRoot = resolve(fileURLToPath(new URL('../../web/dist', import.meta.url)))
 
@@ -71,16 +83,24 @@ export interface LocalRuntimeOptions {
 
 export async function startLocalRuntime(settings: RuntimeSettings, options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const logger: DocketLogger = options.logger ?? createLogger(settings.logLevel)
-  const stops: (() => Promise<void>)[] = []
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.error('shutdown step failed', { error: error as Error }))
-  }
+  const steps: { name: string; phase: StopPhase; stop: () => Promise<void> }[] = []
+  const onStop = (phase: StopPhase, name: string, stop: () => Promise<void>) => steps.push({ name, phase, stop })
+  let stopping: Promise<void> | undefined
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const phase of stopPhases) {
+        await Promise.all(
+          steps.filter((step) => step.phase === phase).map((step) => step.stop().catch((error: unknown) => logger.error('shutdown step failed', { step: step.name, error: error as Error }))),
+        )
+      }
+    })())
+  await prepareDataDir(settings.dataDir)
   try {
     let database: DynamoDbLocal | undefined
     let endpoint = settings.dynamodbEndpoint
     if (!endpoint) {
       database = await startDynamoDbLocal({ dbPath: join(settings.dataDir, 'dynamodb') })
-      stops.push(() => database!.stop())
+      onStop('store', 'DynamoDB Local', () => database!.stop())
       endpoint = database.endpoint
     }
     const client = createDynamoClient({ region: settings.region, endpoint })
@@ -100,9 +120,9 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     const mailSend = createMailSendHandler(deps)
     const indexer = createSearchIndexerHandler(deps)
     const inboundWorker = startQueueWorker(inbound, (event) => mailReceived(event, localLambdaContext('mail-received')), logger, { concurrency: 4 })
-    stops.push(() => inboundWorker.stop())
+    onStop('consumers', 'inbound worker', () => inboundWorker.stop())
     const outboundWorker = startQueueWorker(outbound, (event) => mailSend(event, localLambdaContext('mail-send')), logger, { concurrency: 2 })
-    stops.push(() => outboundWorker.stop())
+    onStop('consumers', 'outbound worker', () => outboundWorker.stop())
     // Two consumers of the table's stream, as in AWS: each with its own checkpoint.
     const poller = startStreamPoller({
       endpoint,
@@ -112,7 +132,7 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
       handler: (event) => indexer(event, localLambdaContext('search-indexer')),
       logger,
     })
-    stops.push(() => poller.stop())
+    onStop('consumers', 'search indexer stream poller', () => poller.stop())
     const outboxRelay = createOutboxRelayHandler(deps)
     const relayPoller = startStreamPoller({
       endpoint,
@@ -123,26 +143,43 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
       logger,
       intervalMs: 100,
     })
-    stops.push(() => relayPoller.stop())
+    onStop('consumers', 'outbox relay stream poller', () => relayPoller.stop())
 
     if (options.scheduler !== false) {
       const jobs = createJobsHandler(deps)
       const scheduler = startScheduler(jobCatalog(deps.config), (event, context) => jobs(event, context), localLambdaContext, logger)
-      stops.push(() => scheduler.stop())
+      onStop('consumers', 'scheduler', () => scheduler.stop())
     }
 
     let ready = false
     const smtp = await startSmtpServer({ host: settings.host, port: settings.smtpPort, config: deps.config, rawMail: deps.rawMail, inbound, logger })
-    stops.push(() => smtp.stop())
+    // Bounded: the SMTP server waits up to 30 s for open sessions; what they still deliver lands in the queue folder.
+    onStop('intake', 'SMTP server', () => Promise.race([smtp.stop(), new Promise<void>((resolve) => setTimeout(resolve, intakeGraceMs).unref())]))
     const http = await startHttpServer(createLocalHttpApp(createApiApp(deps, { isReady: () => ready }), webRoot), settings.host, settings.httpPort)
-    stops.push(() => http.stop())
+    onStop('intake', 'HTTP server', () => http.stop(intakeGraceMs))
     const httpUrl = `http://${settings.host}:${http.port}`
+
+    const listeners: Listener[] = [
+      { name: 'HTTP (web client and API)', port: http.port, host: settings.host, fix: `set DOCKET_HOST to the one address to serve on (now ${settings.host}), e.g. DOCKET_HOST=127.0.0.1` },
+      { name: 'SMTP (mail intake)', port: smtp.port, host: settings.host, fix: `set DOCKET_HOST to the one address to serve on (now ${settings.host}), e.g. DOCKET_HOST=127.0.0.1` },
+      ...(database
+        ? [{ name: 'DynamoDB Local (the database: no authentication)', port: database.port, host: database.host, fix: 'it must listen on loopback only: restore lib/local/java/DynamoDbLocalOnHost.class (`git checkout lib/local/java`), which binds it there' }]
+        : []),
+    ]
+    const exposed = await findExposedListeners(listeners)
+    if (exposed.length > 0) throw new ListenerExposedError(exposed)
     ready = true
 
     if (options.writeRuntimeFile !== false) {
       await writeRuntimeFile(settings.dataDir, { pid: process.pid, dynamodbEndpoint: endpoint, httpUrl, smtp: `${settings.host}:${smtp.port}`, startedAt: new Date().toISOString() })
-      stops.unshift(() => removeRuntimeFile(settings.dataDir))
+      onStop('lock', 'runtime file', () => removeRuntimeFile(settings.dataDir))
     }
+    // Unless we stopped it: then the pollers, workers and jobs keep failing against nothing, so say why and stop.
+    const storeLost = new Promise<string>((resolve) => {
+      void database?.exited.then((code) => {
+        if (!stopping) resolve(`DynamoDB Local stopped on its own (exit code ${code})${database.stderr() ? `: ${database.stderr()}` : ''}`)
+      })
+    })
     return {
       deps,
       httpUrl,
@@ -151,6 +188,7 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
       provisioned,
       inbound,
       drainIndex: () => poller.drain(),
+      storeLost,
       stop: stopAll,
     }
   } catch (error) {

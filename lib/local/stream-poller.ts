@@ -32,6 +32,8 @@ export interface StreamPollerOptions {
   maxRetries?: number
   /** Where set-aside records go, one JSON line each. */
   failureFile?: string
+  /** The longest wait between polls while the stream cannot be read (the wait doubles from intervalMs). */
+  maxBackoffMs?: number
 }
 
 type Checkpoints = Record<string, string>
@@ -85,6 +87,10 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
   let streamArn: string | undefined
   const failures = new Map<string, number>()
   const maxRetries = options.maxRetries ?? 5
+  const maxBackoffMs = options.maxBackoffMs ?? 5000
+  // Stopping aborts a read in flight and ends the wait between polls at once.
+  const stopping = new AbortController()
+  const read = { abortSignal: stopping.signal }
 
   const saveCheckpoints = async () => {
     await mkdir(dirname(options.checkpointFile), { recursive: true })
@@ -101,12 +107,13 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
           ShardId: shardId,
           ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
         }),
+        read,
       )
       return result.ShardIterator
     } catch (error) {
       if (!(error instanceof TrimmedDataAccessException) && !(error as Error).name.includes('Validation')) throw error
       // The checkpoint is older than the stream keeps (24 h): start at the oldest record. The indexer is idempotent.
-      const result = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))
+      const result = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }), read)
       return result.ShardIterator
     }
   }
@@ -114,14 +121,14 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
   /** One pass over every shard; returns how many records were handed to the handler. */
   const pollOnce = async (): Promise<number> => {
     if (!streamArn) {
-      const table = await dynamo.send(new DescribeTableCommand({ TableName: tableName }))
+      const table = await dynamo.send(new DescribeTableCommand({ TableName: tableName }), read)
       streamArn = table.Table?.LatestStreamArn
       if (!streamArn) return 0
     }
     const shards = []
     let lastShard: string | undefined
     do {
-      const page = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(lastShard ? { ExclusiveStartShardId: lastShard } : {}) }))
+      const page = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(lastShard ? { ExclusiveStartShardId: lastShard } : {}) }), read)
       shards.push(...(page.StreamDescription?.Shards ?? []))
       lastShard = page.StreamDescription?.LastEvaluatedShardId
     } while (lastShard)
@@ -133,7 +140,7 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
       if (!iterator) continue
       let page
       try {
-        page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }))
+        page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }), read)
       } catch (error) {
         if (error instanceof ExpiredIteratorException) {
           iterators.delete(shardId)
@@ -179,19 +186,30 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
   }
 
   let idle: (() => void) | undefined
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+    })
   const loop = (async () => {
     checkpoints = await readFile(options.checkpointFile, 'utf8').then((text) => JSON.parse(text) as Checkpoints, () => ({}))
+    let failedPolls = 0
     while (running) {
       let delivered = 0
       try {
         delivered = await pollOnce()
+        if (failedPolls > 0) logger.info('stream poll works again', { failedPolls })
+        failedPolls = 0
       } catch (error) {
-        logger.error('stream poll failed; retrying', { error: error as Error })
+        if (!running) break
+        failedPolls++
+        // Backing off while the store is away, and saying so once (then every 20th try), not 5 times a second.
+        if (failedPolls === 1 || failedPolls % 20 === 0) logger.error('stream poll failed; retrying with backoff', { error: error as Error, failedPolls })
         iterators.clear()
       }
-      if (delivered === 0) {
-        idle?.()
-        await new Promise((resolve) => setTimeout(resolve, intervalMs))
+      if (delivered === 0 && running) {
+        if (failedPolls === 0) idle?.()
+        await pause(failedPolls === 0 ? intervalMs : Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failedPolls, 16)))
       }
     }
   })()
@@ -199,6 +217,7 @@ export function startStreamPoller(options: StreamPollerOptions): Worker & { drai
   return {
     async stop() {
       running = false
+      stopping.abort()
       await loop
       streams.destroy()
       dynamo.destroy()

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
@@ -56,6 +56,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startDynamoDbLocal(options: { dbPath?: string; port?: number } = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort())
   const dir = jarDirectory()
+  if (!existsSync(join(launcherDirectory, 'DynamoDbLocalOnHost.class'))) {
+    throw new Error(`${join(launcherDirectory, 'DynamoDbLocalOnHost.class')} is missing: it keeps DynamoDB Local on loopback. Restore it with \`git checkout lib/local/java\``)
+  }
   if (options.dbPath) await mkdir(options.dbPath, { recursive: true, mode: 0o700 })
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,

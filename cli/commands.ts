@@ -86,7 +86,7 @@ const start: Command = {
     }
     const running = await readRunningServer(settings.dataDir)
     if (running) {
-      console.error(`Docket is already running on this data dir (pid ${running.pid}, ${running.httpUrl}). Stop it first, or set DOCKET_DATA_DIR.`)
+      console.error(`Docket is already running on this data dir (pid ${running.pid}, ${running.httpUrl}). Stop it first (Ctrl+C where it runs, or \`kill ${running.pid}\`), or set DOCKET_DATA_DIR.`)
       return 1
     }
     console.log('Starting Docket (DynamoDB Local takes a few seconds)…')

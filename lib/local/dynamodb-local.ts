@@ -21,8 +21,9 @@ export interface DynamoDbLocal {
   port: number
   /** The address it listens on (loopback only). */
   host: string
-  /** Resolves when the Java process has exited, whoever stopped it (its exit code, null after a signal). */
-  exited: Promise<number | null>
+  pid: number | undefined
+  /** Resolves when the Java process has exited, whoever stopped it: how it ended ("exit code 1", "signal SIGKILL"). */
+  exited: Promise<string>
   /** The last lines DynamoDB Local wrote to standard error (why it stopped, when it did). */
   stderr(): string
   stop(): Promise<void>
@@ -76,11 +77,11 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
   // Its own process group: Ctrl+C in a terminal signals the whole foreground group, and the store
   // must stop last, after the workers that use it, not at the same moment. Standard input stays
   // open as a lifeline: the launcher exits when it closes (this process killed or crashed).
-  const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'], detached: true })
+  const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'], detached: true, windowsHide: true })
   child.stdin?.on('error', () => undefined)
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)))
   const endpoint = `http://${dynamoDbLocalHost}:${port}`
   const client = createDynamoClient({ region: 'local', endpoint })
   const deadline = Date.now() + 60_000
@@ -105,6 +106,7 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
     endpoint,
     port,
     host: dynamoDbLocalHost,
+    pid: child.pid,
     exited,
     stderr: () => stderr.trim(),
     async stop() {

@@ -7,6 +7,8 @@ import { join } from 'node:path'
  */
 export interface RuntimeInfo {
   pid: number
+  /** DynamoDB Local's Java process, when this server started its own. */
+  dynamodbPid?: number
   dynamodbEndpoint: string
   httpUrl: string
   smtp: string

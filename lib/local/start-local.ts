@@ -171,13 +171,13 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     ready = true
 
     if (options.writeRuntimeFile !== false) {
-      await writeRuntimeFile(settings.dataDir, { pid: process.pid, dynamodbEndpoint: endpoint, httpUrl, smtp: `${settings.host}:${smtp.port}`, startedAt: new Date().toISOString() })
+      await writeRuntimeFile(settings.dataDir, { pid: process.pid, ...(database?.pid ? { dynamodbPid: database.pid } : {}), dynamodbEndpoint: endpoint, httpUrl, smtp: `${settings.host}:${smtp.port}`, startedAt: new Date().toISOString() })
       onStop('lock', 'runtime file', () => removeRuntimeFile(settings.dataDir))
     }
     // Unless we stopped it: then the pollers, workers and jobs keep failing against nothing, so say why and stop.
     const storeLost = new Promise<string>((resolve) => {
-      void database?.exited.then((code) => {
-        if (!stopping) resolve(`DynamoDB Local stopped on its own (exit code ${code})${database.stderr() ? `: ${database.stderr()}` : ''}`)
+      void database?.exited.then((how) => {
+        if (!stopping) resolve(`DynamoDB Local stopped on its own (${how})${database.stderr() ? `: ${database.stderr()}` : ''}`)
       })
     })
     return {

@@ -177,4 +177,18 @@ describe('docket start and stop (issue 13: 2, 10, 13)', () => {
     expect(secondExit.at - secondStopAt).toBeLessThan(10_000)
     expect(await filesOpenToOthers(dataDir)).toEqual([])
   }, 400_000)
+
+  it('says so and exits 1 when DynamoDB Local dies under it, instead of polling a dead store', async () => {
+    const run = await startDocket(dataDir)
+    started.push(run)
+    expect(run.info.dynamodbPid).toBeGreaterThan(0)
+    const killedAt = Date.now()
+    process.kill(run.info.dynamodbPid!, 'SIGKILL')
+    const exit = await run.exited
+    expect(exit, run.output()).toMatchObject({ code: 1, signal: null })
+    expect(exit.at - killedAt).toBeLessThan(10_000)
+    expect(run.output()).toContain('DynamoDB Local stopped on its own (signal SIGKILL)')
+    expect(run.output().match(/stream poll failed/g)?.length ?? 0).toBeLessThanOrEqual(2)
+    await expect(stat(join(dataDir, 'runtime.json'))).rejects.toThrow()
+  }, 200_000)
 })

@@ -24,7 +24,9 @@ export interface ExposedListener {
 export class ListenerExposedError extends Error {
   readonly exposed: ExposedListener[]
   constructor(exposed: ExposedListener[]) {
-    const lines = exposed.map(({ listener, address }) => `✗ ${listener.name} (port ${listener.port}) answers on ${address}, not only on ${listener.host}\n  fix: ${listener.fix}`)
+    const lines = exposed.map(
+      ({ listener, address }) => `✗ ${listener.name} (port ${listener.port}) answers on ${address}, not only on ${listener.host}\n  fix: ${listener.fix}`,
+    )
     super(`refusing to run: reachable beyond the configured address, so others on the network could use it\n${lines.join('\n')}`)
     this.name = 'ListenerExposedError'
     this.exposed = exposed
@@ -36,7 +38,9 @@ const wildcards = new Set(['0.0.0.0', '::', '[::]', ''])
 /** The machine's addresses others can reach it by (not loopback); IPv6 link-local ones with their interface. */
 export function externalAddresses(): string[] {
   return Object.entries(networkInterfaces()).flatMap(([name, entries]) =>
-    (entries ?? []).filter((entry) => !entry.internal).map((entry) => (entry.family === 'IPv6' && entry.address.startsWith('fe80:') ? `${entry.address}%${name}` : entry.address)),
+    (entries ?? [])
+      .filter((entry) => !entry.internal)
+      .map((entry) => (entry.family === 'IPv6' && entry.address.startsWith('fe80:') ? `${entry.address}%${name}` : entry.address)),
   )
 }
 
@@ -54,15 +58,19 @@ function answers(address: string, port: number, timeoutMs: number): Promise<bool
 }
 
 /** Each listener reachable through an address other than its host's, with that address. */
-export async function findExposedListeners(listeners: Listener[], options: { addresses?: string[]; timeoutMs?: number } = {}): Promise<ExposedListener[]> {
+export async function findExposedListeners(
+  listeners: Listener[],
+  options: { addresses?: string[]; timeoutMs?: number } = {},
+): Promise<ExposedListener[]> {
   const addresses = options.addresses ?? externalAddresses()
+  const timeoutMs = options.timeoutMs ?? 1000
   const probes = await Promise.all(
     listeners
       .filter((listener) => !wildcards.has(listener.host))
       .map(async (listener) => {
         const own = new Set((await lookup(listener.host, { all: true }).catch(() => [])).map((entry) => entry.address).concat(listener.host))
         const others = addresses.filter((address) => !own.has(address.split('%')[0]!))
-        const reachable = await Promise.all(others.map(async (address) => ((await answers(address, listener.port, options.timeoutMs ?? 1000)) ? address : undefined)))
+        const reachable = await Promise.all(others.map(async (address) => ((await answers(address, listener.port, timeoutMs)) ? address : undefined)))
         return reachable.filter((address) => address !== undefined).map((address) => ({ listener, address }))
       }),
   )

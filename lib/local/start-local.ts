@@ -89,9 +89,8 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
   const stopAll = () =>
     (stopping ??= (async () => {
       for (const phase of stopPhases) {
-        await Promise.all(
-          steps.filter((step) => step.phase === phase).map((step) => step.stop().catch((error: unknown) => logger.error('shutdown step failed', { step: step.name, error: error as Error }))),
-        )
+        const due = steps.filter((step) => step.phase === phase)
+        await Promise.all(due.map((step) => step.stop().catch((error: unknown) => logger.error('shutdown step failed', { step: step.name, error: error as Error }))))
       }
     })())
   await prepareDataDir(settings.dataDir)
@@ -159,19 +158,32 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     onStop('intake', 'HTTP server', () => http.stop(intakeGraceMs))
     const httpUrl = `http://${settings.host}:${http.port}`
 
+    const hostFix = `set DOCKET_HOST to the one address to serve on (now ${settings.host}), e.g. DOCKET_HOST=127.0.0.1`
     const listeners: Listener[] = [
-      { name: 'HTTP (web client and API)', port: http.port, host: settings.host, fix: `set DOCKET_HOST to the one address to serve on (now ${settings.host}), e.g. DOCKET_HOST=127.0.0.1` },
-      { name: 'SMTP (mail intake)', port: smtp.port, host: settings.host, fix: `set DOCKET_HOST to the one address to serve on (now ${settings.host}), e.g. DOCKET_HOST=127.0.0.1` },
-      ...(database
-        ? [{ name: 'DynamoDB Local (the database: no authentication)', port: database.port, host: database.host, fix: 'it must listen on loopback only: restore lib/local/java/DynamoDbLocalOnHost.class (`git checkout lib/local/java`), which binds it there' }]
-        : []),
+      { name: 'HTTP (web client and API)', port: http.port, host: settings.host, fix: hostFix },
+      { name: 'SMTP (mail intake)', port: smtp.port, host: settings.host, fix: hostFix },
     ]
+    if (database) {
+      listeners.push({
+        name: 'DynamoDB Local (the database: no authentication)',
+        port: database.port,
+        host: database.host,
+        fix: 'it must listen on loopback only: restore lib/local/java/DynamoDbLocalOnHost.class (`git checkout lib/local/java`), which binds it there',
+      })
+    }
     const exposed = await findExposedListeners(listeners)
     if (exposed.length > 0) throw new ListenerExposedError(exposed)
     ready = true
 
     if (options.writeRuntimeFile !== false) {
-      await writeRuntimeFile(settings.dataDir, { pid: process.pid, ...(database?.pid ? { dynamodbPid: database.pid } : {}), dynamodbEndpoint: endpoint, httpUrl, smtp: `${settings.host}:${smtp.port}`, startedAt: new Date().toISOString() })
+      await writeRuntimeFile(settings.dataDir, {
+        pid: process.pid,
+        ...(database?.pid ? { dynamodbPid: database.pid } : {}),
+        dynamodbEndpoint: endpoint,
+        httpUrl,
+        smtp: `${settings.host}:${smtp.port}`,
+        startedAt: new Date().toISOString(),
+      })
       onStop('lock', 'runtime file', () => removeRuntimeFile(settings.dataDir))
     }
     // Unless we stopped it: then the pollers, workers and jobs keep failing against nothing, so say why and stop.

@@ -55,6 +55,7 @@ async function startDocket(dataDir: string): Promise<Started> {
       const text = await readFile(join(dataDir, 'runtime.json'), 'utf8').catch(() => undefined)
       if (!text) return undefined
       const parsed = JSON.parse(text) as RuntimeInfo
+      if (parsed.pid !== child.pid) return undefined
       const health = await fetch(`${parsed.httpUrl}/api/health`).catch(() => undefined)
       return health?.ok ? parsed : undefined
     },
@@ -80,7 +81,9 @@ async function filesOpenToOthers(dir: string): Promise<string[]> {
   const open: string[] = []
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     const path = join(entry.parentPath, entry.name)
-    const mode = (await stat(path)).mode & 0o777
+    // SQLite's journal and the queue's temporary files come and go while we look.
+    const found = await stat(path).catch(() => undefined)
+    const mode = (found?.mode ?? 0) & 0o777
     if (mode & 0o077) open.push(`${path.slice(dir.length)} ${mode.toString(8)}`)
   }
   return open
@@ -97,6 +100,7 @@ describe('docket start and stop (issue 13: 2, 10, 13)', () => {
   let dataDir: string
   let previousUmask: number
   const started: Started[] = []
+  const dirs: string[] = []
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'docket-start-stop-'))
     // As a data dir made by an older Docket under the usual umask (022) looks.
@@ -106,7 +110,8 @@ describe('docket start and stop (issue 13: 2, 10, 13)', () => {
   afterAll(async () => {
     process.umask(previousUmask)
     for (const { child } of started) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
-    await rm(dataDir, { recursive: true, force: true })
+    await Promise.all(started.map(({ exited }) => exited))
+    for (const dir of [dataDir, ...dirs]) await rm(dir, { recursive: true, force: true })
   })
 
   it('keeps the store private, the data dir to its owner, stops on Ctrl+C within 10 s and starts again at once', async () => {
@@ -179,7 +184,9 @@ describe('docket start and stop (issue 13: 2, 10, 13)', () => {
   }, 400_000)
 
   it('says so and exits 1 when DynamoDB Local dies under it, instead of polling a dead store', async () => {
-    const run = await startDocket(dataDir)
+    const ownDir = await mkdtemp(join(tmpdir(), 'docket-store-lost-'))
+    dirs.push(ownDir)
+    const run = await startDocket(ownDir)
     started.push(run)
     expect(run.info.dynamodbPid).toBeGreaterThan(0)
     const killedAt = Date.now()
@@ -189,6 +196,6 @@ describe('docket start and stop (issue 13: 2, 10, 13)', () => {
     expect(exit.at - killedAt).toBeLessThan(10_000)
     expect(run.output()).toContain('DynamoDB Local stopped on its own (signal SIGKILL)')
     expect(run.output().match(/stream poll failed/g)?.length ?? 0).toBeLessThanOrEqual(2)
-    await expect(stat(join(dataDir, 'runtime.json'))).rejects.toThrow()
+    await expect(stat(join(ownDir, 'runtime.json'))).rejects.toThrow()
   }, 200_000)
 })

@@ -132,7 +132,15 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     }
 
     let ready = false
-    const smtp = await startSmtpServer({ host: settings.host, port: settings.smtpPort, config: deps.config, rawMail: deps.rawMail, inbound, logger })
+    const smtp = await startSmtpServer({
+      host: settings.host,
+      port: settings.smtpPort,
+      config: deps.config,
+      rawMail: deps.rawMail,
+      inbound,
+      logger,
+      spoolDir: join(settings.dataDir, 'smtp-spool'),
+    })
     stops.push(() => smtp.stop())
     const http = await startHttpServer(createLocalHttpApp(createApiApp(deps, { isReady: () => ready }), webRoot), settings.host, settings.httpPort)
     stops.push(() => http.stop())

@@ -1,0 +1,51 @@
+/**
+ * At most `concurrency` tasks run at once; up to `queueLimit` wait (first come, first served,
+ * except that `priority` waiters go first); any more are refused at once with the estimated
+ * wait, so a flood is answered quickly instead of piling up work nobody waits for.
+ */
+export class ConcurrencyGate {
+  private readonly concurrency: number
+  private readonly queueLimit: number
+  private running = 0
+  private readonly waiting: { start: () => void; priority: boolean }[] = []
+  /** Moving average of a task's duration, for the Retry-After estimate. */
+  private averageMs = 100
+
+  constructor(concurrency: number, queueLimit: number) {
+    this.concurrency = concurrency
+    this.queueLimit = queueLimit
+  }
+
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length }
+  }
+
+  /** Runs `task` in a slot; throws `refuse(seconds)` when every slot is taken and the queue is full. */
+  async run<T>(task: () => Promise<T>, refuse: (retryAfterSeconds: number) => Error, priority = false): Promise<T> {
+    if (this.running >= this.concurrency) {
+      // Priority waiters (few: an agent at an address they use) get a reserve of their own.
+      if (this.waiting.length >= (priority ? 2 * this.queueLimit + 1 : this.queueLimit)) throw refuse(this.estimatedWaitSeconds())
+      await new Promise<void>((start) => {
+        const waiter = { start, priority }
+        if (priority) {
+          const firstOrdinary = this.waiting.findIndex((other) => !other.priority)
+          this.waiting.splice(firstOrdinary === -1 ? this.waiting.length : firstOrdinary, 0, waiter)
+        } else this.waiting.push(waiter)
+      })
+    } else this.running++
+    const started = performance.now()
+    try {
+      return await task()
+    } finally {
+      this.averageMs = this.averageMs * 0.8 + (performance.now() - started) * 0.2
+      const next = this.waiting.shift()
+      // The slot passes straight to the next waiter, so `running` stays as it is.
+      if (next) next.start()
+      else this.running--
+    }
+  }
+
+  private estimatedWaitSeconds(): number {
+    return Math.max(1, Math.ceil(((this.waiting.length + this.running) * this.averageMs) / this.concurrency / 1000))
+  }
+}

@@ -9,7 +9,7 @@ import type { LoginAttempts } from '../../lib/auth/ports.ts'
 import { defaultAuth } from '../../schemas/config.ts'
 
 const policy = defaultAuth.passwordPolicy
-const lockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60 }
+const lockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60, loginFreeAttempts: 50, knownAddressDays: 30 }
 
 describe('password policy (OTRS default: ≥ 10 characters, upper, lower, digit, punctuation)', () => {
   it('names every rule a password breaks, by its config key', () => {

@@ -314,15 +314,16 @@ const LockoutSchema = z.strictObject({
 /**
  * Login flood control, before any password is checked: attempts per client address and from
  * everyone per minute (a success gives its attempt back), and scrypt runs at most
- * `hashingConcurrency` at once with at most `hashingQueue` waiting; beyond that 429 with Retry-After.
+ * `hashingConcurrency` at once with at most `hashingQueue` waiting (one per client address); beyond that
+ * 429 with Retry-After.
  */
 const LoginRateSchema = z.strictObject({
   perAddressPerMinute: z.number().int().min(1).max(100_000).default(20),
   globalPerMinute: z.number().int().min(1).max(1_000_000).default(300),
-  hashingConcurrency: z.number().int().min(1).max(64).default(2),
-  hashingQueue: z.number().int().min(0).max(10_000).default(8),
+  hashingConcurrency: z.number().int().min(1).max(64).default(1),
+  hashingQueue: z.number().int().min(0).max(10_000).default(4),
 })
-const defaultLoginRate = { perAddressPerMinute: 20, globalPerMinute: 300, hashingConcurrency: 2, hashingQueue: 8 }
+const defaultLoginRate = { perAddressPerMinute: 20, globalPerMinute: 300, hashingConcurrency: 1, hashingQueue: 4 }
 const defaultLockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60, loginFreeAttempts: 50, knownAddressDays: 30 }
 
 /** OTRS SessionMaxTime / SessionMaxIdleTime. */

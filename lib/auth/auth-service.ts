@@ -84,8 +84,8 @@ export async function login(deps: AuthDeps, request: LoginRequest): Promise<Logi
   const agent = findAgent(deps.config, request.login)
   const record = agent ? await deps.agents.getAgent(agent.login) : undefined
   const hash = record?.passwordHash ?? (await decoyHash(deps.passwordHashing))
-  // An agent at an address they logged in from goes ahead of a flood's queue.
-  const valid = await checkPassword(deps.passwordChecks, request.password, hash, knownAddress)
+  // One waiting check per address; an agent at an address they logged in from goes ahead of the rest.
+  const valid = await checkPassword(deps.passwordChecks, request.password, hash, { priority: knownAddress, owner: address })
   if (!agent || !agent.enabled || !record?.passwordHash || !valid) throw unauthorized('login or password is wrong')
 
   let twoFactor = false
@@ -203,7 +203,7 @@ export async function changeOwnPassword(deps: AuthDeps, identity: AgentIdentity,
   const address = addressBlock(identity.address)
   await countLoginAttempt(deps, deps.config.auth.lockout, identity.login, address, false)
   const record = await deps.agents.getAgent(identity.login)
-  if (!record?.passwordHash || !(await checkPassword(deps.passwordChecks, current, record.passwordHash, true))) throw invalidRequest('the current password is wrong', 'body.current')
+  if (!record?.passwordHash || !(await checkPassword(deps.passwordChecks, current, record.passwordHash, { priority: true }))) throw invalidRequest('the current password is wrong', 'body.current')
   await clearLoginAttempts(deps, deps.config.auth.lockout, identity.login, address)
   if (current === next) throw invalidRequest('must differ from the current password', 'body.new')
   await deps.agents.setPassword(identity.login, await hashPassword(next, deps.passwordHashing), deps.clock.now().toISOString())

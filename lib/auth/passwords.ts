@@ -1,6 +1,6 @@
 import { randomBytes, randomInt, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 import type { PasswordPolicy } from '../../schemas/config.ts'
-import type { ConcurrencyGate } from '../platform/concurrency-gate.ts'
+import type { ConcurrencyGate, GateTicket } from '../platform/concurrency-gate.ts'
 import { DocketError } from '../platform/errors.ts'
 
 /**
@@ -48,14 +48,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /**
  * One password check in a slot of `gate` (auth.loginRate.hashingConcurrency at once, hashingQueue
- * waiting), so a flood of logins cannot take every thread and core from the rest of the server.
+ * waiting, one per client address), so a flood of logins cannot take every thread and core from the rest of the server.
  * Beyond that: 429 `rate_limited` with Retry-After.
  */
-export function checkPassword(gate: ConcurrencyGate, password: string, hash: string, priority = false): Promise<boolean> {
+export function checkPassword(gate: ConcurrencyGate, password: string, hash: string, ticket: GateTicket = {}): Promise<boolean> {
   return gate.run(
     () => verifyPassword(password, hash),
     (seconds) => new DocketError('rate_limited', `the server is busy checking passwords: try again in ${seconds} second${seconds === 1 ? '' : 's'}`, undefined, seconds),
-    priority,
+    ticket,
   )
 }
 

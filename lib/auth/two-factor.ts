@@ -119,7 +119,7 @@ export async function disableTotp(deps: TwoFactorDeps, identity: AgentIdentity, 
   if (!record?.totp) throw conflict('two-factor authentication is not on')
   const address = addressBlock(identity.address)
   await countLoginAttempt(deps, deps.config.auth.lockout, identity.login, address, false)
-  if (!record.passwordHash || !(await checkPassword(deps.passwordChecks, password, record.passwordHash, true))) throw invalidRequest('the password is wrong', 'body.password')
+  if (!record.passwordHash || !(await checkPassword(deps.passwordChecks, password, record.passwordHash, { priority: true }))) throw invalidRequest('the password is wrong', 'body.password')
   if (!(await verifySecondFactor(deps, record, code))) throw invalidRequest('the code is wrong, expired or already used', 'body.code')
   await clearLoginAttempts(deps, deps.config.auth.lockout, identity.login, address)
   await deps.agents.removeTotp(identity.login)

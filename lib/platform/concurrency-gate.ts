@@ -1,13 +1,22 @@
+/** How a task waits for a slot. */
+export interface GateTicket {
+  /** Goes ahead of ordinary waiters (e.g. an agent at an address they logged in from), with a reserve of its own. */
+  priority?: boolean
+  /** Who asks (e.g. a client address): each owner may have one task waiting, so one caller cannot fill the queue. */
+  owner?: string
+}
+
 /**
- * At most `concurrency` tasks run at once; up to `queueLimit` wait (first come, first served,
- * except that `priority` waiters go first); any more are refused at once with the estimated
- * wait, so a flood is answered quickly instead of piling up work nobody waits for.
+ * At most `concurrency` tasks run at once; up to `queueLimit` wait, one per owner (first come,
+ * first served, except that priority waiters go first); any more are refused at once with the
+ * estimated wait, so a flood is answered quickly instead of piling up work nobody waits for, and
+ * one flooding caller cannot keep others from their turn.
  */
 export class ConcurrencyGate {
   private readonly concurrency: number
   private readonly queueLimit: number
   private running = 0
-  private readonly waiting: { start: () => void; priority: boolean }[] = []
+  private readonly waiting: { start: () => void; priority: boolean; owner: string | undefined }[] = []
   /** Moving average of a task's duration, for the Retry-After estimate. */
   private averageMs = 100
 
@@ -20,17 +29,17 @@ export class ConcurrencyGate {
     return { running: this.running, waiting: this.waiting.length }
   }
 
-  /** Runs `task` in a slot; throws `refuse(seconds)` when every slot is taken and the queue is full. */
-  async run<T>(task: () => Promise<T>, refuse: (retryAfterSeconds: number) => Error, priority = false): Promise<T> {
+  /** Runs `task` in a slot; throws `refuse(seconds)` when it may not wait for one. */
+  async run<T>(task: () => Promise<T>, refuse: (retryAfterSeconds: number) => Error, ticket: GateTicket = {}): Promise<T> {
     if (this.running >= this.concurrency) {
-      // Priority waiters (few: an agent at an address they use) get a reserve of their own.
-      if (this.waiting.length >= (priority ? 2 * this.queueLimit + 1 : this.queueLimit)) throw refuse(this.estimatedWaitSeconds())
+      const priority = ticket.priority === true
+      const full = this.waiting.length >= (priority ? 2 * this.queueLimit + 1 : this.queueLimit)
+      const ownerWaits = ticket.owner !== undefined && this.waiting.some((waiter) => waiter.owner === ticket.owner)
+      if (full || (ownerWaits && !priority)) throw refuse(this.estimatedWaitSeconds())
       await new Promise<void>((start) => {
-        const waiter = { start, priority }
-        if (priority) {
-          const firstOrdinary = this.waiting.findIndex((other) => !other.priority)
-          this.waiting.splice(firstOrdinary === -1 ? this.waiting.length : firstOrdinary, 0, waiter)
-        } else this.waiting.push(waiter)
+        const waiter = { start, priority, owner: ticket.owner }
+        const firstOrdinary = priority ? this.waiting.findIndex((other) => !other.priority) : -1
+        this.waiting.splice(firstOrdinary === -1 ? this.waiting.length : firstOrdinary, 0, waiter)
       })
     } else this.running++
     const started = performance.now()

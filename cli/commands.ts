@@ -6,6 +6,7 @@ import { setAgentPassword, type AuthDeps } from '../lib/auth/auth-service.ts'
 import { DynamoAgentStore } from '../lib/auth/adapters/dynamodb-agent-store.ts'
 import { systemClock } from '../lib/platform/clock.ts'
 import { generatePassword, passwordHashParametersForCost } from '../lib/auth/passwords.ts'
+import { ConcurrencyGate } from '../lib/platform/concurrency-gate.ts'
 import { randomUUID } from 'node:crypto'
 import { ingestStoredMail, previewStoredMail } from '../lib/mail/ingest-mail.ts'
 import { replayRawMail } from '../lib/mail/replay.ts'
@@ -261,7 +262,15 @@ async function withDeployedAgentStore<T>(tableName: string, region: string | und
     throw new Error('not available from the command line')
   }
   try {
-    return await work({ config, agents: new DynamoAgentStore(documents, tableName), clock: systemClock, jwtSecret: unavailable, totpKey: unavailable, passwordHashing: passwordHashParametersForCost(settings.passwordHashCost) })
+    return await work({
+      config,
+      agents: new DynamoAgentStore(documents, tableName),
+      clock: systemClock,
+      jwtSecret: unavailable,
+      totpKey: unavailable,
+      passwordHashing: passwordHashParametersForCost(settings.passwordHashCost),
+      passwordChecks: new ConcurrencyGate(1, 0),
+    })
   } finally {
     documents.destroy()
   }

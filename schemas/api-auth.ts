@@ -76,6 +76,28 @@ export const SessionListSchema = z.object({ items: z.array(SessionSchema) }).met
 
 export const RevokedSessionsSchema = z.object({ revoked: z.number().int() }).meta({ id: 'RevokedSessions' })
 
+const LockedAddressSchema = z
+  .object({
+    address: z.string().meta({ description: 'The client address (IPv6 by its /64), or "unknown".' }),
+    failures: z.number().int(),
+    lockedUntil: z.string().nullable().meta({ description: 'Locked for this address until then; null when not locked now.' }),
+    lastAttemptAt: z.string(),
+  })
+  .meta({ id: 'LockedAddress' })
+
+export const LoginLockoutSchema = z
+  .object({
+    login: z.string(),
+    failures: z.number().int().meta({ description: 'Failures remembered from all addresses together (auth.lockout.loginFreeAttempts locks the login).' }),
+    lockedUntil: z.string().nullable().meta({ description: 'The login is locked from every address it was never used from until then; null when not.' }),
+    lastAttemptAt: z.string().nullable(),
+    addresses: z.array(LockedAddressSchema).meta({ description: 'The addresses the failures came from, most recent first (at most 20).' }),
+    moreAddresses: z.number().int().meta({ description: 'Further addresses not listed.' }),
+  })
+  .meta({ id: 'LoginLockout' })
+
+export const LoginLockoutListSchema = z.object({ items: z.array(LoginLockoutSchema) }).meta({ id: 'LoginLockoutList' })
+
 export const SessionIdParamSchema = z.object({
   id: z.string().min(28).max(500).meta({ param: { name: 'id', in: 'path' } }),
 })

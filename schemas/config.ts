@@ -293,7 +293,7 @@ const PasswordPolicySchema = z.strictObject({
 })
 const defaultPasswordPolicy = { minLength: 10, requireUpper: true, requireLower: true, requireDigit: true, requirePunctuation: true }
 
-/** Repeated failed logins of one login name (known or not): after freeAttempts, locked for a doubling delay. */
+/** Repeated failed logins of one login name (known or not) from one address: after freeAttempts, locked for a doubling delay. */
 const LockoutSchema = z.strictObject({
   freeAttempts: z.number().int().min(1).max(100).default(5),
   /** The lock after the last free attempt; each further failure doubles it. */
@@ -301,8 +301,30 @@ const LockoutSchema = z.strictObject({
   maxDelaySeconds: z.number().int().min(1).max(86_400).default(900),
   /** Failures are forgotten after this long without one. */
   forgetAfterMinutes: z.number().int().min(1).max(10_080).default(60),
+  /**
+   * freeAttempts counts per login *and client address*, so a stranger's guesses never lock the
+   * agent out from their own address. Failures of a login from every address together lock it
+   * after this many (distributed guessing), but not from an address the agent logged in from
+   * within knownAddressDays.
+   */
+  loginFreeAttempts: z.number().int().min(1).max(100_000).default(50),
+  knownAddressDays: z.number().int().min(1).max(365).default(30),
 })
-const defaultLockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60 }
+
+/**
+ * Login flood control, before any password is checked: attempts per client address and from
+ * everyone per minute (a success gives its attempt back), and scrypt runs at most
+ * `hashingConcurrency` at once with at most `hashingQueue` waiting (one per client address); beyond that
+ * 429 with Retry-After.
+ */
+const LoginRateSchema = z.strictObject({
+  perAddressPerMinute: z.number().int().min(1).max(100_000).default(20),
+  globalPerMinute: z.number().int().min(1).max(1_000_000).default(300),
+  hashingConcurrency: z.number().int().min(1).max(64).default(1),
+  hashingQueue: z.number().int().min(0).max(10_000).default(4),
+})
+const defaultLoginRate = { perAddressPerMinute: 20, globalPerMinute: 300, hashingConcurrency: 1, hashingQueue: 4 }
+const defaultLockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60, loginFreeAttempts: 50, knownAddressDays: 30 }
 
 /** OTRS SessionMaxTime / SessionMaxIdleTime. */
 const SessionsSchema = z.strictObject({
@@ -314,6 +336,7 @@ const defaultSessions = { maxHours: 12, maxIdleMinutes: 120 }
 const AuthSchema = z.strictObject({
   passwordPolicy: PasswordPolicySchema.default(defaultPasswordPolicy),
   lockout: LockoutSchema.default(defaultLockout),
+  loginRate: LoginRateSchema.default(defaultLoginRate),
   sessions: SessionsSchema.default(defaultSessions),
   totp: z
     .strictObject({
@@ -336,6 +359,7 @@ const AuthSchema = z.strictObject({
 export const defaultAuth: z.infer<typeof AuthSchema> = {
   passwordPolicy: defaultPasswordPolicy,
   lockout: defaultLockout,
+  loginRate: defaultLoginRate,
   sessions: defaultSessions,
   totp: { requireForAdmins: false },
   passwordReset: { enabled: true, tokenMinutes: 30, maxMailsPerHour: 3 },
@@ -419,6 +443,20 @@ export const ConfigSchema = z
       freemailDomains: z.array(z.string()).default(defaultFreemailDomains),
       /** Largest accepted mail, in bytes. */
       maxMessageBytes: z.number().int().positive().default(40 * 1024 * 1024),
+      /**
+       * The local SMTP intake's flood limits (in AWS, SES receiving has its own). Over a limit the
+       * client gets a temporary error (421 or 450) and a real MTA tries again later.
+       */
+      smtpIntake: z
+        .strictObject({
+          /** Connections open at once, from everyone. */
+          maxClients: z.number().int().min(1).max(10_000).default(32),
+          /** New connections per client address and minute. */
+          connectionsPerMinute: z.number().int().min(1).max(100_000).default(120),
+          /** Mails (MAIL FROM) per client address and minute. */
+          messagesPerMinute: z.number().int().min(1).max(100_000).default(120),
+        })
+        .default({ maxClients: 32, connectionsPerMinute: 120, messagesPerMinute: 120 }),
       /** Send local outbound mail through this SMTP relay instead of writing the outbox folder. */
       relay: z
         .strictObject({ host: z.string(), port: z.number().int().default(587), secure: z.boolean().default(false) })
@@ -585,6 +623,7 @@ export type SlaConfig = DocketConfig['slas'][number]
 export type AuthConfig = DocketConfig['auth']
 export type PasswordPolicy = AuthConfig['passwordPolicy']
 export type LockoutPolicy = AuthConfig['lockout']
+export type LoginRatePolicy = AuthConfig['loginRate']
 
 function findDuplicates(values: string[]): string[] {
   const seen = new Set<string>()

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import type { Dependencies } from '../runtime/dependencies.ts'
 import { handleApiError, validationHook, errorBody } from './errors.ts'
@@ -21,12 +22,23 @@ export interface ApiOptions {
 }
 
 /**
+ * Every API answer, errors included: never sniffed as another type (a JSON body with customer text
+ * must not render as HTML), never kept by a browser or proxy cache (tickets and tokens are private).
+ */
+export const apiResponseHeaders: MiddlewareHandler = async (c, next) => {
+  await next()
+  c.res.headers.set('X-Content-Type-Options', 'nosniff')
+  if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store')
+}
+
+/**
  * The agent API: one Hono app, a pure function from request to response. Lambda runs it behind
  * API Gateway (functions/api.ts), the local runtime behind Node's HTTP server; tests call it directly.
  */
 export function createApiApp(deps: Dependencies, options: ApiOptions = {}): ApiApp {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook })
   app.onError(handleApiError(deps.logger))
+  app.use('*', apiResponseHeaders)
   app.notFound((c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404))
 
   app.get('/api/health', (c) =>

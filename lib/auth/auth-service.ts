@@ -1,10 +1,12 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
 import type { AgentConfig, DocketConfig } from '../../schemas/config.ts'
 import type { Clock } from '../platform/clock.ts'
+import type { ConcurrencyGate } from '../platform/concurrency-gate.ts'
 import { DocketError, invalidRequest } from '../platform/errors.ts'
-import { clearLoginAttempts, countLoginAttempt } from './login-throttle.ts'
+import { addressBlock, admitLoginAttempt } from './login-rate.ts'
+import { clearLoginAttempts, countLoginAttempt, forgetLoginAttempts } from './login-throttle.ts'
 import { assertPasswordPolicy, checkPasswordPolicy, describeViolations } from './password-policy.ts'
-import { generatePassword, hashPassword, needsRehash, verifyPassword, type PasswordHashParameters } from './passwords.ts'
+import { checkPassword, generatePassword, hashPassword, needsRehash, type PasswordHashParameters } from './passwords.ts'
 import type { AgentRecord, AgentStore } from './ports.ts'
 import { loginOfSessionId, newSessionId, revokeAgentSessions, sessionLimits } from './sessions.ts'
 import { totpRequired, verifySecondFactor } from './two-factor.ts'
@@ -19,6 +21,8 @@ export interface AuthDeps {
   totpKey: () => Promise<Uint8Array>
   /** scrypt parameters for new hashes; older hashes are replaced at the next login. */
   passwordHashing: PasswordHashParameters
+  /** Password checks at once per process, and how many may wait (auth.loginRate): the rest get 429. */
+  passwordChecks: ConcurrencyGate
 }
 
 /** Who is calling: resolved on every request from the token, the session record and the config. */
@@ -30,6 +34,8 @@ export interface AgentIdentity {
   twoFactor?: boolean
   /** The agent's role requires TOTP and they have none yet: the session may only enrol (403 totp_enrolment_required elsewhere). */
   enrolmentOnly?: boolean
+  /** The client address of this request (for the lockout of password checks in a session); absent for system identities. */
+  address?: string | null
 }
 
 export interface LoginRequest {
@@ -64,16 +70,22 @@ export function findAgent(config: DocketConfig, login: string): AgentConfig | un
 }
 
 /**
- * POST /api/auth/login. The order matters: the lock is checked and the attempt counted before the
- * password; the password before anything that would tell an unknown login from a known one; the
- * second factor only once the password is right (401 totp_required / totp_invalid).
+ * POST /api/auth/login. The order matters: the flood limits (per address, and from everyone),
+ * then the lock is checked and the attempt counted, all before the password; the password before
+ * anything that would tell an unknown login from a known one; the second factor only once the
+ * password is right (401 totp_required / totp_invalid). An unknown login takes every step a known
+ * one does, the password check against a decoy hash included, so neither answers nor timing tell.
  */
 export async function login(deps: AuthDeps, request: LoginRequest): Promise<LoginResult> {
-  await countLoginAttempt(deps, deps.config.auth.lockout, request.login)
+  const address = addressBlock(request.ip)
+  const knownAddress = await deps.agents.isKnownLoginAddress(request.login, address, deps.clock.now().toISOString())
+  const admission = await admitLoginAttempt(deps, deps.config.auth.loginRate, address, knownAddress)
+  await countLoginAttempt(deps, deps.config.auth.lockout, request.login, address, knownAddress)
   const agent = findAgent(deps.config, request.login)
   const record = agent ? await deps.agents.getAgent(agent.login) : undefined
   const hash = record?.passwordHash ?? (await decoyHash(deps.passwordHashing))
-  const valid = await verifyPassword(request.password, hash)
+  // One waiting check per address; an agent at an address they logged in from goes ahead of the rest.
+  const valid = await checkPassword(deps.passwordChecks, request.password, hash, { priority: knownAddress, owner: address })
   if (!agent || !agent.enabled || !record?.passwordHash || !valid) throw unauthorized('login or password is wrong')
 
   let twoFactor = false
@@ -84,7 +96,7 @@ export async function login(deps: AuthDeps, request: LoginRequest): Promise<Logi
     }
     twoFactor = true
   }
-  await clearLoginAttempts(deps, agent.login)
+  await Promise.all([clearLoginAttempts(deps, deps.config.auth.lockout, agent.login, address), admission.succeeded()])
   await upgradeHash(deps, record, request.password)
 
   const now = deps.clock.now()
@@ -179,7 +191,7 @@ export async function setAgentPassword(deps: AuthDeps, loginName: string, passwo
   assertPasswordPolicy(deps.config.auth.passwordPolicy, password, 'password')
   await deps.agents.setPassword(loginName, await hashPassword(password, deps.passwordHashing), deps.clock.now().toISOString())
   await revokeAgentSessions(deps, loginName)
-  await clearLoginAttempts(deps, loginName)
+  await forgetLoginAttempts(deps, loginName)
 }
 
 /**
@@ -188,10 +200,11 @@ export async function setAgentPassword(deps: AuthDeps, loginName: string, passwo
  */
 export async function changeOwnPassword(deps: AuthDeps, identity: AgentIdentity, current: string, next: string): Promise<void> {
   assertPasswordPolicy(deps.config.auth.passwordPolicy, next, 'body.new')
-  await countLoginAttempt(deps, deps.config.auth.lockout, identity.login)
+  const address = addressBlock(identity.address)
+  await countLoginAttempt(deps, deps.config.auth.lockout, identity.login, address, false)
   const record = await deps.agents.getAgent(identity.login)
-  if (!record?.passwordHash || !(await verifyPassword(current, record.passwordHash))) throw invalidRequest('the current password is wrong', 'body.current')
-  await clearLoginAttempts(deps, identity.login)
+  if (!record?.passwordHash || !(await checkPassword(deps.passwordChecks, current, record.passwordHash, { priority: true }))) throw invalidRequest('the current password is wrong', 'body.current')
+  await clearLoginAttempts(deps, deps.config.auth.lockout, identity.login, address)
   if (current === next) throw invalidRequest('must differ from the current password', 'body.new')
   await deps.agents.setPassword(identity.login, await hashPassword(next, deps.passwordHashing), deps.clock.now().toISOString())
   await revokeAgentSessions(deps, identity.login, identity.sessionId)

@@ -10,7 +10,7 @@ import { invalidRequest } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
 import type { OutboundMailRecord } from '../ticket/model.ts'
 import { findAgent } from './auth-service.ts'
-import { clearLoginAttempts } from './login-throttle.ts'
+import { forgetLoginAttempts } from './login-throttle.ts'
 import { assertPasswordPolicy } from './password-policy.ts'
 import { hashPassword, type PasswordHashParameters } from './passwords.ts'
 import type { AgentStore } from './ports.ts'
@@ -117,5 +117,5 @@ export async function confirmPasswordReset(deps: PasswordResetDeps, token: strin
   if (record?.passwordChangedAt && record.passwordChangedAt > reset.issuedAt) throw unusable()
   await deps.agents.setPassword(agent.login, await hashPassword(password, deps.passwordHashing), now.toISOString())
   await revokeAgentSessions(deps, agent.login)
-  await clearLoginAttempts(deps, agent.login)
+  await forgetLoginAttempts(deps, agent.login)
 }

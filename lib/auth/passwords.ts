@@ -1,5 +1,7 @@
 import { randomBytes, randomInt, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 import type { PasswordPolicy } from '../../schemas/config.ts'
+import type { ConcurrencyGate, GateTicket } from '../platform/concurrency-gate.ts'
+import { DocketError } from '../platform/errors.ts'
 
 /**
  * Password hashes with scrypt, stored as `scrypt$N$r$p$salt$hash` so the parameters can be raised
@@ -42,6 +44,19 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = Buffer.from(hash, 'base64')
   const key = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(N), r: Number(r), p: Number(p) })
   return timingSafeEqual(key, expected)
+}
+
+/**
+ * One password check in a slot of `gate` (auth.loginRate.hashingConcurrency at once, hashingQueue
+ * waiting, one per client address), so a flood of logins cannot take every thread and core from the rest of the server.
+ * Beyond that: 429 `rate_limited` with Retry-After.
+ */
+export function checkPassword(gate: ConcurrencyGate, password: string, hash: string, ticket: GateTicket = {}): Promise<boolean> {
+  return gate.run(
+    () => verifyPassword(password, hash),
+    (seconds) => new DocketError('rate_limited', `the server is busy checking passwords: try again in ${seconds} second${seconds === 1 ? '' : 's'}`, undefined, seconds),
+    ticket,
+  )
 }
 
 /** True when the stored hash was made with other parameters than the current ones (or another scheme). */

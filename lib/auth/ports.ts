@@ -40,11 +40,38 @@ export interface SessionRecord {
   twoFactor: boolean
 }
 
-/** Failed logins of one login name (known or not) and the lock they caused. */
+/** Failed logins of one login name (known or not), from one address or from all, and the lock they caused. */
 export interface LoginAttempts {
   failures: number
   lockedUntil: string | null
   lastAttemptAt: string
+}
+
+/** A stored attempts record and its revision (for the conditional write of the next one). */
+export interface StoredLoginAttempts {
+  attempts: LoginAttempts
+  revision: string
+}
+
+/** What the lockout knows about a login before an attempt from `address`. */
+export interface LoginLockState {
+  /** Failures from every address together. */
+  all: StoredLoginAttempts | undefined
+  /** Failures from this address. */
+  fromAddress: StoredLoginAttempts | undefined
+}
+
+/** One record to write after an attempt: the new state, its TTL, and the revision it replaces (null: none stored). */
+export interface LoginAttemptsWrite {
+  attempts: LoginAttempts
+  expiresAt: string
+  expectedRevision: string | null
+}
+
+/** The failures of a login as an admin sees them: from all addresses, and per address. */
+export interface LoginAttemptsByAddress {
+  all: LoginAttempts | undefined
+  addresses: { address: string; attempts: LoginAttempts }[]
 }
 
 /** A mailed password-reset link, kept as the hash of its token. */
@@ -93,10 +120,21 @@ export interface AgentStore {
   /** False when there was no such session. */
   deleteSession(login: string, sessionId: string): Promise<boolean>
 
-  getLoginAttempts(login: string): Promise<{ attempts: LoginAttempts; revision: string } | undefined>
-  /** Writes the attempts if the stored revision is still `expectedRevision` (null: none stored); false otherwise. */
-  saveLoginAttempts(login: string, attempts: LoginAttempts, expiresAt: string, expectedRevision: string | null): Promise<boolean>
-  clearLoginAttempts(login: string): Promise<void>
+  /** Both attempt records of a login for an attempt from `address`, in one round trip. */
+  getLoginLockState(login: string, address: string): Promise<LoginLockState>
+  /** Writes both records in one transaction if neither revision changed meanwhile; false otherwise. */
+  saveLoginAttempts(login: string, address: string, writes: { all: LoginAttemptsWrite; fromAddress: LoginAttemptsWrite }): Promise<boolean>
+  /** Forgets the failures of a login from every address, or from everywhere and this one address (a success there). */
+  clearLoginAttempts(login: string, address?: string): Promise<void>
+  /** Every remembered attempts record of a login (one query), for the admins' lockout overview. */
+  listLoginAttempts(login: string): Promise<LoginAttemptsByAddress>
+  /** An address the agent logged in from, remembered until `expiresAt`: exempt from the lock of the login as a whole. */
+  rememberLoginAddress(login: string, address: string, expiresAt: string): Promise<void>
+  isKnownLoginAddress(login: string, address: string, now: string): Promise<boolean>
+  /** Counts one login attempt of `scope` in `window`; false (not counted) when `limit` were counted already. */
+  countLoginRate(scope: string, window: string, limit: number, expiresAt: string): Promise<boolean>
+  /** Gives one counted attempt back (a successful login). */
+  returnLoginRate(scope: string, window: string): Promise<void>
 
   /** Counts one reset mail in its hour; false when `limit` mails were counted already. */
   countPasswordResetMail(login: string, hour: string, limit: number, expiresAt: string): Promise<boolean>

@@ -3,7 +3,8 @@ import type { Clock } from '../platform/clock.ts'
 import { forbidden, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
 import type { AgentIdentity } from './auth-service.ts'
-import type { AgentStore, SessionRecord } from './ports.ts'
+import { loginWidePolicy, rememberedAttempts, secondsLocked } from './login-throttle.ts'
+import type { AgentStore, LoginAttempts, SessionRecord } from './ports.ts'
 
 /**
  * Session management like OTRS's (Admin → Session Management): an agent sees and ends their own
@@ -116,4 +117,46 @@ export async function adminRevokeAgentSessions(deps: SessionDeps, identity: Agen
   assertAdmin(identity)
   if (!deps.config.agents.some((agent) => agent.login === login)) throw notFound(`agent ${login}`)
   return revokeAgentSessions(deps, login)
+}
+
+export interface LockoutView {
+  login: string
+  failures: number
+  lockedUntil: string | null
+  lastAttemptAt: string | null
+  addresses: { address: string; failures: number; lockedUntil: string | null; lastAttemptAt: string }[]
+  moreAddresses: number
+}
+
+const listedAddresses = 20
+
+/**
+ * Who is being locked out (issue 13.8): every configured agent with failed logins still
+ * remembered, from all addresses and per address, with the locks in force now. One query per
+ * agent, never a scan; unknown login names are not agents and are not listed.
+ */
+export async function listLockouts(deps: SessionDeps, identity: AgentIdentity): Promise<LockoutView[]> {
+  assertAdmin(identity)
+  const now = deps.clock.now()
+  const policy = deps.config.auth.lockout
+  const lockedUntil = (attempts: LoginAttempts | null) => (secondsLocked(attempts, now) > 0 ? attempts!.lockedUntil : null)
+  const views: LockoutView[] = []
+  for (const agent of deps.config.agents) {
+    const stored = await deps.agents.listLoginAttempts(agent.login)
+    const all = rememberedAttempts(loginWidePolicy(policy), stored.all, now)
+    const addresses = stored.addresses
+      .map(({ address, attempts }) => ({ address, attempts: rememberedAttempts(policy, attempts, now) }))
+      .filter((entry): entry is { address: string; attempts: LoginAttempts } => entry.attempts !== null)
+      .sort((a, b) => b.attempts.lastAttemptAt.localeCompare(a.attempts.lastAttemptAt))
+    if (!all && addresses.length === 0) continue
+    views.push({
+      login: agent.login,
+      failures: all?.failures ?? 0,
+      lockedUntil: lockedUntil(all),
+      lastAttemptAt: all?.lastAttemptAt ?? null,
+      addresses: addresses.slice(0, listedAddresses).map(({ address, attempts }) => ({ address, failures: attempts.failures, lockedUntil: lockedUntil(attempts), lastAttemptAt: attempts.lastAttemptAt })),
+      moreAddresses: Math.max(0, addresses.length - listedAddresses),
+    })
+  }
+  return views
 }

@@ -1,9 +1,11 @@
 import type { AgentConfig, DocketConfig } from '../../schemas/config.ts'
 import type { Clock } from '../platform/clock.ts'
+import type { ConcurrencyGate } from '../platform/concurrency-gate.ts'
 import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import type { AgentIdentity } from './auth-service.ts'
+import { addressBlock } from './login-rate.ts'
 import { clearLoginAttempts, countLoginAttempt } from './login-throttle.ts'
-import { verifyPassword } from './passwords.ts'
+import { checkPassword } from './passwords.ts'
 import type { AgentRecord, AgentStore } from './ports.ts'
 import { decryptSecret, deriveSecretKey, encryptSecret } from './secret-box.ts'
 import { assertAdmin } from './sessions.ts'
@@ -20,6 +22,7 @@ export interface TwoFactorDeps {
   agents: AgentStore
   clock: Clock
   totpKey: () => Promise<Uint8Array>
+  passwordChecks: ConcurrencyGate
 }
 
 /** An enrolment must be confirmed within this time, or begun again. */
@@ -114,10 +117,11 @@ export async function disableTotp(deps: TwoFactorDeps, identity: AgentIdentity, 
   if (totpRequired(deps.config, identity.agent)) throw forbidden('your role requires two-factor authentication, so it stays on; if you lost your device, an admin can reset it')
   const record = await deps.agents.getAgent(identity.login)
   if (!record?.totp) throw conflict('two-factor authentication is not on')
-  await countLoginAttempt(deps, deps.config.auth.lockout, identity.login)
-  if (!record.passwordHash || !(await verifyPassword(password, record.passwordHash))) throw invalidRequest('the password is wrong', 'body.password')
+  const address = addressBlock(identity.address)
+  await countLoginAttempt(deps, deps.config.auth.lockout, identity.login, address, false)
+  if (!record.passwordHash || !(await checkPassword(deps.passwordChecks, password, record.passwordHash, { priority: true }))) throw invalidRequest('the password is wrong', 'body.password')
   if (!(await verifySecondFactor(deps, record, code))) throw invalidRequest('the code is wrong, expired or already used', 'body.code')
-  await clearLoginAttempts(deps, identity.login)
+  await clearLoginAttempts(deps, deps.config.auth.lockout, identity.login, address)
   await deps.agents.removeTotp(identity.login)
 }
 

@@ -151,7 +151,15 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     }
 
     let ready = false
-    const smtp = await startSmtpServer({ host: settings.host, port: settings.smtpPort, config: deps.config, rawMail: deps.rawMail, inbound, logger })
+    const smtp = await startSmtpServer({
+      host: settings.host,
+      port: settings.smtpPort,
+      config: deps.config,
+      rawMail: deps.rawMail,
+      inbound,
+      logger,
+      spoolDir: join(settings.dataDir, 'smtp-spool'),
+    })
     // Bounded: the SMTP server waits up to 30 s for open sessions; what they still deliver lands in the queue folder.
     onStop('intake', 'SMTP server', () => Promise.race([smtp.stop(), new Promise<void>((resolve) => setTimeout(resolve, intakeGraceMs).unref())]))
     const http = await startHttpServer(createLocalHttpApp(createApiApp(deps, { isReady: () => ready }), webRoot), settings.host, settings.httpPort)

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'unavailable'
   /** Too many failed logins for this login name: try again after Retry-After seconds. */
   | 'locked'
+  /** Too many login attempts from this address or from everyone, or every password check slot is busy: try again after Retry-After seconds. */
+  | 'rate_limited'
   /** The password was right; this agent also needs a TOTP code (send it as `totp`). */
   | 'totp_required'
   /** The TOTP or recovery code was wrong, expired or already used. */
@@ -28,6 +30,7 @@ const statusByCode: Record<ErrorCode, number> = {
   invalid_config: 500,
   unavailable: 503,
   locked: 429,
+  rate_limited: 429,
   totp_required: 401,
   totp_invalid: 401,
   totp_enrolment_required: 403,
@@ -37,7 +40,7 @@ export class DocketError extends Error {
   readonly code: ErrorCode
   /** The input field at fault, e.g. "body.state", when there is one. */
   readonly field: string | undefined
-  /** When to try again (a lock): sent as Retry-After. */
+  /** When to try again (a lock, a rate limit): sent as Retry-After. */
   readonly retryAfterSeconds: number | undefined
 
   constructor(code: ErrorCode, message: string, field?: string, retryAfterSeconds?: number) {

@@ -32,6 +32,7 @@ import { DynamoSavedSearchStore } from '../search/adapters/dynamodb-saved-search
 import type { SearchIndex } from '../search/ports.ts'
 import type { SavedSearchStore } from '../search/saved-searches.ts'
 import { DocketError } from '../platform/errors.ts'
+import { ConcurrencyGate } from '../platform/concurrency-gate.ts'
 import { TicketNumberBlocks } from '../ticket/ticket-number-blocks.ts'
 import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store.ts'
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
@@ -71,7 +72,8 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
   const ticketNumbers = new TicketNumberBlocks(tickets, 10)
   const passwordHashing = passwordHashParametersForCost(settings.passwordHashCost)
-  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches, passwordHashing, auditTrail }
+  const passwordChecks = new ConcurrencyGate(config.auth.loginRate.hashingConcurrency, config.auth.loginRate.hashingQueue)
+  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches, passwordHashing, passwordChecks, auditTrail }
 
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })

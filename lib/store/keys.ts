@@ -21,6 +21,8 @@ export type Entity =
   | 'agent'
   | 'session'
   | 'login-attempts'
+  | 'login-address'
+  | 'login-rate'
   | 'password-reset'
   | 'password-reset-count'
   | 'link'
@@ -68,8 +70,16 @@ export const keys = {
   /** Under the agent, so their sessions are one query (GET /api/me/sessions) and never a scan. */
   session: (login: string, sessionId: string): Key => ({ pk: `AGENT#${login}`, sk: `SESSION#${sessionId}` }),
   sessionPrefix: 'SESSION#',
-  /** Failed logins of a login name, known or not (lockout); expiring by TTL. */
+  /** Failed logins of a login name, known or not, from every address (lockout); expiring by TTL. */
   loginAttempts: (login: string): Key => ({ pk: `LOGIN#${login}`, sk: 'ATTEMPTS' }),
+  /** Failed logins of a login name from one client address; beside the above, so both are one query. */
+  loginAttemptsFrom: (login: string, address: string): Key => ({ pk: `LOGIN#${login}`, sk: `ATTEMPTS#${address}` }),
+  loginPartition: (login: string) => `LOGIN#${login}`,
+  loginAttemptsPrefix: 'ATTEMPTS',
+  /** An address the agent logged in from (exempt from the lock of the login as a whole); expiring by TTL. */
+  loginAddress: (login: string, address: string): Key => ({ pk: `LOGIN#${login}`, sk: `KNOWN#${address}` }),
+  /** Login attempts of a scope ("address#<ip>" or "all") in one window (flood control); expiring by TTL. */
+  loginRate: (scope: string, window: string): Key => ({ pk: `LOGINRATE#${scope}#${window}`, sk: 'COUNT' }),
   /** A mailed password-reset token, by the SHA-256 of the token; expiring by TTL. */
   passwordReset: (tokenHash: string): Key => ({ pk: `PWRESET#${tokenHash}`, sk: 'PWRESET' }),
   /** Reset mails sent to one login in one hour (flood cap); expiring by TTL. */

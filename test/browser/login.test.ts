@@ -126,11 +126,20 @@ describe('two-factor authentication', () => {
     const salesToken = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('docket.session') ?? '{}') as { token: string }).token)
     await page.close()
 
+    // Two wrong guesses at Sam's login (issue 13.8: the admin sees who is being locked out, and from where).
+    for (const attempt of [1, 2]) {
+      const body = JSON.stringify({ login: 'sales', password: `Wrong-password-${attempt}!` })
+      await fetch(`${runtime.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    }
+
     // OTRS session management: the admin sees Sam's session, ends all of them, and resets the TOTP of the lost phone.
     const admin = await browser.newPage()
     await admin.goto(`${runtime.httpUrl}/admin/sessions`)
     await logIn(admin)
     await admin.getByRole('heading', { name: 'Session management', level: 1 }).waitFor()
+    const lockouts = admin.getByRole('region', { name: /Failed logins and lockouts/ })
+    await lockouts.getByText('Sam Sales').waitFor()
+    await lockouts.getByText(/127\.0\.0\.1: 2 failures · last at/).waitFor()
     await admin.getByRole('button', { name: 'End all sessions of Sam Sales' }).click()
     await admin.getByText('Every session of Sam Sales is ended.').waitFor()
     await admin.getByRole('button', { name: 'End all sessions of Sam Sales' }).waitFor({ state: 'detached' })

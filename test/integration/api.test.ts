@@ -29,6 +29,25 @@ describe('agent API', () => {
   })
   afterAll(() => undefined)
 
+  it('every answer, errors and 404s included, has X-Content-Type-Options: nosniff and Cache-Control: no-store (issue 13.12)', async () => {
+    const token = await login('admin')
+    const answers = [
+      await request('/api/health'),
+      await request('/api/openapi.json'),
+      await request(`/api/tickets/${supportTicket}`, { token }),
+      await request('/api/tickets?queue=Support', { token }),
+      await request('/api/tickets?queue=Support'),
+      await request('/api/tickets?queue=Support&limit=-1', { token }),
+      await request('/api/no-such-route', { token }),
+      await request('/api/auth/login', { method: 'POST', body: '{' }),
+    ]
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 401, 400, 404, 400])
+    for (const answer of answers) {
+      expect(answer.headers.get('x-content-type-options'), answer.url).toBe('nosniff')
+      expect(answer.headers.get('cache-control'), answer.url).toBe('no-store')
+    }
+  })
+
   it('login: right password → token; wrong → 401 in the error format', async () => {
     expect(await login('admin')).toMatch(/^ey/)
     const wrong = await request('/api/auth/login', { method: 'POST', body: JSON.stringify({ login: 'admin', password: 'nope' }) })

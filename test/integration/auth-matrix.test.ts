@@ -335,6 +335,7 @@ describe('authorization matrix', () => {
       },
       // ─── admins only ──────────────────────────────────────────────────────────────────────────
       'GET /api/admin/sessions': { rule: 'admin', cases: [{ name: 'list', expect: adminOnly(200), request: () => ({}) }] },
+      'GET /api/admin/lockouts': { rule: 'admin', cases: [{ name: 'list', expect: adminOnly(200), request: () => ({}) }] },
       'DELETE /api/admin/sessions/{id}': { rule: 'admin', cases: [{ name: "spare's session", expect: adminOnly(204), request: async (_role, expected) => ({ params: { id: expected < 300 ? await spareSession() : spareSessionId } }) }] },
       'DELETE /api/admin/agents/{login}/sessions': { rule: 'admin', cases: [{ name: 'spare', expect: adminOnly(200), request: () => ({ params: { login: 'spare' } }) }] },
       'DELETE /api/admin/agents/{login}/totp': { rule: 'admin', cases: [{ name: 'spare', expect: adminOnly(204), request: () => ({ params: { login: 'spare' } }) }] },

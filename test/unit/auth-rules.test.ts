@@ -7,9 +7,12 @@ import { loginOfSessionId, newSessionId } from '../../lib/auth/sessions.ts'
 import { generateRecoveryCodes, hashRecoveryCode, isTotpCode, matchTotpStep, newTotpSecret, qrCodeDataUrl, timeStep, totpCode, totpUri } from '../../lib/auth/totp.ts'
 import type { LoginAttempts } from '../../lib/auth/ports.ts'
 import { defaultAuth } from '../../schemas/config.ts'
+import { addressBlock } from '../../lib/auth/login-rate.ts'
+import { ConcurrencyGate } from '../../lib/platform/concurrency-gate.ts'
+import { rateWindowAt, WindowCounter } from '../../lib/platform/rate-window.ts'
 
 const policy = defaultAuth.passwordPolicy
-const lockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60 }
+const lockout = { freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900, forgetAfterMinutes: 60, loginFreeAttempts: 50, knownAddressDays: 30 }
 
 describe('password policy (OTRS default: ≥ 10 characters, upper, lower, digit, punctuation)', () => {
   it('names every rule a password breaks, by its config key', () => {
@@ -164,5 +167,42 @@ describe('secrets at rest and session ids', () => {
     expect(loginOfSessionId(`${id}x`)).toBeUndefined()
     expect(loginOfSessionId('01KAXXXXXXXXXXXXXXXXXXXXXX')).toBeUndefined()
     expect(loginOfSessionId('not a session')).toBeUndefined()
+  })
+})
+
+describe('login flood control rules (issue 13.5)', () => {
+  it('addresses count as themselves (IPv4, IPv4-mapped) or by their /64 (IPv6); anything else is "unknown"', () => {
+    expect(addressBlock('192.0.2.7')).toBe('192.0.2.7')
+    expect(addressBlock('::ffff:192.0.2.7')).toBe('192.0.2.7')
+    expect(addressBlock('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64')
+    expect(addressBlock('2001:0db8:0001:0002:ffff:0:0:1')).toBe('2001:db8:1:2::/64')
+    expect(addressBlock('::1')).toBe('0:0:0:0::/64')
+    expect(addressBlock(null)).toBe('unknown')
+    expect(addressBlock('not an address')).toBe('unknown')
+  })
+
+  it('fixed windows: the window of a moment and the seconds left in it', () => {
+    expect(rateWindowAt(new Date('2026-11-23T09:00:59.200Z'), 60)).toEqual({ id: '2026-11-23T09:00:00.000Z', endsAt: new Date('2026-11-23T09:01:00Z'), retryAfterSeconds: 1 })
+    const counter = new WindowCounter(60, 2)
+    const at = new Date('2026-11-23T09:00:10Z')
+    expect([counter.hit('a', at), counter.hit('a', at), counter.hit('a', at), counter.hit('b', at)]).toEqual([0, 0, 50, 0])
+    expect(counter.hit('a', new Date('2026-11-23T09:01:00Z'))).toBe(0)
+  })
+
+  it('the gate: one running, one waiting per owner, a full queue refused at once; priority goes first', async () => {
+    const gate = new ConcurrencyGate(1, 2)
+    const order: string[] = []
+    let release!: () => void
+    const blocker = new Promise<void>((resolve) => (release = resolve))
+    const refuse = (seconds: number) => Object.assign(new Error('busy'), { seconds })
+    const first = gate.run(() => blocker.then(() => order.push('first')), refuse, { owner: 'x' })
+    const second = gate.run(async () => order.push('second'), refuse, { owner: 'x' })
+    await expect(gate.run(async () => order.push('third'), refuse, { owner: 'x' })).rejects.toThrow('busy')
+    const other = gate.run(async () => order.push('other'), refuse, { owner: 'y' })
+    await expect(gate.run(async () => order.push('full'), refuse, { owner: 'z' })).rejects.toMatchObject({ seconds: expect.any(Number) })
+    const known = gate.run(async () => order.push('known'), refuse, { owner: 'z', priority: true })
+    release()
+    await Promise.all([first, second, other, known])
+    expect(order).toEqual(['first', 'known', 'second', 'other'])
   })
 })

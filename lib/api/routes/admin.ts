@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { ErrorResponseSchema } from '../../../schemas/api.ts'
-import { AgentLoginParamSchema, RevokedSessionsSchema, SessionIdParamSchema, SessionListSchema } from '../../../schemas/api-auth.ts'
-import { adminRevokeAgentSessions, adminRevokeSession, listAllSessions } from '../../auth/sessions.ts'
+import { AgentLoginParamSchema, LoginLockoutListSchema, RevokedSessionsSchema, SessionIdParamSchema, SessionListSchema } from '../../../schemas/api-auth.ts'
+import { adminRevokeAgentSessions, adminRevokeSession, listAllSessions, listLockouts } from '../../auth/sessions.ts'
 import { adminResetTotp } from '../../auth/two-factor.ts'
 import type { Dependencies } from '../../runtime/dependencies.ts'
 import type { ApiApp } from '../app.ts'
@@ -19,6 +19,13 @@ const route = {
     tags: ['admin'],
     summary: 'Every live session of every agent (OTRS: Session Management), most recently used first',
     responses: { 200: json(SessionListSchema, 'The sessions'), ...errors },
+  }),
+  listLockouts: createRoute({
+    method: 'get',
+    path: '/api/admin/lockouts',
+    tags: ['admin'],
+    summary: 'Agents with failed logins still remembered: how many, from which addresses, and locked until when (issue 13.8)',
+    responses: { 200: json(LoginLockoutListSchema, 'The agents with failures'), ...errors },
   }),
   revokeSession: createRoute({
     method: 'delete',
@@ -49,6 +56,8 @@ const route = {
 /** /api/admin/*: admins only (403 for everyone else). */
 export function registerAdminRoutes(app: ApiApp, deps: Dependencies): void {
   app.openapi(route.listSessions, async (c) => c.json({ items: await listAllSessions(deps, c.get('identity')) }, 200))
+
+  app.openapi(route.listLockouts, async (c) => c.json({ items: await listLockouts(deps, c.get('identity')) }, 200))
 
   app.openapi(route.revokeSession, async (c) => {
     await adminRevokeSession(deps, c.get('identity'), c.req.valid('param').id)

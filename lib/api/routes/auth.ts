@@ -20,16 +20,18 @@ const loginRoute = createRoute({
   summary: 'Log in with login and password (and a TOTP code when the account has one); returns a bearer token',
   description:
     'Wrong login or password: 401 `unauthorized` (the same for an unknown login). Password right but the account has TOTP: 401 `totp_required` ' +
-    'without `totp`, 401 `totp_invalid` with a wrong, expired or used code. After `auth.lockout.freeAttempts` failures in a row the login is ' +
-    'locked for a doubling delay: 429 `locked` with Retry-After (unknown logins alike). A role that requires TOTP without enrolment gives a ' +
-    'session with `totpEnrolmentRequired: true` that may only enrol.',
+    'without `totp`, 401 `totp_invalid` with a wrong, expired or used code. After `auth.lockout.freeAttempts` failures in a row from one ' +
+    'address (or `auth.lockout.loginFreeAttempts` from all addresses together, except addresses the agent logged in from) the login is ' +
+    'locked for a doubling delay: 429 `locked` with Retry-After (unknown logins alike). More attempts than `auth.loginRate` allows per ' +
+    'address or from everyone, or every password check slot busy: 429 `rate_limited` with Retry-After. A role that requires TOTP without ' +
+    'enrolment gives a session with `totpEnrolmentRequired: true` that may only enrol.',
   security: [],
   request: body(LoginRequestSchema),
   responses: {
     200: json(LoginResponseSchema, 'Logged in'),
     400: badInput,
     401: json(ErrorResponseSchema, 'Wrong login or password (unauthorized), or a second factor needed (totp_required) or wrong (totp_invalid)'),
-    429: json(ErrorResponseSchema, 'Too many failed attempts for this login (locked); see Retry-After'),
+    429: json(ErrorResponseSchema, 'Too many failed attempts for this login (locked), or too many attempts (rate_limited); see Retry-After'),
   },
 })
 
@@ -78,7 +80,7 @@ const passwordResetConfirmRoute = createRoute({
 export function registerAuthRoutes(app: ApiApp, deps: Dependencies): void {
   app.openapi(loginRoute, async (c) => {
     const request = c.req.valid('json')
-    return c.json(await login(deps, { ...request, userAgent: c.req.header('user-agent') ?? null, ip: clientAddress(c) }), 200)
+    return c.json(await login(deps, { ...request, userAgent: c.req.header('user-agent') ?? null, ip: clientAddress(c, deps.settings.runtime === 'aws') }), 200)
   })
 
   app.openapi(passwordPolicyRoute, (c) => c.json(deps.config.auth.passwordPolicy, 200))
@@ -113,7 +115,7 @@ export function requireAgent(deps: Dependencies): MiddlewareHandler<ApiEnv> {
         'your role requires two-factor authentication: enrol first (POST /api/me/totp, then POST /api/me/totp/confirm with a code)',
       )
     }
-    c.set('identity', identity)
+    c.set('identity', { ...identity, address: clientAddress(c, deps.settings.runtime === 'aws') })
     await next()
   }
 }

@@ -1,8 +1,19 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { randomUUID } from 'node:crypto'
-import { keys, type Entity } from '../../store/keys.ts'
+import { keys, type Entity, type Key } from '../../store/keys.ts'
 import type { OutboundMailRecord } from '../../ticket/model.ts'
-import type { AgentRecord, AgentStore, LoginAttempts, PasswordResetRecord, PendingTotp, SessionRecord, TotpState } from '../ports.ts'
+import type {
+  AgentRecord,
+  AgentStore,
+  LoginAttemptsByAddress,
+  LoginAttemptsWrite,
+  LoginLockState,
+  PasswordResetRecord,
+  PendingTotp,
+  SessionRecord,
+  StoredLoginAttempts,
+  TotpState,
+} from '../ports.ts'
 import { preferenceKeys, type PreferenceKey, type PreferencesChange, type StoredPreferences } from '../preferences.ts'
 
 /**
@@ -34,6 +45,14 @@ function preferencesOf(item: Record<string, unknown>): StoredPreferences {
 const epochSeconds = (iso: string) => Math.floor(new Date(iso).getTime() / 1000)
 
 const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException'
+
+function storedAttemptsOf(item: Record<string, unknown> | undefined): StoredLoginAttempts | undefined {
+  if (!item) return undefined
+  return {
+    attempts: { failures: Number(item.failures ?? 0), lockedUntil: typeof item.lockedUntil === 'string' ? item.lockedUntil : null, lastAttemptAt: String(item.lastAttemptAt) },
+    revision: String(item.revision),
+  }
+}
 
 function totpOf(item: Record<string, unknown>): TotpState | null {
   if (typeof item.totpSecret !== 'string') return null
@@ -309,35 +328,119 @@ export class DynamoAgentStore implements AgentStore {
     return result.Attributes !== undefined
   }
 
-  async getLoginAttempts(login: string): Promise<{ attempts: LoginAttempts; revision: string } | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.loginAttempts(login), ConsistentRead: true }))
-    const item = result.Item
-    if (!item) return undefined
-    return {
-      attempts: { failures: Number(item.failures ?? 0), lockedUntil: typeof item.lockedUntil === 'string' ? item.lockedUntil : null, lastAttemptAt: String(item.lastAttemptAt) },
-      revision: String(item.revision),
-    }
+  async getLoginLockState(login: string, address: string): Promise<LoginLockState> {
+    const wanted = [keys.loginAttempts(login), keys.loginAttemptsFrom(login, address)]
+    const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }))
+    // Two small items never come back unprocessed unless the table throttles: then read them one by one.
+    const items = result.UnprocessedKeys?.[this.tableName]?.Keys?.length
+      ? await Promise.all(wanted.map(async (key) => (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item))
+      : (result.Responses?.[this.tableName] ?? [])
+    const find = (sk: string) => items.find((item) => item?.sk === sk)
+    return { all: storedAttemptsOf(find(wanted[0]!.sk)), fromAddress: storedAttemptsOf(find(wanted[1]!.sk)) }
   }
 
-  async saveLoginAttempts(login: string, attempts: LoginAttempts, expiresAt: string, expectedRevision: string | null): Promise<boolean> {
+  async saveLoginAttempts(login: string, address: string, writes: { all: LoginAttemptsWrite; fromAddress: LoginAttemptsWrite }): Promise<boolean> {
+    const put = (key: Key, write: LoginAttemptsWrite, fromAddress: string | null) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...key,
+          entity: 'login-attempts' satisfies Entity,
+          login,
+          ...(fromAddress === null ? {} : { address: fromAddress }),
+          ...write.attempts,
+          revision: randomUUID(),
+          expiresAt: epochSeconds(write.expiresAt),
+        },
+        ConditionExpression: write.expectedRevision === null ? 'attribute_not_exists(pk)' : 'revision = :revision',
+        ...(write.expectedRevision === null ? {} : { ExpressionAttributeValues: { ':revision': write.expectedRevision } }),
+      },
+    })
     try {
       await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.loginAttempts(login), entity: 'login-attempts' satisfies Entity, login, ...attempts, revision: randomUUID(), expiresAt: epochSeconds(expiresAt) },
-          ConditionExpression: expectedRevision === null ? 'attribute_not_exists(pk)' : 'revision = :revision',
-          ...(expectedRevision === null ? {} : { ExpressionAttributeValues: { ':revision': expectedRevision } }),
+        new TransactWriteCommand({
+          TransactItems: [put(keys.loginAttempts(login), writes.all, null), put(keys.loginAttemptsFrom(login, address), writes.fromAddress, address)],
         }),
       )
       return true
     } catch (error) {
-      if (isConditionFailure(error)) return false
+      if ((error as Error).name === 'TransactionCanceledException' || isConditionFailure(error)) return false
       throw error
     }
   }
 
-  async clearLoginAttempts(login: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.loginAttempts(login) }))
+  async clearLoginAttempts(login: string, address?: string): Promise<void> {
+    if (address !== undefined) {
+      await Promise.all([keys.loginAttempts(login), keys.loginAttemptsFrom(login, address)].map((key) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key }))))
+      return
+    }
+    const records = await this.queryLoginAttempts(login)
+    await Promise.all(records.map((item) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: String(item.pk), sk: String(item.sk) } }))))
+  }
+
+  async listLoginAttempts(login: string): Promise<LoginAttemptsByAddress> {
+    const records = await this.queryLoginAttempts(login)
+    const all = records.find((item) => item.sk === keys.loginAttempts(login).sk)
+    return {
+      all: storedAttemptsOf(all)?.attempts,
+      addresses: records.filter((item) => item !== all).map((item) => ({ address: String(item.address ?? ''), attempts: storedAttemptsOf(item)!.attempts })),
+    }
+  }
+
+  async rememberLoginAddress(login: string, address: string, expiresAt: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.loginAddress(login, address), entity: 'login-address' satisfies Entity, login, address, expiresAtIso: expiresAt, expiresAt: epochSeconds(expiresAt) },
+      }),
+    )
+  }
+
+  async isKnownLoginAddress(login: string, address: string, now: string): Promise<boolean> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.loginAddress(login, address), ConsistentRead: true }))
+    // TTL deletes within days, not at once: an expired item is no longer known.
+    return typeof result.Item?.expiresAtIso === 'string' && result.Item.expiresAtIso > now
+  }
+
+  async countLoginRate(scope: string, window: string, limit: number, expiresAt: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.loginRate(scope, window),
+      UpdateExpression: 'SET #entity = :entity, expiresAt = :expires ADD hits :one',
+      ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
+      ExpressionAttributeNames: { '#entity': 'entity' },
+      ExpressionAttributeValues: { ':entity': 'login-rate' satisfies Entity, ':expires': epochSeconds(expiresAt), ':one': 1, ':limit': limit },
+    })
+  }
+
+  async returnLoginRate(scope: string, window: string): Promise<void> {
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: keys.loginRate(scope, window),
+      UpdateExpression: 'ADD hits :minus',
+      ConditionExpression: 'hits > :zero',
+      ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+    })
+  }
+
+  /** The attempts records of a login (from all addresses and per address), every page. */
+  private async queryLoginAttempts(login: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = []
+    let startKey: Record<string, unknown> | undefined
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.loginPartition(login), ':prefix': keys.loginAttemptsPrefix },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      items.push(...(result.Items ?? []))
+      startKey = result.LastEvaluatedKey
+    } while (startKey)
+    return items
   }
 
   async countPasswordResetMail(login: string, hour: string, limit: number, expiresAt: string): Promise<boolean> {

@@ -14,7 +14,7 @@ import type {
   TicketSummarySchema,
 } from '../../../schemas/api.ts'
 import type { CustomerUserSchema, ViewCountsResponseSchema } from '../../../schemas/api-views.ts'
-import type { PasswordPolicySchema, SessionSchema } from '../../../schemas/api-auth.ts'
+import type { LoginLockoutSchema, PasswordPolicySchema, SessionSchema } from '../../../schemas/api-auth.ts'
 import type { MeResponseSchema, MetaResponseSchema, PreferencesSchema, UpdatePreferencesRequestSchema } from '../../../schemas/api-me.ts'
 import type { SearchFilters, SearchRequest, SearchRequestSchema } from '../../../schemas/search.ts'
 import type { StatisticsSchema } from '../../../schemas/statistics.ts'
@@ -40,6 +40,7 @@ export type Meta = z.infer<typeof MetaResponseSchema>
 export type Preferences = z.infer<typeof PreferencesSchema>
 export type PreferencesUpdate = z.input<typeof UpdatePreferencesRequestSchema>
 export type SessionInfo = z.infer<typeof SessionSchema>
+export type LoginLockout = z.infer<typeof LoginLockoutSchema>
 export type PasswordPolicy = z.infer<typeof PasswordPolicySchema>
 export type { SearchFilters }
 export type SearchQuery = Pick<z.input<typeof SearchRequestSchema>, 'text' | 'filters' | 'sort' | 'order'>

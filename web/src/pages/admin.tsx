@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { AgentOptions } from '../components/agent-options.tsx'
 import { api, ApiError, get } from '../api/client.ts'
-import type { SessionInfo } from '../api/types.ts'
+import type { LoginLockout, SessionInfo } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { SessionList } from '../components/session-list.tsx'
 import { StatusNotice, type Status } from '../components/status-notice.tsx'
@@ -12,7 +12,8 @@ import { useResource } from '../use-resource.ts'
 
 /**
  * OTRS Admin → Session Management: every agent's live sessions; end one, or all of an agent's
- * (their tokens fail at once). And the admin's answer to a lost phone: reset an agent's TOTP.
+ * (their tokens fail at once). Who is being locked out, and from where. And the admin's answer to
+ * a lost phone: reset an agent's TOTP.
  */
 export function AdminSessionsPage() {
   const { t } = useI18n()
@@ -92,9 +93,51 @@ export function AdminSessionsPage() {
               </ul>
             )}
           </section>
+          <Lockouts agentName={nameOf} />
           <TotpReset onDone={(text) => setStatus({ ok: true, text })} onError={(text) => setStatus({ ok: false, text })} />
         </div>
       </div>
+    </section>
+  )
+}
+
+/** Agents with failed logins (issue 13.8): how many, from which addresses, locked until when. */
+function Lockouts({ agentName: nameOf }: { agentName: (login: string) => string }) {
+  const i18n = useI18n()
+  const { t } = i18n
+  const lockouts = useResource((signal) => get<{ items: LoginLockout[] }>('/api/admin/lockouts', undefined, signal), [], { refreshMs: 30_000 })
+  const items = lockouts.data?.items ?? []
+  return (
+    <section className="panel" aria-labelledby="admin-lockouts">
+      <h2 id="admin-lockouts">
+        {t('admin.lockouts')} <span className="count-badge">{lockouts.data ? items.length : '…'}</span>
+      </h2>
+      <p className="hint">{t('admin.lockoutsHint')}</p>
+      {lockouts.error && <p className="notice notice-error">{lockouts.error.message}</p>}
+      {lockouts.data && items.length === 0 && <p className="muted">{t('admin.noLockouts')}</p>}
+      <ul className="plain-list lockout-list">
+        {items.map((lockout) => (
+          <li key={lockout.login}>
+            <div>
+              <strong>{nameOf(lockout.login)}</strong>
+              <div className="hint">
+                {t('admin.lockoutFailures', { count: lockout.failures })}
+                {lockout.lockedUntil ? ` · ${t('admin.lockedFromNewAddresses', { time: i18n.dateTime(lockout.lockedUntil) })}` : ''}
+              </div>
+              <ul className="plain-list">
+                {lockout.addresses.map((entry) => (
+                  <li key={entry.address} className="hint">
+                    {t('admin.lockoutAddress', { address: entry.address, count: entry.failures })}
+                    {entry.lockedUntil ? ` · ${t('admin.lockedUntil', { time: i18n.dateTime(entry.lockedUntil) })}` : ''}
+                    {` · ${t('admin.lastAttempt', { time: i18n.dateTime(entry.lastAttemptAt) })}`}
+                  </li>
+                ))}
+                {lockout.moreAddresses > 0 && <li className="hint">{t('admin.moreAddresses', { count: lockout.moreAddresses })}</li>}
+              </ul>
+            </div>
+          </li>
+        ))}
+      </ul>
     </section>
   )
 }

@@ -2,6 +2,7 @@ import type { AgentConfig, DocketConfig } from '../../schemas/config.ts'
 import { rightsOn, type Right } from '../auth/permissions.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
 import { findQueue } from '../platform/config.ts'
+import { ticketTitle } from '../platform/plain-text.ts'
 import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import type { Ticket } from './model.ts'
 import { resolveStateChange } from './ticket-rules.ts'
@@ -104,7 +105,9 @@ export function planTicketPatch(config: DocketConfig, agent: AgentConfig, ticket
   }
   if (patch.title !== undefined) {
     requireRight(config, agent, ticket.queue, 'rw', 'rename the ticket')
-    next.title = patch.title
+    const title = ticketTitle(patch.title)
+    if (!title) throw invalidRequest('the title must hold some visible text', fieldOf(source, 'title'))
+    next.title = title
   }
   if (patch.customer !== undefined || patch.customerId !== undefined) {
     requireRight(config, agent, ticket.queue, 'rw', 'change the customer')

@@ -1,6 +1,7 @@
 import { findQueue, firstStateOfType, isSystemAddress, stateTypeOf, type DocketConfig } from '../../platform/config.ts'
 import type { StateType } from '../../../schemas/config.ts'
 import { ticketTitle } from '../../platform/plain-text.ts'
+import { lockAfterMove } from '../../ticket/ticket-patch.ts'
 import type { Ticket } from '../../ticket/model.ts'
 import { stateAfterCustomerFollowUp } from '../../ticket/ticket-rules.ts'
 import { customerIdFor, unknownSender } from '../customer-id.ts'
@@ -120,11 +121,12 @@ export function followUpFields(config: DocketConfig, context: PostmasterContext,
   const reopened = (ticket.stateType === 'closed' || ticket.stateType === 'removed') && stateType === 'open'
   if (reopened && ticket.owner && findQueue(config, ticket.queue)?.lockOnFollowUp) patch.lock = 'lock'
   const queue = controls.get(control.followUpQueue)
-  if (queue && findQueue(config, queue)) patch.queue = queue
+  if (queue && findQueue(config, queue) && queue !== ticket.queue) patch.queue = queue
   const priority = parsePriority(config, controls.get(control.followUpPriority))
   if (priority) patch.priority = priority
   const owner = isAgent(config, controls.get(control.followUpOwner))
   if (owner) patch.owner = owner
+  if (patch.queue && lockAfterMove(config, { lock: patch.lock ?? ticket.lock, owner: patch.owner ?? ticket.owner }, patch.queue) === 'unlock') patch.lock = 'unlock'
   const responsible = isAgent(config, controls.get(control.followUpResponsible))
   if (responsible) patch.responsible = responsible
   const title = ticketTitle(controls.get(control.followUpTitle) ?? '')

@@ -202,7 +202,17 @@ export const ComposeQuerySchema = z.strictObject({
 })
 
 export const ComposedArticleSchema = z
-  .object({ to: z.string(), cc: z.string(), subject: z.string(), body: z.string(), articleId: z.string().nullable(), attachments: z.array(AttachmentSchema) })
+  .object({
+    to: z.string(),
+    cc: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    articleId: z.string().nullable(),
+    attachments: z.array(AttachmentSchema),
+    untrustedReplyTo: z.string().nullable().meta({
+      description: "Replies: the answered mail's Reply-To when it names someone who is neither the ticket's customer nor a participant; `to` is then the mail's From. Send to it only by choosing it.",
+    }),
+  })
   .meta({ id: 'ComposedArticle' })
 
 export const PatchTicketRequestSchema = z

@@ -23,6 +23,25 @@ export function hasRight(config: DocketConfig, agent: AgentConfig, queueName: st
   return rightsOn(config, agent, queueName).has(right)
 }
 
+/**
+ * Whether an agent may be told about a ticket in this queue, checked when a mail to agents is
+ * written (notifications, reminders, escalations, GenericAgent): an enabled agent who may read
+ * the queue (a ticket moved away must not keep mailing its former owner).
+ */
+export function mayReadQueue(config: DocketConfig, agent: AgentConfig, queueName: string): boolean {
+  return agent.enabled && rightsOn(config, agent, queueName).has('ro')
+}
+
+/** The enabled agents who may read a queue. */
+export function queueReaders(config: DocketConfig, queueName: string): AgentConfig[] {
+  return config.agents.filter((agent) => mayReadQueue(config, agent, queueName))
+}
+
+/** Whether an agent may own (work on) tickets in a queue: the rw right, as for assigning an owner. */
+export function mayOwnIn(config: DocketConfig, agent: AgentConfig, queueName: string): boolean {
+  return agent.enabled && rightsOn(config, agent, queueName).has('rw')
+}
+
 /** Queues the agent may read (ro, or rw which includes it). */
 export function readableQueues(config: DocketConfig, agent: AgentConfig): string[] {
   return config.queues.filter((queue) => rightsOn(config, agent, queue.name).has('ro')).map((queue) => queue.name)

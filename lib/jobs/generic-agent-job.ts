@@ -2,7 +2,7 @@ import { DateTime } from 'luxon'
 import type { AgentConfig, DocketConfig, StateType } from '../../schemas/config.ts'
 import { stateTypes } from '../../schemas/config.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
-import { rightsOn } from '../auth/permissions.ts'
+import { queueReaders } from '../auth/permissions.ts'
 import { loadEffectivePreferences } from '../auth/preferences.ts'
 import { prepareAgentMail } from '../mail/agent-mail.ts'
 import { renderTemplate } from '../mail/render-template.ts'
@@ -81,7 +81,7 @@ async function recipients(deps: JobDeps, job: GenericAgentConfig, ticket: Ticket
   const to = job.actions.notify!.to
   if (Array.isArray(to)) return deps.config.agents.filter((agent) => agent.enabled && to.includes(agent.login))
   if (to === 'owner' || to === 'responsible') return deps.config.agents.filter((agent) => agent.enabled && agent.login === ticket[to])
-  const readers = deps.config.agents.filter((agent) => agent.enabled && rightsOn(deps.config, agent, ticket.queue).has('ro'))
+  const readers = queueReaders(deps.config, ticket.queue)
   const preferences = await loadEffectivePreferences(deps, readers)
   return readers.filter((agent) => preferences.get(agent.login)!.myQueues.includes(ticket.queue))
 }

@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../../schemas/config.ts'
-import { rightsOn } from '../auth/permissions.ts'
+import { queueReaders } from '../auth/permissions.ts'
 import { isOutOfOffice, loadEffectivePreferences } from '../auth/preferences.ts'
 import type { Ticket } from '../ticket/model.ts'
 import type { JobDeps } from './job.ts'
@@ -10,7 +10,7 @@ import type { JobDeps } from './job.ts'
  * and are not out of office. One read of the agents' preferences.
  */
 export async function ownerOrQueueWatchers(deps: Pick<JobDeps, 'config' | 'agents'>, ticket: Ticket, at: Date): Promise<AgentConfig[]> {
-  const candidates = deps.config.agents.filter((agent) => agent.enabled && rightsOn(deps.config, agent, ticket.queue).has('ro'))
+  const candidates = queueReaders(deps.config, ticket.queue)
   const preferences = await loadEffectivePreferences(deps, candidates)
   const present = candidates.filter((agent) => !isOutOfOffice(preferences.get(agent.login)!, at))
   const owner = ticket.lock === 'lock' ? present.find((agent) => agent.login === ticket.owner) : undefined

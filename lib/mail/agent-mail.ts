@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../../schemas/config.ts'
+import { mayReadQueue } from '../auth/permissions.ts'
 import type { BlobStore } from '../blobs/ports.ts'
 import { systemAddressOf, type DocketConfig } from '../platform/config.ts'
 import { newId } from '../platform/ids.ts'
@@ -7,8 +8,11 @@ import { generatedMailHeaders } from './auto-response.ts'
 import { composeMail } from './compose-mail.ts'
 
 /**
- * A system mail to agents about a ticket (assignment with a note, reminders): composed, stored,
- * and returned as an outbound-mail record to be written with the change that causes it.
+ * A system mail to agents about a ticket (notifications, assignment with a note, reminders,
+ * escalations, GenericAgent): composed, stored, and returned as an outbound-mail record to be
+ * written with the change that causes it. Only agents who may read the ticket's queue as it is
+ * now receive it (whoever chose them): a mail holds the customer's text, and a ticket moved to a
+ * queue its owner cannot read must not keep mailing them. Null when nobody is left.
  */
 export async function prepareAgentMail(
   deps: { config: DocketConfig; attachments: BlobStore },
@@ -17,14 +21,15 @@ export async function prepareAgentMail(
   message: { subject: string; lines: string[] },
   at: Date,
 ): Promise<OutboundMailRecord | null> {
-  if (recipients.length === 0) return null
   const { config } = deps
+  const readers = recipients.filter((agent) => mayReadQueue(config, agent, ticket.queue))
+  if (readers.length === 0) return null
   const from = systemAddressOf(config, ticket.queue)
   const id = newId(at)
   const subject = `[${config.ticket.hook}${ticket.number}] ${message.subject}`.replace(/[\r\n]+/g, ' ')
   const raw = await composeMail({
     from: { address: from.address, name: config.system.name },
-    to: recipients.map((agent) => `${`${agent.firstName} ${agent.lastName}`.trim()} <${agent.email}>`),
+    to: readers.map((agent) => `${`${agent.firstName} ${agent.lastName}`.trim()} <${agent.email}>`),
     cc: [],
     subject,
     text: [...message.lines, '', `Open the ticket: ${config.system.webUrl.replace(/\/$/, '')}/tickets/${ticket.number}`].join('\n'),
@@ -42,7 +47,7 @@ export async function prepareAgentMail(
     ticketNumber: ticket.number,
     rawBlobKey,
     sender: from.address,
-    recipients: recipients.map((agent) => agent.email),
+    recipients: readers.map((agent) => agent.email),
     subject,
     status: 'queued',
     attempts: 0,

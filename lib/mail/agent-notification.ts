@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../../schemas/config.ts'
-import { readableQueues } from '../auth/permissions.ts'
+import { mayReadQueue } from '../auth/permissions.ts'
 import type { AgentStore } from '../auth/ports.ts'
 import { effectivePreferences, isOutOfOffice, loadEffectivePreferences, type AgentPreferences } from '../auth/preferences.ts'
 import type { BlobStore } from '../blobs/ports.ts'
@@ -36,7 +36,7 @@ export function myQueues(config: DocketConfig, agent: AgentConfig, preferences?:
  */
 export function notificationCandidates(config: DocketConfig, event: NotificationEvent, ticket: Ticket): AgentConfig[] {
   return config.agents.filter(
-    (agent) => agent.enabled && (event === 'follow-up' ? agent.login === ticket.owner : readableQueues(config, agent).includes(ticket.queue)),
+    (agent) => mayReadQueue(config, agent, ticket.queue) && (event !== 'follow-up' || agent.login === ticket.owner),
   )
 }
 

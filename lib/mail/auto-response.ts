@@ -40,8 +40,9 @@ export interface PreparedAutoResponse {
 
 /**
  * An auto response for this mail on this occasion, or null with the reason in the trace: none
- * configured for the queue, a mail that must not be answered, an undeliverable address, or a
- * loop cap reached (per address per day, per ticket per 10 minutes).
+ * configured for the queue, a mail that must not be answered (auto-generated, spam, a bounce, a
+ * stranger's per the stranger guard), no From address to answer, an undeliverable address, or a
+ * loop cap reached (per address per day, per ticket per 10 minutes). It goes to the From only.
  */
 export async function prepareAutoResponse(
   deps: AutoResponseDeps,
@@ -60,7 +61,11 @@ export async function prepareAutoResponse(
     return { skipped }
   }
   if (context.noAutoResponse) return skip(context.noAutoResponse)
-  const recipient = mail.replyTo[0] ?? { address: context.sender.address, name: context.sender.name }
+  // Backscatter: an auto response goes to the mail's From, never to a Reply-To its sender typed in.
+  // No mail carries an authentication verdict we act on yet (SPF/DKIM/DMARC), so it is always the
+  // From; a mail without a usable From (the sender taken from Sender, Reply-To or the envelope) gets none.
+  if (context.sender.source !== 'From') return skip(`the mail has no usable From address to answer (an auto response goes to the From only)`)
+  const recipient = { address: context.sender.address, name: context.sender.name }
   if ((await deps.mailState.addressStatus(recipient.address))?.undeliverable) return skip(`${recipient.address} is undeliverable`)
   const limits = deps.config.mail.autoResponseLimits
   if (autoResponsesInWindow(ticket, at) >= limits.perTicketPer10Minutes) return skip(`${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`)

@@ -13,7 +13,7 @@ import { deliveryFailedMessage, markRecipientsUndeliverable } from './delivery-s
 import { mailContentHash } from './mail-identity.ts'
 import { customerArticleFromMail, storeMailParts, type StoredMailParts } from './mail-article.ts'
 import { formatAddress, parseMail, type InboundMail } from './parse-mail.ts'
-import { followUpFields, newTicketFields, participantsOf, type NewTicketFields } from './postmaster/decision.ts'
+import { followUpFields, initialParticipants, newTicketFields, type NewTicketFields } from './postmaster/decision.ts'
 import { postmasterFilters } from './postmaster/filters.ts'
 import { control, isYes, runPostmaster, traceSummary, type PostmasterContext, type PostmasterDeps } from './postmaster/pipeline.ts'
 import type { MailStateStore } from './ports.ts'
@@ -196,7 +196,7 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
       customerId: fields.customerId,
       pendingUntil: fields.pendingUntil,
       articleCount: 1,
-      participants: participantsOf(deps.config, [], context, mail),
+      participants: initialParticipants(deps.config, fields.customer),
       dynamicFields: fields.dynamicFields,
     })
     const by = writer(context)
@@ -252,10 +252,9 @@ async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     const updated = nextVersion(ticket, at, {
       ...fields.patch,
       ...(notice?.unlock ? { lock: 'unlock' as const } : {}),
-      // Tickets written before participants/dynamic fields existed lack them.
+      // Tickets written before dynamic fields existed lack them.
       dynamicFields: fields.patch.dynamicFields ?? ticket.dynamicFields ?? {},
       articleCount: ticket.articleCount + 1,
-      participants: participantsOf(deps.config, ticket.participants ?? [], context, mail),
     })
     const by = writer(context)
     const history = [historyEntry('FollowUp', by, at, `FollowUp for [${number}] (${traceSummary(context.trace)})`), ...describeChanges(ticket, notice?.unlock ? { ...updated, lock: ticket.lock } : updated, by, at), ...(notice?.unlock ? [notice.unlock] : [])]

@@ -4,6 +4,7 @@ import he from 'he'
 import libmime from 'libmime'
 import addressparser from 'nodemailer/lib/addressparser'
 import { defaultMimeLimits, inspectMime, type MimeLimits } from './mime-limits.ts'
+import { plainTextLine, withoutUnsafeCharacters } from '../platform/plain-text.ts'
 
 /** One parsed mail: what every postmaster filter works on. */
 export interface MailAddress {
@@ -78,14 +79,6 @@ export const fieldCaps = {
   htmlToTextChars: 256 * 1024,
 } as const
 
-/** C0/C1 control characters (tab, CR and LF excepted): never shown, never useful in text. */
-const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
-
-/** One line of plain text for subjects and names: no line breaks or control characters, bounded. */
-export function singleLine(value: string, maxChars: number): string {
-  return value.replace(/[\r\n\t]+/g, ' ').replace(controlCharacters, '').trim().slice(0, maxChars)
-}
-
 export function header(mail: InboundMail, name: string): string | undefined {
   return mail.headers.get(name.toLowerCase())?.[0]
 }
@@ -110,7 +103,7 @@ function flattenEntries(entries: ParsedAddressEntry[], limit: number): MailAddre
     if (flat.length >= limit) return
     if (Array.isArray(entry.group)) entry.group.forEach(visit)
     else if (entry.address && entry.address.includes('@') && entry.address.length <= fieldCaps.addressChars) {
-      flat.push({ address: singleLine(entry.address, fieldCaps.addressChars), name: singleLine(entry.name ?? '', fieldCaps.displayNameChars) })
+      flat.push({ address: plainTextLine(entry.address, fieldCaps.addressChars), name: plainTextLine(entry.name ?? '', fieldCaps.displayNameChars) })
     }
   }
   entries.forEach(visit)
@@ -159,9 +152,9 @@ const messageIdList = (values: string[]) => values.map(bareMessageId).filter((id
  * names (CON, NUL…), at most 255 characters and `maxBytes` UTF-8 bytes.
  */
 export function safeFileName(name: string | undefined, fallback: string, maxBytes = 1020): string {
-  const cleaned = (name ?? '')
-    .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '')
+  // What no text may hold (plain-text.ts), then what a file name may not either: every invisible character.
+  const cleaned = withoutUnsafeCharacters((name ?? '').normalize('NFC'))
+    .replace(/[\t\r\n\u00ad\u061c\u180e\u200b-\u200f\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '')
     .split(/[\\/]/)
     .pop()!
     .replace(/[<>:"|?*]/g, '_')
@@ -374,7 +367,7 @@ function fromHeadersOnly(raw: Buffer, reason: string, limits: ParseLimits): Inbo
     replyTo: parseAddressList(first('reply-to') ?? '', limits.maxAddressesPerHeader),
     to: parseAddressList(first('to') ?? '', limits.maxAddressesPerHeader),
     cc: parseAddressList(first('cc') ?? '', limits.maxAddressesPerHeader),
-    subject: singleLine(first('subject') ?? '', fieldCaps.subjectChars),
+    subject: plainTextLine(first('subject') ?? '', fieldCaps.subjectChars),
     date: date && !Number.isNaN(date.getTime()) ? date : null,
     text: `This mail could not be shown: ${reason}. The original is kept; download it from the article's raw view.`,
     html: null,
@@ -443,16 +436,16 @@ export async function parseMail(input: Buffer, limits: ParseLimits = defaultPars
     replyTo: addressesOf(parsed.replyTo, limits.maxAddressesPerHeader),
     to: addressesOf(parsed.to, limits.maxAddressesPerHeader),
     cc: addressesOf(parsed.cc, limits.maxAddressesPerHeader),
-    subject: singleLine(rawSubject, fieldCaps.subjectChars),
+    subject: plainTextLine(rawSubject, fieldCaps.subjectChars),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
     text,
     html,
     attachments: parsed.attachments.map((attachment, index) => ({
       name: names[index]!,
-      contentType: singleLine(attachment.contentType || 'application/octet-stream', fieldCaps.contentTypeChars).toLowerCase(),
+      contentType: plainTextLine(attachment.contentType || 'application/octet-stream', fieldCaps.contentTypeChars).toLowerCase(),
       size: attachment.content.length,
       content: attachment.content,
-      contentId: attachment.cid && attachment.cid.length <= fieldCaps.contentIdChars ? singleLine(attachment.cid, fieldCaps.contentIdChars) : null,
+      contentId: attachment.cid && attachment.cid.length <= fieldCaps.contentIdChars ? plainTextLine(attachment.cid, fieldCaps.contentIdChars) : null,
       inline: attachment.related === true || attachment.contentDisposition === 'inline',
     })),
     notes,

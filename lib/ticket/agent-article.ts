@@ -4,6 +4,7 @@ import { composeMail } from '../mail/compose-mail.ts'
 import { ownMessageId } from '../mail/message-id.ts'
 import { formatAddress, parseAddressList } from '../mail/parse-mail.ts'
 import { firstStateOfType, isSystemAddress, systemAddressOf } from '../platform/config.ts'
+import { plainTextLine } from '../platform/plain-text.ts'
 import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
 import { assertRight } from './access.ts'
@@ -157,7 +158,7 @@ async function prepareMail(deps: AgentArticleDeps, identity: AgentIdentity, thre
   const uploads = await storeUploads(deps, ticket.number, articleId, input.attachments ?? [])
   const forwarded = composed.attachments.filter((attachment) => !(input.dropAttachments ?? []).includes(attachment.id))
   const forwardedParts = await Promise.all(forwarded.map(async (attachment) => ({ name: attachment.name, contentType: attachment.contentType, content: await deps.attachments.get(attachment.blobKey) })))
-  const subject = input.subject ?? composed.subject
+  const subject = plainTextLine(input.subject ?? composed.subject, 998)
   const body = input.body ?? composed.body
   const raw = await composeMail({
     from: { address: from.address, name: from.displayName },
@@ -204,7 +205,7 @@ function prepareNote(deps: AgentArticleDeps, identity: AgentIdentity, thread: Ti
   const composed = composeArticle(deps.config, identity, thread, input.type, { articleId: input.articleId, templateId: input.templateId })
   const body = input.body ?? composed.body
   if (!body.trim()) throw invalidRequest('must not be empty (a single "." is fine)', 'body.body')
-  const note = internalNote(identity, thread.ticket.number, body, at, input.subject ?? composed.subject)
+  const note = internalNote(identity, thread.ticket.number, body, at, plainTextLine(input.subject ?? composed.subject, 998))
   return {
     ...note,
     channel: input.type === 'phone' ? 'phone' : 'note',

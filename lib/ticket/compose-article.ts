@@ -7,6 +7,7 @@ import type { AgentArticleType, Article, Attachment, Ticket, TicketThread } from
 
 export type { AgentArticleType }
 import { buildTicketSubject } from './subject.ts'
+import { takesPartIn } from './ticket-rules.ts'
 
 
 export const isMailType = (type: AgentArticleType) => type === 'reply' || type === 'reply-all' || type === 'forward'
@@ -20,6 +21,28 @@ export interface ComposedArticle {
   attachments: Attachment[]
   /** The article answered, forwarded or bounced. */
   articleId: string | null
+  /**
+   * Replies: the Reply-To of the answered mail when it names someone who is not the ticket's
+   * customer or a participant. The default answers the mail's From instead; the agent may choose
+   * this address explicitly (the compose dialog says so).
+   */
+  untrustedReplyTo: string | null
+}
+
+/**
+ * Whom a reply goes to by default. OTRS answers the Reply-To; but a mail's headers are whatever its
+ * sender typed (its From is not authenticated either), so a Reply-To is answered only when every
+ * address in it already takes part in the ticket. Otherwise the reply goes to the From, and the
+ * Reply-To is offered, not chosen.
+ */
+export function replyRecipient(ticket: Ticket, base: Article | undefined): { to: string; untrustedReplyTo: string | null } {
+  const fromCustomer = base && base.sender === 'customer' ? base : undefined
+  const replyTo = fromCustomer?.replyTo ? parseAddressList(fromCustomer.replyTo) : []
+  const from = fromCustomer ? fromCustomer.from : (base?.replyTo ?? null)
+  const fallback = from ?? ticket.customer ?? ''
+  if (replyTo.length === 0) return { to: fallback, untrustedReplyTo: null }
+  if (replyTo.every((address) => takesPartIn(ticket, address.address))) return { to: fromCustomer!.replyTo!, untrustedReplyTo: null }
+  return { to: fallback, untrustedReplyTo: replyTo.map(formatAddress).join(', ') }
 }
 
 /** The article an answer refers to: the one asked for, else the customer's last mail. */
@@ -33,7 +56,7 @@ export function baseArticle(thread: TicketThread, articleId: string | undefined)
 }
 
 export function templateVariables(config: DocketConfig, identity: AgentIdentity, ticket: Ticket, base: Article | undefined): TemplateVariables {
-  const customerAddress = base && base.sender === 'customer' ? parseAddressList(base.replyTo ?? base.from, 1)[0] : undefined
+  const customerAddress = base && base.sender === 'customer' ? parseAddressList(replyRecipient(ticket, base).to, 1)[0] : undefined
   return {
     'customer.name': customerAddress?.name || customerAddress?.address || ticket.customer || '',
     'customer.email': customerAddress?.address ?? ticket.customer ?? '',
@@ -80,7 +103,7 @@ export function composeArticle(config: DocketConfig, identity: AgentIdentity, th
   const hook = config.ticket.hook
   if (type === 'reply' || type === 'reply-all') {
     const template = findTemplate(config, options.templateId, 'answer', ticket.queue)
-    const to = base?.replyTo ?? (base && base.sender === 'customer' ? base.from : null) ?? ticket.customer ?? ''
+    const { to, untrustedReplyTo } = replyRecipient(ticket, base)
     let cc = ''
     if (type === 'reply-all' && base) {
       const excluded = new Set(parseAddressList(to).map((address) => address.address.toLowerCase()))
@@ -88,16 +111,16 @@ export function composeArticle(config: DocketConfig, identity: AgentIdentity, th
       cc = others.map(formatAddress).join(', ')
     }
     const parts = [render(queue?.salutation ?? ''), render(template.body), render(queue?.signature ?? ''), base ? quote(base) : ''].filter(Boolean)
-    return { to, cc, subject: buildTicketSubject(base?.subject || ticket.title, hook, ticket.number, 'Re'), body: parts.join('\n\n'), attachments: [], articleId: base?.id ?? null }
+    return { to, cc, subject: buildTicketSubject(base?.subject || ticket.title, hook, ticket.number, 'Re'), body: parts.join('\n\n'), attachments: [], articleId: base?.id ?? null, untrustedReplyTo }
   }
   if (type === 'forward') {
     const template = findTemplate(config, options.templateId, 'forward', ticket.queue)
     const parts = [render(template.body), render(queue?.signature ?? ''), base ? forwardedBlock(base) : ''].filter(Boolean)
-    return { to: '', cc: '', subject: buildTicketSubject(base?.subject || ticket.title, hook, ticket.number, 'Fwd'), body: parts.join('\n\n'), attachments: base?.attachments ?? [], articleId: base?.id ?? null }
+    return { to: '', cc: '', subject: buildTicketSubject(base?.subject || ticket.title, hook, ticket.number, 'Fwd'), body: parts.join('\n\n'), attachments: base?.attachments ?? [], articleId: base?.id ?? null, untrustedReplyTo: null }
   }
   if (type === 'bounce') {
-    return { to: '', cc: '', subject: base?.subject ?? ticket.title, body: '', attachments: [], articleId: base?.id ?? null }
+    return { to: '', cc: '', subject: base?.subject ?? ticket.title, body: '', attachments: [], articleId: base?.id ?? null, untrustedReplyTo: null }
   }
   const template = findTemplate(config, options.templateId, 'note', ticket.queue)
-  return { to: '', cc: '', subject: type === 'phone' ? 'Phone call' : 'Note', body: render(template.body), attachments: [], articleId: base?.id ?? null }
+  return { to: '', cc: '', subject: type === 'phone' ? 'Phone call' : 'Note', body: render(template.body), attachments: [], articleId: base?.id ?? null, untrustedReplyTo: null }
 }

@@ -4,6 +4,7 @@ import type { BlobStore } from '../blobs/ports.ts'
 import { prepareAgentMail } from '../mail/agent-mail.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
 import { firstStateOfType } from '../platform/config.ts'
+import { ticketTitle } from '../platform/plain-text.ts'
 import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
 import { assertCanRead, assertRight, hideUnreadableTickets } from './access.ts'
@@ -130,7 +131,7 @@ export async function splitTicket(deps: TicketActionDeps, identity: AgentIdentit
       ticket: newTicketRecord({
         number: newNumber,
         at,
-        title: (options.title ?? (article.subject || thread.ticket.title)).slice(0, 255),
+        title: ticketTitle(options.title ?? '') || ticketTitle(article.subject) || thread.ticket.title,
         queue,
         state: firstStateOfType(deps.config, 'open'),
         stateType: 'open',

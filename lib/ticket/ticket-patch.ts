@@ -1,7 +1,8 @@
 import type { AgentConfig, DocketConfig } from '../../schemas/config.ts'
-import { rightsOn, type Right } from '../auth/permissions.ts'
+import { mayOwnIn, rightsOn, type Right } from '../auth/permissions.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
 import { findQueue } from '../platform/config.ts'
+import { ticketTitle } from '../platform/plain-text.ts'
 import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import type { Ticket } from './model.ts'
 import { resolveStateChange } from './ticket-rules.ts'
@@ -30,6 +31,17 @@ const fieldOf = (source: PatchSource, name: string) => (source === 'bulk' ? `bod
 
 function requireRight(config: DocketConfig, agent: AgentConfig, queue: string, right: Right, what: string): void {
   if (!rightsOn(config, agent, queue).has(right)) throw forbidden(`you need the "${right}" right on queue ${queue} to ${what}`)
+}
+
+/**
+ * The lock of a ticket moved to `queue`: released when its owner may not work there (no rw), so
+ * the new queue's agents can take it and the former owner stops holding (and hearing about) a
+ * ticket they cannot even read. The owner stays recorded, as on any unlock (OTRS).
+ */
+export function lockAfterMove(config: DocketConfig, ticket: Pick<Ticket, 'lock' | 'owner'>, queue: string): Ticket['lock'] {
+  if (ticket.lock !== 'lock' || ticket.owner === null) return ticket.lock
+  const owner = config.agents.find((agent) => agent.login === ticket.owner)
+  return owner && mayOwnIn(config, owner, queue) ? 'lock' : 'unlock'
 }
 
 /**
@@ -102,9 +114,12 @@ export function planTicketPatch(config: DocketConfig, agent: AgentConfig, ticket
     if (ticket.owner !== agent.login) requireRight(config, agent, ticket.queue, 'owner', "release another agent's lock")
     next.lock = 'unlock'
   }
+  if (next.queue !== undefined && lockAfterMove(config, { lock: next.lock ?? ticket.lock, owner: next.owner ?? ticket.owner }, next.queue) === 'unlock') next.lock = 'unlock'
   if (patch.title !== undefined) {
     requireRight(config, agent, ticket.queue, 'rw', 'rename the ticket')
-    next.title = patch.title
+    const title = ticketTitle(patch.title)
+    if (!title) throw invalidRequest('the title must hold some visible text', fieldOf(source, 'title'))
+    next.title = title
   }
   if (patch.customer !== undefined || patch.customerId !== undefined) {
     requireRight(config, agent, ticket.queue, 'rw', 'change the customer')

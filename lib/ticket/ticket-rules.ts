@@ -65,6 +65,15 @@ export function newTicketRecord(fields: Pick<Ticket, 'number' | 'title' | 'queue
   }
 }
 
+/**
+ * Whether an address takes part in the ticket's mail exchange: its customer, or an address our
+ * agents wrote to (participants). The stranger guard and the reply default trust only these.
+ */
+export function takesPartIn(ticket: Pick<Ticket, 'customer' | 'participants'>, address: string): boolean {
+  const normalized = address.trim().toLowerCase()
+  return normalized !== '' && (normalized === ticket.customer?.toLowerCase() || ticket.participants.includes(normalized))
+}
+
 /** A customer's follow-up: a new ticket stays new, any other state becomes open (OTRS). */
 export function stateAfterCustomerFollowUp(config: DocketConfig, ticket: Ticket): string {
   if (ticket.stateType === 'new') return ticket.state

@@ -144,7 +144,9 @@ function decodeOffsetCursor(text: string | undefined): OffsetCursor {
   if (text.startsWith(offsetPrefix)) {
     try {
       const value = JSON.parse(Buffer.from(text.slice(offsetPrefix.length), 'base64url').toString('utf8')) as Partial<OffsetCursor>
-      if (Number.isInteger(value.offset) && value.offset! >= 0 && (value.until === undefined || typeof value.until === 'string')) {
+      // `until` becomes a date and an index range: a tampered one must be a 400 here, not a RangeError later.
+      const until = value.until === undefined || (typeof value.until === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value.until) && !Number.isNaN(Date.parse(value.until)))
+      if (Number.isSafeInteger(value.offset) && value.offset! >= 0 && until) {
         return { offset: value.offset!, ...(value.until !== undefined ? { until: value.until } : {}) }
       }
     } catch {

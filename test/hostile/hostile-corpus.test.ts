@@ -130,6 +130,11 @@ describe('hostile mail corpus', () => {
     expect(article!.subject.length).toBeLessThanOrEqual(3800)
     expect(article!.from).not.toMatch(/[\r\n]/)
     expect(thread!.ticket.title).not.toMatch(/[\r\n]/)
+    // No control, bidi formatting characters or lone surrogates in what agents read as one line (issue 13.9).
+    for (const line of [thread!.ticket.title, article!.subject, article!.from]) {
+      expect(line, 'shown as one plain line').not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/)
+      expect(line, 'no lone surrogates').not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/)
+    }
     expect(thread!.ticket.title.length).toBeLessThanOrEqual(255)
     for (const file of article!.attachments) expect(isSafeFileName(file.name), `safe file name: ${JSON.stringify(file.name)}`).toBe(true)
     for (const file of article!.attachments) expect(file.blobKey).toMatch(/^mail\/[0-9a-f]{64}\/part-\d+$/)
@@ -163,6 +168,11 @@ describe('hostile mail corpus', () => {
       expect(victimAfter.ticket.version, 'the victim ticket is not changed').toBe(victimBefore!.ticket.version)
       expect(victimAfter.articles).toHaveLength(victimBefore!.articles.length)
       expect(thread!.ticket.number).not.toBe(context.victimNumber)
+    }
+    if (expected.victimParticipants) expect((await deps.tickets.get(context.victimNumber))!.participants).toEqual(expected.victimParticipants)
+    if (expected.autoResponseTo) {
+      const responses = thread!.articles.filter((candidate) => candidate.sender === 'system' && candidate.transmission !== null)
+      expect(responses.map((response) => response.transmission!.recipients)).toEqual([expected.autoResponseTo])
     }
     for (const address of expected.undeliverable ?? []) expect((await deps.mailState.addressStatus(address))?.undeliverable, `${address} undeliverable`).toBe(true)
     for (const address of expected.stillDeliverable ?? []) expect((await deps.mailState.addressStatus(address))?.undeliverable ?? false, `${address} deliverable`).toBe(false)

@@ -47,6 +47,10 @@ export interface ExpectedOutcome {
   undeliverable?: string[]
   /** Addresses that must NOT be marked undeliverable after this mail. */
   stillDeliverable?: string[]
+  /** The victim ticket's participants after this mail (a mail's own headers never add any). */
+  victimParticipants?: string[]
+  /** Whom the auto response went to (its recipients), when one was sent. */
+  autoResponseTo?: string[]
 }
 
 export interface HostileCase {
@@ -402,6 +406,12 @@ export const hostileCases: HostileCase[] = [
     expected: { action: 'created' },
   },
   {
+    name: 'bidi-and-controls-in-encoded-subject',
+    attack: 'U+202E "exe" trick, isolates, NUL and C0/C1 controls in an RFC 2047 Subject (they survive header decoding)',
+    raw: () => plain({ subject: `=?utf-8?B?${Buffer.from('report\u202Egnp.exe \u0000a\u0001b\u0085c \u2066d\u2069').toString('base64')}?=` }),
+    expected: { action: 'created', subject: /^reportgnp\.exe abc d$/ },
+  },
+  {
     name: 'garbage-date',
     attack: 'Date: not a date, and a year 275760+ date',
     raw: () => Buffer.from(plain({ subject: 'when?' }).toString('latin1').replace(`Date: ${date}`, 'Date: Tue, 99 Foo 999999 99:99:99 +9999\r\nResent-Date: yesterday-ish'), 'latin1'),
@@ -609,6 +619,25 @@ export const hostileCases: HostileCase[] = [
     attack: 'the ticket number quoted in the body only',
     raw: ({ victimNumber }) => plain({ subject: 'hello', from: stranger }, `see Ticket#${victimNumber}\r\n`),
     expected: { action: 'created', victimUntouched: true },
+  },
+  {
+    name: 'spoofed-from-with-reply-to',
+    attack: "the customer's From (not authenticated), Reply-To and Cc a stranger, the ticket number quoted (thread takeover)",
+    raw: ({ victimNumber, victimCustomer }) => plain({ subject: `Re: [Ticket#${victimNumber}] my new address`, from: victimCustomer, extra: [`Reply-To: ${stranger}`, 'Cc: eve@evil.example'] }, 'please write to my new address from now on\r\n'),
+    // Appends as the customer's (OTRS does: sender authentication is a later issue), but lets nobody in.
+    expected: { action: 'followup', victimParticipants: ['victim@customer.example'] },
+  },
+  {
+    name: 'stranger-after-spoofed-reply-to',
+    attack: 'the stranger of the spoofed Reply-To then writes into the thread themselves',
+    raw: ({ victimNumber }) => plain({ subject: `Re: [Ticket#${victimNumber}] my new address`, from: stranger }),
+    expected: { action: 'created', linkedToVictim: true, victimUntouched: true, autoResponse: false, victimParticipants: ['victim@customer.example'] },
+  },
+  {
+    name: 'reply-to-backscatter',
+    attack: 'a new mail whose Reply-To names a third party, to aim our auto response at them',
+    raw: () => plain({ subject: 'aim the auto response elsewhere', from: 'Zoe <zoe@customer.example>', extra: ['Reply-To: backscatter-victim@innocent.example'] }),
+    expected: { action: 'created', autoResponse: true, autoResponseTo: ['zoe@customer.example'] },
   },
   {
     name: 'legitimate-reply-threads',

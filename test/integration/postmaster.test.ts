@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { AgentIdentity } from '../../lib/auth/auth-service.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
+import { addAgentArticle } from '../../lib/ticket/agent-article.ts'
 import type { Ticket } from '../../lib/ticket/model.ts'
 import { ingestRaw, mail, testDependencies, testDependenciesWithConfig } from '../support/local-stack.ts'
 import { patchTicket } from '../support/tickets.ts'
@@ -193,10 +195,19 @@ describe('strangers quoting ticket numbers (thread injection)', () => {
     expect((await ticketOf(deps, injected.ticketNumber)).links).toEqual([expect.objectContaining({ ticketNumber: number })])
   })
 
-  it('the customer, a colleague of the same company, a Cc participant and an agent may quote it', async () => {
-    for (const from of ['ann@customer.example', 'bob@customer.example', 'carl@lawyers.example', 'admin@example.com']) {
+  it('the customer, a colleague of the same company and an agent may quote it', async () => {
+    for (const from of ['ann@customer.example', 'bob@customer.example', 'admin@example.com']) {
       expect(await ingestRaw(deps, mail({ from, subject: `Re: [Ticket#${number}] confidential contract` }))).toMatchObject({ action: 'followup', ticketNumber: number })
     }
+  })
+
+  it("a Cc of the customer's mail takes part only once our agent writes to them (an incoming mail's headers add nobody, issue 13.4)", async () => {
+    expect((await ticketOf(deps, number)).ticket.participants).toEqual(['ann@customer.example'])
+    expect(await ingestRaw(deps, mail({ from: 'carl@lawyers.example', subject: `Re: [Ticket#${number}] confidential contract` }))).toMatchObject({ action: 'created' })
+    const identity: AgentIdentity = { login: 'admin', agent: deps.config.agents.find((agent) => agent.login === 'admin')!, sessionId: 'test' }
+    await addAgentArticle(deps, identity, number, { type: 'reply', to: 'Ann <ann@customer.example>', cc: 'Carl <carl@lawyers.example>', body: 'Carl, please have a look.' })
+    expect((await ticketOf(deps, number)).ticket.participants).toEqual(['ann@customer.example', 'carl@lawyers.example'])
+    expect(await ingestRaw(deps, mail({ from: 'carl@lawyers.example', subject: `Re: [Ticket#${number}] confidential contract` }))).toMatchObject({ action: 'followup', ticketNumber: number })
   })
 
   it('a stranger whose mail threads by Message-ID is in the conversation (forwarded thread)', async () => {

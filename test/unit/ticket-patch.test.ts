@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../lib/platform/config.ts'
 import { DocketError } from '../../lib/platform/errors.ts'
-import { planTicketPatch } from '../../lib/ticket/ticket-patch.ts'
+import { plainTextLine } from '../../lib/platform/plain-text.ts'
+import { lockAfterMove, planTicketPatch } from '../../lib/ticket/ticket-patch.ts'
 import { newTicketRecord, resolveStateChange } from '../../lib/ticket/ticket-rules.ts'
 
 /** The state machine and permission rules of ticket changes: pure, clock passed in. */
@@ -69,5 +70,25 @@ describe('permissions', () => {
 
   it('an empty change is refused', () => {
     expect(failure(() => planTicketPatch(config, agent('admin'), ticket(), {}, now))).toMatchObject({ status: 400 })
+  })
+})
+
+describe('a move out of the owner’s queues (issue 13.6)', () => {
+  it('releases the lock when the owner has no rw in the new queue, keeps it otherwise; the owner stays', () => {
+    const locked = ticket({ queue: 'Sales', lock: 'lock', owner: 'sales' })
+    expect(planTicketPatch(config, agent('admin'), locked, { queue: 'Support' }, now)).toEqual({ queue: 'Support', lock: 'unlock' })
+    expect(planTicketPatch(config, agent('admin'), ticket({ queue: 'Support', lock: 'lock', owner: 'admin' }), { queue: 'Sales' }, now)).toEqual({ queue: 'Sales' })
+    // A new owner who may work there keeps the ticket locked.
+    expect(planTicketPatch(config, agent('admin'), locked, { queue: 'Support', owner: 'admin' }, now)).toEqual({ queue: 'Support', owner: 'admin' })
+    expect(lockAfterMove(config, { lock: 'unlock', owner: 'sales' }, 'Support')).toBe('unlock')
+  })
+})
+
+describe('titles (issue 13.9)', () => {
+  it('lose control, bidi formatting characters and lone surrogates; a title of nothing else is a 400', () => {
+    expect(planTicketPatch(config, agent('admin'), ticket(), { title: 'a\u202eexe.txt\u0000 \ud800b\u2067c\u2069 \u200fd' }, now)).toEqual({ title: 'aexe.txt bc \u200fd' })
+    expect(failure(() => planTicketPatch(config, agent('admin'), ticket(), { title: '\u202e\u0000\ud800' }, now))).toMatchObject({ status: 400, field: 'body.title' })
+    // A cut through a surrogate pair leaves no half behind.
+    expect(plainTextLine(`${'a'.repeat(254)}😀`, 255)).toBe('a'.repeat(254))
   })
 })

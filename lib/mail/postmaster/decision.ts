@@ -1,5 +1,7 @@
 import { findQueue, firstStateOfType, isSystemAddress, stateTypeOf, type DocketConfig } from '../../platform/config.ts'
 import type { StateType } from '../../../schemas/config.ts'
+import { ticketTitle } from '../../platform/plain-text.ts'
+import { lockAfterMove } from '../../ticket/ticket-patch.ts'
 import type { Ticket } from '../../ticket/model.ts'
 import { stateAfterCustomerFollowUp } from '../../ticket/ticket-rules.ts'
 import { customerIdFor, unknownSender } from '../customer-id.ts'
@@ -41,12 +43,16 @@ function dynamicFieldsFrom(controls: Map<string, string>, prefix: string): Recor
   return fields
 }
 
-/** Addresses that took part, kept on the ticket for the stranger guard (our own addresses excluded). */
-export function participantsOf(config: DocketConfig, existing: string[], context: PostmasterContext, mail: InboundMail): string[] {
-  const addresses = [context.sender.address, ...mail.replyTo.map((entry) => entry.address), ...mail.to.map((entry) => entry.address), ...mail.cc.map((entry) => entry.address)]
-    .map((address) => address.toLowerCase())
-    .filter((address) => address && !isSystemAddress(config, address))
-  return [...new Set([...existing, ...addresses])].slice(0, 50)
+/**
+ * The participants a ticket starts with (kept for the stranger guard and the reply default): its
+ * customer. Participants grow only from what we can trust: later, the addresses our agents write
+ * to (agent-article.ts). Never from an incoming mail's Reply-To, To or Cc: a mail's headers are
+ * whatever its sender typed, and its From is not authenticated either (a spoofed follow-up must
+ * not let a stranger into the thread for good).
+ */
+export function initialParticipants(config: DocketConfig, customer: string): string[] {
+  const address = customer.toLowerCase()
+  return address && address !== unknownSender.address && !isSystemAddress(config, address) ? [address] : []
 }
 
 export interface NewTicketFields {
@@ -89,7 +95,8 @@ export function newTicketFields(config: DocketConfig, context: PostmasterContext
     priority: parsePriority(config, controls.get(control.priority)) ?? 3,
     owner: isAgent(config, controls.get(control.owner)) ?? null,
     responsible: isAgent(config, controls.get(control.responsible)) ?? null,
-    title: (controls.get(control.title) || mail.subject || '(no subject)').slice(0, 255),
+    // X-Docket-Title comes from header values (filter captures, trusted headers): cleaned like any subject.
+    title: ticketTitle(controls.get(control.title) ?? '') || ticketTitle(mail.subject) || '(no subject)',
     customer,
     customerId: controls.get(control.customerId)?.trim() || customerIdFor(config, customer),
     dynamicFields: dynamicFieldsFrom(controls, 'X-Docket-DynamicField-'),
@@ -114,15 +121,16 @@ export function followUpFields(config: DocketConfig, context: PostmasterContext,
   const reopened = (ticket.stateType === 'closed' || ticket.stateType === 'removed') && stateType === 'open'
   if (reopened && ticket.owner && findQueue(config, ticket.queue)?.lockOnFollowUp) patch.lock = 'lock'
   const queue = controls.get(control.followUpQueue)
-  if (queue && findQueue(config, queue)) patch.queue = queue
+  if (queue && findQueue(config, queue) && queue !== ticket.queue) patch.queue = queue
   const priority = parsePriority(config, controls.get(control.followUpPriority))
   if (priority) patch.priority = priority
   const owner = isAgent(config, controls.get(control.followUpOwner))
   if (owner) patch.owner = owner
+  if (patch.queue && lockAfterMove(config, { lock: patch.lock ?? ticket.lock, owner: patch.owner ?? ticket.owner }, patch.queue) === 'unlock') patch.lock = 'unlock'
   const responsible = isAgent(config, controls.get(control.followUpResponsible))
   if (responsible) patch.responsible = responsible
-  const title = controls.get(control.followUpTitle)
-  if (title) patch.title = title.slice(0, 255)
+  const title = ticketTitle(controls.get(control.followUpTitle) ?? '')
+  if (title) patch.title = title
   const dynamicFields = dynamicFieldsFrom(controls, 'X-Docket-FollowUp-DynamicField-')
   if (Object.keys(dynamicFields).length > 0) patch.dynamicFields = { ...ticket.dynamicFields, ...dynamicFields }
   return { state, patch }

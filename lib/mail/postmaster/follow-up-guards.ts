@@ -1,4 +1,5 @@
 import { findQueue } from '../../platform/config.ts'
+import { takesPartIn } from '../../ticket/ticket-rules.ts'
 import { customerIdFor } from '../customer-id.ts'
 import type { PostmasterFilter } from './pipeline.ts'
 
@@ -19,8 +20,9 @@ export const followMergedTickets: PostmasterFilter = {
 /**
  * Quoting a ticket number is not proof of taking part: a leading peer lets any sender write into
  * any ticket that way. Trusted writers are the ticket's customer, users of its CustomerID, every
- * address that took part in its mail exchange, our agents, and any mail that threads by
- * Message-ID. Anyone else who quotes the number gets a new ticket, linked to the quoted one.
+ * address our agents wrote to (participants), our agents, and any mail that threads by
+ * Message-ID. Anyone else who quotes the number gets a new ticket, linked to the quoted one, and
+ * no auto response (the guard's stranger may be a forged sender: answering would be backscatter).
  */
 export const strangerGuard: PostmasterFilter = {
   name: 'stranger-guard',
@@ -32,14 +34,14 @@ export const strangerGuard: PostmasterFilter = {
     const sender = context.sender.address
     const trusted =
       sender !== '' &&
-      (sender === ticket.customer ||
+      (takesPartIn(ticket, sender) ||
         (ticket.customerId !== null && customerIdFor(config, sender) === ticket.customerId.toLowerCase()) ||
-        ticket.participants.includes(sender) ||
         config.agents.some((agent) => agent.email.toLowerCase() === sender))
     if (trusted) return
     context.followUp = null
     context.newTicketLinkedTo = { ticketNumber: ticket.number, reason: `${sender || 'an unknown sender'} quoted ticket ${ticket.number} but takes no part in it` }
     context.trace.push(`not a follow-up: ${context.newTicketLinkedTo.reason}; a new ticket is linked to it`)
+    context.noAutoResponse ??= `${sender || 'an unknown sender'} is a stranger to ticket ${ticket.number} (stranger guard)`
   },
 }
 

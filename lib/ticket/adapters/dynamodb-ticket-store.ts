@@ -107,14 +107,52 @@ interface Cursor {
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url')
 
-function decodeCursor(text: string): Cursor {
+const foreignCursor = () => invalidRequest('cursor is not one this server handed out for this list; start again without it', 'query.cursor')
+
+/** DynamoDB orders string keys by their UTF-8 bytes (JavaScript compares UTF-16 units, which differs above U+FFFF). */
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+
+/**
+ * A cursor comes back from the client, so it is checked before DynamoDB sees it (a start key of
+ * another partition, index or range is a ValidationException there, a 500 here): one position
+ * per partition this list reads, each exactly the keys we hand out (the ticket's table key and
+ * its index key), the index partition the one asked for, the sort key inside the read's range,
+ * and the table key the ticket the sort key ends with. Anything else is a 400 naming the cursor.
+ */
+function decodeCursor(text: string, reads: readonly PartitionRead[]): Cursor {
+  let value: unknown
   try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Cursor
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
   } catch {
-    // fall through to the error below
+    throw foreignCursor()
   }
-  throw invalidRequest('cursor is not one this server handed out; start again without it', 'query.cursor')
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw foreignCursor()
+  const byId = new Map(reads.map((read) => [read.id, read]))
+  for (const [id, position] of Object.entries(value)) {
+    const read = byId.get(id)
+    if (!read) throw foreignCursor()
+    if (position === null) continue
+    if (!isStartKeyOf(read, position)) throw foreignCursor()
+  }
+  return value as Cursor
+}
+
+function isStartKeyOf(read: PartitionRead, position: unknown): boolean {
+  if (!position || typeof position !== 'object' || Array.isArray(position)) return false
+  const fields = position as Item
+  const names = new Set([table.partitionKey, table.sortKey, read.index.partitionKey, read.index.sortKey])
+  if (Object.keys(fields).length !== names.size || ![...names].every((name) => typeof fields[name] === 'string' && (fields[name] as string).length <= 1024)) return false
+  const sortKey = fields[read.index.sortKey] as string
+  const number = sortKey.slice(sortKey.lastIndexOf('#') + 1)
+  const own = keys.ticket(number)
+  return (
+    fields[read.index.partitionKey] === read.partition &&
+    (read.from === undefined || byteOrder(sortKey, read.from) >= 0) &&
+    (read.to === undefined || byteOrder(sortKey, read.to) <= 0) &&
+    /^\d{1,40}$/.test(number) &&
+    fields[table.partitionKey] === own.pk &&
+    fields[table.sortKey] === own.sk
+  )
 }
 
 /** One index partition to page through, with the key range of the access pattern. */
@@ -584,7 +622,7 @@ export class DynamoTicketStore implements TicketStore {
     reads: PartitionRead[],
     options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock'; state?: string; project?: readonly string[] },
   ): Promise<Page<Item>> {
-    const cursor = options.cursor ? decodeCursor(options.cursor) : {}
+    const cursor = options.cursor ? decodeCursor(options.cursor, reads) : {}
     const forward = options.order === 'asc'
     const filters: string[] = []
     const names: Record<string, string> = {}
@@ -629,7 +667,11 @@ export class DynamoTicketStore implements TicketStore {
       .map((read) => ({ read, items: [] as { item: Item; key: string }[], taken: 0, start: cursor[read.id] ?? undefined, exhausted: false }))
     type Stream = (typeof streams)[number]
     const readOn = async (stream: Stream, count: number) => {
-      const { items, lastKey } = await this.queryUpTo(queryOf(stream.read, stream.start), count)
+      const { items, lastKey } = await this.queryUpTo(queryOf(stream.read, stream.start), count).catch((error: unknown) => {
+        // Belt and braces behind decodeCursor: a start key DynamoDB still refuses is the client's cursor, not our fault.
+        if (options.cursor && (error as Error).name === 'ValidationException' && /start(ing)? ?key/i.test((error as Error).message)) throw foreignCursor()
+        throw error
+      })
       stream.items.push(...items.map((item) => ({ item, key: mergeKey(stream.read, item) })))
       stream.start = lastKey
       stream.exhausted = lastKey === undefined

@@ -78,6 +78,8 @@ export function ComposeDialog({
   const [files, setFiles] = useState<FileToSend[]>([])
   const [timeUnits, setTimeUnits] = useState('')
   const [notice, setNotice] = useState<string | null>(null)
+  // The answered mail's Reply-To when it names a stranger: not the default, offered explicitly.
+  const [untrustedReplyTo, setUntrustedReplyTo] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const [draftState, setDraftState] = useState<'none' | 'saving' | 'saved'>('none')
@@ -116,7 +118,9 @@ export function ComposeDialog({
           return
         }
         const composed = await compose(initialTemplate ?? '')
-        if (!cancelled) setFields({ to: composed.to, cc: composed.cc, bcc: '', subject: composed.subject, body: composed.body, state: '', pendingUntil: '' })
+        if (cancelled) return
+        setFields({ to: composed.to, cc: composed.cc, bcc: '', subject: composed.subject, body: composed.body, state: '', pendingUntil: '' })
+        setUntrustedReplyTo(composed.untrustedReplyTo)
       } catch (caught) {
         if (!cancelled) setError(caught instanceof Error ? caught.message : String(caught))
       }
@@ -238,6 +242,16 @@ export function ComposeDialog({
                   </option>
                 ))}
               </select>
+            </div>
+          )}
+          {isMail && untrustedReplyTo && (
+            <div className="notice notice-warning" role="alert" data-testid="untrusted-reply-to">
+              <p>{t('compose.untrustedReplyTo', { address: untrustedReplyTo })}</p>
+              {fields.to !== untrustedReplyTo && (
+                <button type="button" className="link-button" onClick={() => update({ to: untrustedReplyTo })}>
+                  {t('compose.useReplyTo', { address: untrustedReplyTo })}
+                </button>
+              )}
             </div>
           )}
           {isMail && (

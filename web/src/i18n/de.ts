@@ -247,6 +247,8 @@ export const de: Messages = {
   'compose.draftSaving': 'Entwurf wird gespeichert…',
   'compose.draftSaved': 'Entwurf gespeichert',
   'compose.draftRestored': 'Ihr Entwurf vom {when} ist wiederhergestellt.',
+  'compose.untrustedReplyTo': 'Diese Mail bat, Antworten an {address} zu senden, der nicht der Kunde des Tickets ist. Die Antwort geht stattdessen an den Absender.',
+  'compose.useReplyTo': 'Stattdessen an {address} antworten',
 
   'customer.title': 'Kunde: {name}',
   'customer.name': 'Name',

@@ -245,6 +245,8 @@ export const en = {
   'compose.draftSaving': 'Saving draft…',
   'compose.draftSaved': 'Draft saved',
   'compose.draftRestored': 'Your draft of {when} is restored.',
+  'compose.untrustedReplyTo': 'This mail asked for replies to go to {address}, who is not the ticket\'s customer. The reply goes to the sender instead.',
+  'compose.useReplyTo': 'Reply to {address} instead',
 
   'customer.title': 'Customer: {name}',
   'customer.name': 'Name',

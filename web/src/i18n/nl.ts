@@ -247,6 +247,8 @@ export const nl: Messages = {
   'compose.draftSaving': 'Concept wordt opgeslagen…',
   'compose.draftSaved': 'Concept opgeslagen',
   'compose.draftRestored': 'Je concept van {when} is teruggezet.',
+  'compose.untrustedReplyTo': 'Deze mail vroeg om antwoorden naar {address} te sturen, die niet de klant van het ticket is. Het antwoord gaat in plaats daarvan naar de afzender.',
+  'compose.useReplyTo': 'Toch antwoorden aan {address}',
 
   'customer.title': 'Klant: {name}',
   'customer.name': 'Naam',

@@ -15,7 +15,8 @@ const importConcurrency = 8
  */
 export async function importCsv(deps: CustomerDirectoryDeps, kind: CsvRecordKind, text: string, onIgnoredColumns?: (columns: string[]) => void): Promise<ImportResult> {
   const failed: ImportResult['failed'] = []
-  const rows = parse(text, {
+  // One kind of line break: csv-parse counts a CRLF inside a quoted field as two lines.
+  const rows = parse(text.replace(/\r\n?/g, '\n'), {
     info: true,
     bom: true,
     relax_column_count: true,

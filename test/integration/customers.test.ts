@@ -205,7 +205,7 @@ describe('customer users and companies', () => {
       expect((await search('homer'))).toEqual(['homer@globex.example'])
       const members = (await call<PageOf<Person>>('GET', '/api/companies/globex/customers')).body.items.map((person) => person.email)
       expect(members).toEqual(['homer@globex.example', 'lisa@globex.example'])
-    })
+    }, 240_000)
 
     it('exports CSV with the API field names, which imports again as it is', async () => {
       const out = join(dir, 'export.csv')
@@ -219,6 +219,6 @@ describe('customer users and companies', () => {
       const companies = docket(['companies', 'export'], env)
       expect(companies.stdout.split('\n')[0]).toBe('customerId,name,street,zip,city,country,url,comment,valid')
       expect(companies.stdout).toContain('globex,"Globex, Corp"')
-    })
+    }, 240_000)
   })
 })

@@ -99,16 +99,16 @@ function versionCondition(previous: { version: number } | undefined) {
  * of a record that already existed are harmless: the search drops hits through tokens a record
  * no longer has.
  */
-export function newCustomerUserItems(tableName: string, customer: { email: string; name: string; customerId: string; createdAt: string }): TransactItem[] {
+export function newCustomerUserItems(tableName: string, customer: { email: string; name: string; customerId: string; companyName?: string; createdAt: string }): TransactItem[] {
   const email = customer.email.toLowerCase()
   const named = customer.name && customer.name.toLowerCase() !== email ? customer.name.trim() : ''
   const [firstName = '', ...rest] = named ? named.split(/\s+/) : ['']
   const lastName = rest.join(' ')
   const index: DirectoryIndex = {
-    tokens: customerUserTokens({ email, firstName, lastName, customerId: customer.customerId, companyName: '' }),
+    tokens: customerUserTokens({ email, firstName, lastName, customerId: customer.customerId, companyName: customer.companyName ?? '' }),
     sortName: sortName(lastName, firstName, email),
   }
-  const values: Item = { email, name: customer.name, firstName, lastName, customerId: customer.customerId, createdAt: customer.createdAt, changedAt: customer.createdAt, version: 1, index, valid: true }
+  const values: Item = { email, name: customer.name, firstName, lastName, customerId: customer.customerId, companyName: customer.companyName ?? '', createdAt: customer.createdAt, changedAt: customer.createdAt, version: 1, index, valid: true }
   const fields = Object.keys(values)
   return [
     {

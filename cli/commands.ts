@@ -29,6 +29,7 @@ import { jobCatalog, nextRun } from '../lib/jobs/catalog.ts'
 import { runJob } from '../lib/jobs/run-job.ts'
 import { reindex } from '../lib/search/reindex.ts'
 import { exportCsv, importCsv } from '../lib/customers/import-export.ts'
+import { reindexCustomerUsers } from '../lib/customers/customer-directory.ts'
 import type { CsvRecordKind } from '../lib/customers/csv-columns.ts'
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
@@ -351,6 +352,11 @@ function directoryCommand(kind: CsvRecordKind): Command {
           const result = await importCsv(deps, kind, text, (columns) => console.error(`ignored columns: ${columns.join(', ')}`))
           print(result)
           return result.failed.length > 0 ? 1 : 0
+        })
+      }
+      if (action === 'reindex' && kind === 'customers' && !file) {
+        return withLocalDependencies(async (deps) => {
+          print(await reindexCustomerUsers(deps))
         })
       }
       if (action === 'export') {

@@ -22,6 +22,7 @@ const usage = `docket: Docket's command line (local data dir, or the running ser
   docket customers import <file.csv>        add or update customer users (OTRS's CSV export columns
                                             or email, firstName, lastName, customerId, …); one JSON line
   docket customers export [file.csv]        every customer user as CSV (stdout without a file)
+  docket customers reindex                  make customer users of older versions searchable (once)
   docket companies import <file.csv>        the same for customers (companies): CustomerID, name, …
   docket companies export [file.csv]
   docket invoke <function> <event.json>     run a Lambda handler locally with an event

@@ -245,3 +245,25 @@ export async function* allCompanies(deps: CustomerDirectoryDeps): AsyncIterable<
     cursor = page.next ?? undefined
   } while (cursor)
 }
+
+/**
+ * `docket customers reindex`: customer users stored before they were records (only a name, no
+ * search items) get their fields, search items and company membership. Idempotent; skips records
+ * already indexed as they would be now.
+ */
+export async function reindexCustomerUsers(deps: CustomerDirectoryDeps): Promise<{ checked: number; reindexed: number }> {
+  let checked = 0
+  let reindexed = 0
+  const companies = new Map<string, string>()
+  for await (const stored of deps.customers.scanCustomerUsers()) {
+    checked++
+    const key = stored.customerId.toLowerCase()
+    if (!companies.has(key)) companies.set(key, (await deps.customers.getCompany(stored.customerId))?.name ?? '')
+    const { email, name: _name, companyName: _companyName, createdAt: _createdAt, changedAt: _changedAt, version: _version, index: _index, ...fields } = stored
+    const record = { ...buildUser(deps, email, fields, companies.get(key) ?? '', stored), changedAt: stored.changedAt }
+    if (stored.version > 0 && record.index.sortName === stored.index.sortName && record.index.tokens.join('\n') === stored.index.tokens.join('\n')) continue
+    // A legacy item has no membership item yet either: write it as for a changed company.
+    if (await deps.customers.putCustomerUser(record, stored.version > 0 ? stored : { ...stored, customerId: '' })) reindexed++
+  }
+  return { checked, reindexed }
+}

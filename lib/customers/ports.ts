@@ -47,6 +47,8 @@ export interface CustomerStore {
    * no word the list by name. At most `limit`; `more` when there are further items.
    */
   readIndex(kind: DirectoryRecordKind, word: string | undefined, after: string | undefined, limit: number): Promise<{ entries: IndexEntry[]; more: boolean }>
+  /** Every customer user, by a parallel-free table scan: only for `docket customers reindex` (an operator's migration), never a user's path. */
+  scanCustomerUsers(): AsyncIterable<StoredCustomerUser>
   /** The emails of a company's customer users, in order, after `after` (exclusive). */
   listCompanyMembers(customerId: string, after: string | undefined, limit: number): Promise<{ emails: string[]; more: boolean }>
 }

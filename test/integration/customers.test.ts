@@ -157,6 +157,27 @@ describe('customer users and companies', () => {
     expect((await call<ErrorBody>('GET', '/api/customers?search=lee&cursor=garbage')).status).toBe(400)
   })
 
+  it('customer users of older versions (a name only, no search items) become searchable by a reindex', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb')
+    const { createDocumentClient } = await import('../../lib/store/dynamodb-client.ts')
+    const { keys } = await import('../../lib/store/keys.ts')
+    const { reindexCustomerUsers } = await import('../../lib/customers/customer-directory.ts')
+    const documents = createDocumentClient({ region: deps.settings.region, endpoint: deps.settings.dynamodbEndpoint })
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.customer('olga@legacy.example'), entity: 'customer', email: 'olga@legacy.example', name: 'Olga Oldtimer', customerId: 'legacy.example', createdAt: '2026-01-02T03:04:05.000Z' },
+      }),
+    )
+    expect(await search('oldtimer')).toEqual([])
+    const first = await reindexCustomerUsers(deps)
+    expect(first.reindexed).toBe(1)
+    expect(await search('oldtimer')).toEqual(['olga@legacy.example'])
+    expect((await call<PageOf<Person>>('GET', '/api/companies/legacy.example/customers')).body.items.map((person) => person.email)).toEqual(['olga@legacy.example'])
+    expect((await call<Person>('GET', '/api/customers/olga%40legacy.example')).body).toMatchObject({ firstName: 'Olga', lastName: 'Oldtimer', createdAt: '2026-01-02T03:04:05.000Z' })
+    expect((await reindexCustomerUsers(deps)).reindexed).toBe(0)
+  })
+
   describe('command line', () => {
     let dir: string
     let env: Record<string, string>

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb'
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { keys, type Entity, type Key } from '../../store/keys.ts'
 import type { CustomerStore, DirectoryIndex, DirectoryRecordKind, IndexEntry, StoredCompany, StoredCustomerUser } from '../ports.ts'
 import { customerUserTokens, sortName, tokenPartition } from '../search-tokens.ts'
@@ -189,6 +189,23 @@ export class DynamoCustomerStore implements CustomerStore {
     )
     const entries = (result.Items ?? []).map((item) => ({ sortKey: String(item.sk), token: String(item.token), id: String(item.id) }))
     return { entries, more: result.LastEvaluatedKey !== undefined }
+  }
+
+  async *scanCustomerUsers(): AsyncIterable<StoredCustomerUser> {
+    let startKey: Record<string, unknown> | undefined
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#entity = :customer',
+          ExpressionAttributeNames: { '#entity': 'entity' },
+          ExpressionAttributeValues: { ':customer': 'customer' satisfies Entity },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      for (const item of page.Items ?? []) yield toCustomerUser(item)
+      startKey = page.LastEvaluatedKey
+    } while (startKey)
   }
 
   async listCompanyMembers(customerId: string, after: string | undefined, limit: number): Promise<{ emails: string[]; more: boolean }> {

@@ -30,6 +30,11 @@ import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
 import { jobCatalog, nextRun } from '../lib/jobs/catalog.ts'
 import { runJob } from '../lib/jobs/run-job.ts'
 import { reindex } from '../lib/search/reindex.ts'
+import { exportCsv, importCsv } from '../lib/customers/import-export.ts'
+import { reindexCustomerUsers } from '../lib/customers/customer-directory.ts'
+import type { CsvRecordKind } from '../lib/customers/csv-columns.ts'
+import { createWriteStream } from 'node:fs'
+import { once } from 'node:events'
 
 export interface Command {
   options?: ParseArgsOptionsConfig
@@ -365,7 +370,46 @@ const searchReindex: Command = {
   },
 }
 
+/**
+ * `docket customers|companies import FILE.csv` (OTRS's CSV export columns or the API's names; ends
+ * with one JSON line {imported, updated, failed: [{line, error}]}; exit 1 when a row failed) and
+ * `docket customers|companies export [FILE.csv]` (stdout without a file).
+ */
+function directoryCommand(kind: CsvRecordKind): Command {
+  const usage = `usage: docket ${kind} import <file.csv>  |  docket ${kind} export [file.csv]`
+  return {
+    async run(positionals) {
+      const [action, file, ...extra] = positionals
+      if (extra.length > 0) throw new Error(usage)
+      if (action === 'import') {
+        if (!file) throw new Error(usage)
+        const text = await readFile(resolve(file), 'utf8')
+        return withLocalDependencies(async (deps) => {
+          const result = await importCsv(deps, kind, text, (columns) => console.error(`ignored columns: ${columns.join(', ')}`))
+          print(result)
+          return result.failed.length > 0 ? 1 : 0
+        })
+      }
+      if (action === 'reindex' && kind === 'customers' && !file) {
+        return withLocalDependencies(async (deps) => {
+          print(await reindexCustomerUsers(deps))
+        })
+      }
+      if (action === 'export') {
+        return withLocalDependencies(async (deps) => {
+          const out = file ? createWriteStream(resolve(file)) : process.stdout
+          for await (const chunk of exportCsv(deps, kind)) if (!out.write(chunk)) await once(out, 'drain')
+          if (file) await new Promise((done) => (out as ReturnType<typeof createWriteStream>).end(done))
+        })
+      }
+      throw new Error(usage)
+    },
+  }
+}
+
 export const commands: Record<string, Command> = {
+  customers: directoryCommand('customers'),
+  companies: directoryCommand('companies'),
   search: {
     async run(positionals, values) {
       if (positionals[0] === 'reindex') return searchReindex.run(positionals.slice(1), values)

@@ -19,6 +19,12 @@ const usage = `docket: Docket's command line (local data dir, or the running ser
   docket agent password <login> --table NAME [--region R]
                                             the same in a deployed Docket (AWS credentials;
                                             NAME: the data stack's TableName output)
+  docket customers import <file.csv>        add or update customer users (OTRS's CSV export columns
+                                            or email, firstName, lastName, customerId, …); one JSON line
+  docket customers export [file.csv]        every customer user as CSV (stdout without a file)
+  docket customers reindex                  make customer users of older versions searchable (once)
+  docket companies import <file.csv>        the same for customers (companies): CustomerID, name, …
+  docket companies export [file.csv]
   docket invoke <function> <event.json>     run a Lambda handler locally with an event
 
 Environment: DOCKET_CONFIG, DOCKET_DATA_DIR, PORT, SMTP_PORT, DOCKET_DEMO_PASSWORD`

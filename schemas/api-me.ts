@@ -88,6 +88,7 @@ export const MeResponseSchema = z
     lastName: z.string(),
     email: z.string(),
     admin: z.boolean(),
+    manageCustomers: z.boolean().meta({ description: 'May add and change customer users and customers (admins, and roles with manageCustomers), e.g. from the phone ticket screen.' }),
     queues: z.array(QueueAccessSchema).meta({ description: 'The queues you can read, with your rights on each.' }),
     preferences: PreferencesSchema,
     totp: TotpStatusSchema.meta({ description: 'Your second factor: on or not, required by your role, recovery codes left.' }),

@@ -93,11 +93,3 @@ export const CustomerTicketsQuerySchema = z.strictObject({
   cursor,
 })
 
-export const CustomerUserSchema = z
-  .object({
-    email: z.string(),
-    name: z.string(),
-    customerId: z.string().meta({ description: 'The company (OTRS CustomerID).' }),
-    createdAt: z.string().meta({ description: 'When the first mail of this customer user arrived.' }),
-  })
-  .meta({ id: 'CustomerUser' })

@@ -280,6 +280,8 @@ const RoleSchema = z.strictObject({
    * One who has not enrolled yet gets a session that may only enrol.
    */
   requireTotp: z.boolean().default(false),
+  /** Agents with this role may add and change customer users and customers (OTRS: Customer User / Customer administration). Admins always may. */
+  manageCustomers: z.boolean().default(false),
 })
 
 /** OTRS's agent password rules (PasswordMinSize, PasswordMin2Lower2UpperCharacters, PasswordNeedDigit, …). */

@@ -46,3 +46,12 @@ export function mayOwnIn(config: DocketConfig, agent: AgentConfig, queueName: st
 export function readableQueues(config: DocketConfig, agent: AgentConfig): string[] {
   return config.queues.filter((queue) => rightsOn(config, agent, queue.name).has('ro')).map((queue) => queue.name)
 }
+
+/**
+ * Adding and changing customer users and companies (OTRS: agents in the admin group, or the
+ * customer management permission): admins, and agents with a role that has `manageCustomers`.
+ * Reading them is every agent's right.
+ */
+export function canManageCustomers(config: DocketConfig, agent: AgentConfig): boolean {
+  return agent.admin || agent.roles.some((name) => config.roles.find((role) => role.name === name)?.manageCustomers === true)
+}

@@ -9,6 +9,7 @@ import { changeTicket, createTicket, type TicketServiceDeps } from '../ticket/ti
 import { prepareFollowUpNotice, prepareNotification, type NotificationDeps } from './agent-notification.ts'
 import { autoResponseArticle, autoResponseMail, countAutoResponse, prepareAutoResponse, type AutoResponseDeps, type PreparedAutoResponse } from './auto-response.ts'
 import { unknownSender } from './customer-id.ts'
+import type { CustomerStore } from '../customers/ports.ts'
 import { deliveryFailedMessage, markRecipientsUndeliverable } from './delivery-status.ts'
 import { mailContentHash } from './mail-identity.ts'
 import { customerArticleFromMail, storeMailParts, type StoredMailParts } from './mail-article.ts'
@@ -23,6 +24,8 @@ export interface IngestDeps extends TicketServiceDeps, Omit<PostmasterDeps, 'tic
   attachments: BlobStore
   mailState: MailStateStore
   settings: { runtime: 'aws' | 'local' }
+  /** A new customer user is found by their company's name too: it is read when the sender is new. */
+  customers: Pick<CustomerStore, 'getCompany'>
 }
 
 /** A raw mail already stored in the raw-mail bucket (the S3 object SES wrote, or the local file). */
@@ -177,7 +180,9 @@ const writer = (context: PostmasterContext) => context.sender.address || 'system
 async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: StoredMailParts): Promise<IngestOutcome> {
   const { mail, context } = ingestion
   // Most customers write more than once: read first, and write the customer user only when new.
-  const customerKnown = (await deps.tickets.getCustomer(newTicketFields(deps.config, context, mail, deps.clock.now()).customer)) !== undefined
+  const senderFields = newTicketFields(deps.config, context, mail, deps.clock.now())
+  const customerKnown = (await deps.tickets.getCustomer(senderFields.customer)) !== undefined
+  const companyName = customerKnown ? '' : ((await deps.customers.getCompany(senderFields.customerId))?.name ?? '')
   const created = await createTicket(deps, async (number, at) => {
     const fields: NewTicketFields = newTicketFields(deps.config, context, mail, at)
     const articleId = newId(at)
@@ -231,7 +236,7 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
       history,
       messageIds,
       ingest: { identity: ingestion.identity, record: ingestRecord('created', number, articleId, ticket.queue, ingestion, at) },
-      ...(customerKnown ? {} : { customer: { email: fields.customer, name: context.sender.name || (context.sender.source === 'none' ? unknownSender.name : fields.customer), customerId: fields.customerId, createdAt: at.toISOString() } }),
+      ...(customerKnown ? {} : { customer: { email: fields.customer, name: context.sender.name || (context.sender.source === 'none' ? unknownSender.name : fields.customer), customerId: fields.customerId, companyName, createdAt: at.toISOString() } }),
       outboundMails,
       ...(linkedTo ? { links: [{ ticketNumber: linkedTo.ticketNumber, type: 'normal' as const, by: 'system' }] } : {}),
       ...(context.externalRefs.length > 0 ? { externalRefs: context.externalRefs } : {}),

@@ -36,11 +36,15 @@ import { ConcurrencyGate } from '../platform/concurrency-gate.ts'
 import { TicketNumberBlocks } from '../ticket/ticket-number-blocks.ts'
 import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store.ts'
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
+import { DynamoCustomerStore } from '../customers/adapters/dynamodb-customer-store.ts'
+import type { CustomerStore } from '../customers/ports.ts'
 
 /** Everything the domain needs, built once per process from the runtime (aws or local). */
 export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleDeps, AuthDeps, AuditExportDeps {
   search: SearchIndex
   savedSearches: SavedSearchStore
+  /** Customer users and companies (the customer directory). */
+  customers: CustomerStore
   settings: RuntimeSettings
   config: DocketConfig
   clock: Clock
@@ -69,11 +73,26 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const mailState = new DynamoMailStateStore(documents, settings.tableName)
   const savedSearches = new DynamoSavedSearchStore(documents, settings.tableName)
   const auditTrail = new DynamoAuditTrail(documents, settings.tableName)
+  const customers = new DynamoCustomerStore(documents, settings.tableName)
   // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
   const ticketNumbers = new TicketNumberBlocks(tickets, 10)
   const passwordHashing = passwordHashParametersForCost(settings.passwordHashCost)
   const passwordChecks = new ConcurrencyGate(config.auth.loginRate.hashingConcurrency, config.auth.loginRate.hashingQueue)
-  const common = { settings, config, clock, logger, tickets, agents, mailState, ticketNumbers, savedSearches, passwordHashing, passwordChecks, auditTrail }
+  const common = {
+    settings,
+    config,
+    clock,
+    logger,
+    tickets,
+    agents,
+    mailState,
+    ticketNumbers,
+    savedSearches,
+    passwordHashing,
+    passwordChecks,
+    auditTrail,
+    customers,
+  }
 
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })

@@ -34,6 +34,9 @@ export type Entity =
   | 'draft'
   | 'tombstone'
   | 'saved-search'
+  | 'company'
+  | 'company-member'
+  | 'customer-search'
 
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
@@ -97,6 +100,22 @@ export const keys = {
   draft: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `DRAFT#${login}` }),
   tombstone: (number: string): Key => ({ pk: `TOMBSTONE#${number}`, sk: 'TOMBSTONE' }),
   savedSearch: (login: string, id: string): Key => ({ pk: `AGENT#${login}`, sk: `SEARCH#${id}` }),
+  /** A customer company (OTRS CustomerID); its customer users are items under it. */
+  company: (customerId: string): Key => ({ pk: `COMPANY#${customerId.toLowerCase()}`, sk: 'META' }),
+  companyPartition: (customerId: string) => `COMPANY#${customerId.toLowerCase()}`,
+  /** A customer user of a company (the customer information center lists them with one Query). */
+  companyMember: (customerId: string, email: string): Key => ({ pk: `COMPANY#${customerId.toLowerCase()}`, sk: `USER#${email.toLowerCase()}` }),
+  companyMemberPrefix: 'USER#',
+  /**
+   * Customer search: one item per token of a record, in the partition of the token's first two
+   * characters, sorted by token then the record's key (see lib/customers/search-tokens.ts).
+   * `record` is U (customer users) or C (companies).
+   */
+  customerSearchPartition: (record: 'U' | 'C', partition: string) => `CUSTSEARCH#${record}#${partition}`,
+  customerSearch: (record: 'U' | 'C', partition: string, token: string, id: string): Key => ({ pk: `CUSTSEARCH#${record}#${partition}`, sk: `${token} ${id.toLowerCase()}` }),
+  /** Every record by name (an empty search, the admin list, the export). */
+  customerListPartition: (record: 'U' | 'C') => `CUSTLIST#${record}`,
+  customerList: (record: 'U' | 'C', sortName: string, id: string): Key => ({ pk: `CUSTLIST#${record}`, sk: `${sortName} ${id.toLowerCase()}` }),
 }
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */

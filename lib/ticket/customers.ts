@@ -1,25 +1,17 @@
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { readableQueues } from '../auth/permissions.ts'
-import { notFound } from '../platform/errors.ts'
-import type { CustomerUser, Page, TicketListItem } from './ports.ts'
+import type { Page, TicketListItem } from './ports.ts'
 import type { ViewDeps } from './views.ts'
 
 /**
- * The customer information center (OTRS "Customers"): a customer user, created from the sender of
- * their first mail, and the tickets of a customer user or of a whole company (CustomerID), only
- * in queues the agent may read.
+ * The customer information center's tickets (OTRS "Customers"): those of a customer user or of a
+ * whole company (CustomerID), only in queues the agent may read. The records themselves are the
+ * customer directory's (lib/customers).
  */
 export interface CustomerTicketsRequest {
   order: 'asc' | 'desc'
   limit: number
   cursor?: string | undefined
-}
-
-/** Customer users are not bound to a queue: any agent may look one up (as in OTRS). */
-export async function getCustomerUser(deps: Pick<ViewDeps, 'tickets'>, email: string): Promise<CustomerUser> {
-  const customer = await deps.tickets.getCustomer(email)
-  if (!customer) throw notFound(`customer user ${email}`)
-  return customer
 }
 
 /** A customer user's tickets, every state type, newest first by default. */

@@ -41,8 +41,8 @@ export interface TicketChange {
   /** Message-ID index entries for threading later mail. */
   messageIds: { messageId: string; articleId: string }[]
   ingest?: { identity: IngestIdentity; record: IngestRecord }
-  /** Created when absent; an existing customer user is left as it is. */
-  customer?: CustomerUser
+  /** Created when absent; an existing customer user is left as it is. `companyName`: its company's, for the search. */
+  customer?: CustomerUser & { companyName?: string }
   /** Links from this ticket to others (both directions are written). */
   links?: { ticketNumber: string; type: LinkType; by: string }[]
   /** Mails that are not articles (notifications), sent once this change is committed. */

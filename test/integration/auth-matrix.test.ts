@@ -245,6 +245,18 @@ describe('authorization matrix', () => {
       },
       // Customer users are one directory for every agent (as OTRS's customer backend); their tickets are filtered.
       'GET /api/customers/{email}': { rule: 'own (the customer directory is shared)', cases: [{ name: 'customer', expect: own(200), request: () => ({ params: { email: 'ann@matrix.example' } }) }] },
+      'GET /api/customers': { rule: 'own (the customer directory is shared)', cases: [{ name: 'search', expect: own(200), request: () => ({ query: { search: 'ann' } }) }] },
+      'PUT /api/customers/{email}': {
+        rule: 'admins and roles with manageCustomers (none of the others here)',
+        cases: [{ name: 'add', expect: adminOnly(201), request: () => ({ params: { email: `new-${randomUUID()}@matrix.example` }, body: { firstName: 'Nina' } }) }],
+      },
+      'GET /api/companies': { rule: 'own (the customer directory is shared)', cases: [{ name: 'search', expect: own(200), request: () => ({ query: { search: 'matrix' } }) }] },
+      'GET /api/companies/{customerId}': { rule: 'own; 404 for a CustomerID without a record', cases: [{ name: 'unknown', expect: own(404), request: () => ({ params: { customerId: 'matrix.example' } }) }] },
+      'PUT /api/companies/{customerId}': {
+        rule: 'admins and roles with manageCustomers (none of the others here)',
+        cases: [{ name: 'add', expect: adminOnly(201), request: () => ({ params: { customerId: `co-${randomUUID()}` }, body: { name: 'Matrix Inc' } }) }],
+      },
+      'GET /api/companies/{customerId}/customers': { rule: 'own', cases: [{ name: 'members', expect: own(200), request: () => ({ params: { customerId: 'matrix.example' } }) }] },
       'GET /api/customers/{email}/tickets': { rule: 'own, readable queues only', cases: [{ name: 'customer tickets', expect: own(200), request: () => ({ params: { email: 'ann@matrix.example' } }) }] },
       'GET /api/companies/{customerId}/tickets': { rule: 'own, readable queues only', cases: [{ name: 'company tickets', expect: own(200), request: () => ({ params: { customerId: 'matrix.example' } }) }] },
       // ─── one ticket ───────────────────────────────────────────────────────────────────────────

@@ -261,7 +261,7 @@ describe('agent views and customers', () => {
 
   it('customer information center: the customer user (URL-encoded, any case), 404 when unknown', async () => {
     const ann = await get<Record<string, string>>('/api/customers/ann%40customer.example')
-    expect(ann).toEqual({ email: 'ann@customer.example', name: 'Ann Customer', customerId: 'customer.example', createdAt: expect.any(String) as string })
+    expect(ann).toMatchObject({ email: 'ann@customer.example', name: 'Ann Customer', firstName: 'Ann', lastName: 'Customer', customerId: 'customer.example', valid: true, createdAt: expect.any(String) as string })
     expect(await get('/api/customers/ANN@Customer.Example')).toEqual(ann)
     const unknown = await request('/api/customers/nobody%40nowhere.example')
     expect(unknown.status).toBe(404)

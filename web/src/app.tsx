@@ -27,6 +27,8 @@ const CustomerLookupPage = named(() => import('./pages/customer.tsx'), 'Customer
 const PreferencesPage = named(() => import('./pages/preferences.tsx'), 'PreferencesPage')
 const StatisticsPage = named(() => import('./pages/statistics.tsx'), 'StatisticsPage')
 const AdminSessionsPage = named(() => import('./pages/admin.tsx'), 'AdminSessionsPage')
+const AdminCustomerUsersPage = named(() => import('./pages/customer-admin.tsx'), 'AdminCustomerUsersPage')
+const AdminCompaniesPage = named(() => import('./pages/customer-admin.tsx'), 'AdminCompaniesPage')
 
 /**
  * With a session, the opening screen's code, the agent's profile and the screen's data are all
@@ -219,7 +221,7 @@ function Layout() {
           <NavLink href={paths.status()} active={route.name === 'status'}>
             {t('nav.status')}
           </NavLink>
-          <NavLink href="/customers" active={route.name === 'customers' || route.name === 'customer' || route.name === 'company'}>
+          <NavLink href="/customers" active={['customers', 'customer', 'company', 'admin-customer-users', 'admin-companies'].includes(route.name)}>
             {t('nav.customers')}
           </NavLink>
           <NavLink href="/search" active={route.name === 'search'}>
@@ -295,6 +297,10 @@ function RouteView({ route }: { route: RouteMatch }) {
       return <StatisticsPage />
     case 'admin-sessions':
       return <AdminSessionsPage />
+    case 'admin-customer-users':
+      return <AdminCustomerUsersPage />
+    case 'admin-companies':
+      return <AdminCompaniesPage />
     case 'not-found':
       return (
         <section className="page">

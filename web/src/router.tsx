@@ -63,6 +63,8 @@ export type RouteMatch =
   | { name: 'preferences' }
   | { name: 'statistics' }
   | { name: 'admin-sessions' }
+  | { name: 'admin-customer-users' }
+  | { name: 'admin-companies' }
   | { name: 'not-found' }
 
 const decode = (segment: string) => {
@@ -89,6 +91,8 @@ export function matchRoute(path: string): RouteMatch {
   if (first === 'preferences' && second === undefined) return { name: 'preferences' }
   if (first === 'statistics' && second === undefined) return { name: 'statistics' }
   if (first === 'admin' && (second === undefined || second === 'sessions')) return { name: 'admin-sessions' }
+  if (first === 'admin' && second === 'customer-users') return { name: 'admin-customer-users' }
+  if (first === 'admin' && second === 'customers') return { name: 'admin-companies' }
   return { name: 'not-found' }
 }
 
@@ -103,6 +107,8 @@ export const paths = {
   preferences: () => '/preferences',
   statistics: () => '/statistics',
   adminSessions: () => '/admin/sessions',
+  adminCustomerUsers: () => '/admin/customer-users',
+  adminCompanies: () => '/admin/customers',
 }
 
 /** An <a> that navigates inside the client (ctrl/middle click still opens a new tab). */

@@ -8,7 +8,7 @@ import {
   UpdatePreferencesRequestSchema,
 } from '../../../schemas/api-me.ts'
 import type { AgentConfig, DocketConfig } from '../../../schemas/config.ts'
-import { readableQueues, rightsOn, type Right } from '../../auth/permissions.ts'
+import { canManageCustomers, readableQueues, rightsOn, type Right } from '../../auth/permissions.ts'
 import { changeOwnPassword } from '../../auth/auth-service.ts'
 import { effectivePreferences, getOwnPreferences, languages, updateOwnPreferences } from '../../auth/preferences.ts'
 import { totpStatus } from '../../auth/two-factor.ts'
@@ -93,6 +93,7 @@ export function registerMeRoutes(app: ApiApp, deps: Dependencies): void {
         lastName: agent.lastName,
         email: agent.email,
         admin: agent.admin,
+        manageCustomers: canManageCustomers(deps.config, agent),
         queues: queueAccess(deps.config, agent),
         preferences: effectivePreferences(deps.config, agent, record?.preferences),
         totp: totpStatus(deps.config, agent, record),

@@ -34,6 +34,7 @@ import type {
   Tombstone,
 } from '../ports.ts'
 import { ticketListItemFields } from '../ports.ts'
+import { newCustomerUserItems } from '../../customers/adapters/dynamodb-customer-store.ts'
 
 type Item = Record<string, unknown>
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number]
@@ -280,25 +281,8 @@ export class DynamoTicketStore implements TicketStore {
       for (const ref of change.externalRefs ?? []) {
         push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.externalRef(ref.field, ref.value), entity: 'external-ref' satisfies Entity, ...ref, ticketNumber: number } } })
       }
-      if (change.customer) {
-        const customer = change.customer
-        push('other', number, {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.customer(customer.email),
-            UpdateExpression:
-              'SET #entity = :entity, #email = if_not_exists(#email, :email), #name = if_not_exists(#name, :name), #customerId = if_not_exists(#customerId, :customerId), #createdAt = if_not_exists(#createdAt, :createdAt)',
-            ExpressionAttributeNames: { '#entity': 'entity', '#email': 'email', '#name': 'name', '#customerId': 'customerId', '#createdAt': 'createdAt' },
-            ExpressionAttributeValues: {
-              ':entity': 'customer' satisfies Entity,
-              ':email': customer.email.toLowerCase(),
-              ':name': customer.name,
-              ':customerId': customer.customerId,
-              ':createdAt': customer.createdAt,
-            },
-          },
-        })
-      }
+      // The sender of a first mail becomes a customer user (with its search items and company membership).
+      if (change.customer) for (const item of newCustomerUserItems(this.tableName, change.customer)) push('other', number, item)
     }
     if (items.length > 100) throw invalidRequest(`one change may write at most 100 items; this one writes ${items.length} (split it)`)
     try {

@@ -13,7 +13,8 @@ import type {
   TicketDetailSchema,
   TicketSummarySchema,
 } from '../../../schemas/api.ts'
-import type { CustomerUserSchema, ViewCountsResponseSchema } from '../../../schemas/api-views.ts'
+import type { ViewCountsResponseSchema } from '../../../schemas/api-views.ts'
+import type { CompanySchema, CustomerUserSchema, CustomerUserInputSchema, CompanyInputSchema } from '../../../schemas/customers.ts'
 import type { LoginLockoutSchema, PasswordPolicySchema, SessionSchema } from '../../../schemas/api-auth.ts'
 import type { MeResponseSchema, MetaResponseSchema, PreferencesSchema, UpdatePreferencesRequestSchema } from '../../../schemas/api-me.ts'
 import type { SearchFilters, SearchRequest, SearchRequestSchema } from '../../../schemas/search.ts'
@@ -35,6 +36,9 @@ export type StoredDraft = z.infer<typeof StoredDraftSchema>
 export type BulkResult = z.infer<typeof BulkResponseSchema>
 export type ViewCounts = z.infer<typeof ViewCountsResponseSchema>
 export type CustomerUser = z.infer<typeof CustomerUserSchema>
+export type Company = z.infer<typeof CompanySchema>
+export type CustomerUserInput = z.input<typeof CustomerUserInputSchema>
+export type CompanyInput = z.input<typeof CompanyInputSchema>
 export type Me = z.infer<typeof MeResponseSchema>
 export type Meta = z.infer<typeof MetaResponseSchema>
 export type Preferences = z.infer<typeof PreferencesSchema>

@@ -5,6 +5,7 @@ import { useApp } from '../app-context.tsx'
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx'
 import { stateLabel } from '../labels.ts'
 import { localInputToIso, isoToLocalInput, tomorrowMorning } from './date-input.ts'
+import { CustomerAutocomplete } from './customer-autocomplete.tsx'
 import { Dialog } from './dialog.tsx'
 
 export const composeTitles: Record<ArticleType, MessageKey> = {
@@ -256,14 +257,8 @@ export function ComposeDialog({
           )}
           {isMail && (
             <div className="row">
-              <div className="field">
-                <label htmlFor="compose-to">{t('article.to')}</label>
-                <input id="compose-to" required value={fields.to} onChange={(event) => update({ to: event.target.value })} />
-              </div>
-              <div className="field">
-                <label htmlFor="compose-cc">{t('article.cc')}</label>
-                <input id="compose-cc" value={fields.cc} onChange={(event) => update({ cc: event.target.value })} />
-              </div>
+              <CustomerAutocomplete id="compose-to" label={t('article.to')} multiple required value={fields.to} onChange={(to) => update({ to })} />
+              <CustomerAutocomplete id="compose-cc" label={t('article.cc')} multiple value={fields.cc} onChange={(cc) => update({ cc })} />
               <div className="field">
                 <label htmlFor="compose-bcc">{t('article.bcc')}</label>
                 <input id="compose-bcc" value={fields.bcc} onChange={(event) => update({ bcc: event.target.value })} />

@@ -7,6 +7,7 @@ import { useI18n, type MessageKey } from '../i18n/i18n.tsx'
 import { priorityLabel, stateLabel } from '../labels.ts'
 import { navigate, paths } from '../router.tsx'
 import { localInputToIso, tomorrowMorning } from './date-input.ts'
+import { CustomerAutocomplete } from './customer-autocomplete.tsx'
 import { Dialog } from './dialog.tsx'
 
 export type TicketAction = 'close' | 'pending' | 'move' | 'owner' | 'responsible' | 'priority' | 'title' | 'customer' | 'merge' | 'link' | 'split'
@@ -255,10 +256,7 @@ function CustomerForm({ ticket, busy, patch, onClose }: FormProps) {
         void patch({ customer: customer.trim(), ...(customerId.trim() ? { customerId: customerId.trim() } : {}) })
       }}
     >
-      <div className="field">
-        <label htmlFor="action-customer">{t('ticket.customerUser')}</label>
-        <input id="action-customer" type="email" required value={customer} onChange={(event) => setCustomer(event.target.value)} />
-      </div>
+      <CustomerAutocomplete id="action-customer" label={t('ticket.customerUser')} required value={customer} onChange={setCustomer} onSelect={(picked) => setCustomerId(picked.customerId)} autoFocus />
       <div className="field">
         <label htmlFor="action-customer-id">{t('ticket.customerId')}</label>
         <input id="action-customer-id" value={customerId} onChange={(event) => setCustomerId(event.target.value)} />

@@ -38,16 +38,54 @@ export interface PreparedAutoResponse {
   body: string
 }
 
+/** Whom an auto response answers and what it refers to: a mail, or a ticket an agent opened for a caller. */
+export interface AutoResponseRequest {
+  recipient: { address: string; name: string }
+  /** The customer's subject ({{mail.subject}}). */
+  subject: string
+  inReplyTo: string | null
+  references: string[]
+  /** Why this must not be answered at all (an auto-generated mail, spam …); null when it may be. */
+  blockedBecause: string | null
+  /** Where to record what was decided (the postmaster trace), if anywhere. */
+  trace?: string[]
+}
+
 /**
  * An auto response for this mail on this occasion, or null with the reason in the trace: none
  * configured for the queue, a mail that must not be answered, an undeliverable address, or a
  * loop cap reached (per address per day, per ticket per 10 minutes).
  */
-export async function prepareAutoResponse(
+export function prepareAutoResponse(
   deps: AutoResponseDeps,
   occasion: AutoResponseOccasion,
   context: PostmasterContext,
   mail: InboundMail,
+  ticket: Ticket,
+  at: Date,
+): Promise<PreparedAutoResponse | { skipped: string } | null> {
+  const recipient = mail.replyTo[0] ?? { address: context.sender.address, name: context.sender.name }
+  return prepareAutoResponseTo(
+    deps,
+    occasion,
+    {
+      recipient: { address: recipient.address, name: recipient.name || context.sender.name },
+      subject: mail.subject,
+      inReplyTo: mail.messageId,
+      references: [...mail.references.slice(-20), ...(mail.messageId ? [mail.messageId] : [])],
+      blockedBecause: context.noAutoResponse,
+      trace: context.trace,
+    },
+    ticket,
+    at,
+  )
+}
+
+/** The auto response of the ticket's queue for this occasion to one recipient (mail or not), with the same caps. */
+export async function prepareAutoResponseTo(
+  deps: AutoResponseDeps,
+  occasion: AutoResponseOccasion,
+  request: AutoResponseRequest,
   ticket: Ticket,
   at: Date,
 ): Promise<PreparedAutoResponse | { skipped: string } | null> {
@@ -56,11 +94,11 @@ export async function prepareAutoResponse(
   if (!template) return null
   const skip = (reason: string) => {
     const skipped = `auto response "${template.name}" not sent: ${reason}`
-    context.trace.push(skipped)
+    request.trace?.push(skipped)
     return { skipped }
   }
-  if (context.noAutoResponse) return skip(context.noAutoResponse)
-  const recipient = mail.replyTo[0] ?? { address: context.sender.address, name: context.sender.name }
+  if (request.blockedBecause) return skip(request.blockedBecause)
+  const { recipient } = request
   if ((await deps.mailState.addressStatus(recipient.address))?.undeliverable) return skip(`${recipient.address} is undeliverable`)
   const limits = deps.config.mail.autoResponseLimits
   if (autoResponsesInWindow(ticket, at) >= limits.perTicketPer10Minutes) return skip(`${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`)
@@ -68,10 +106,10 @@ export async function prepareAutoResponse(
   const variables = {
     'ticket.number': ticket.number,
     'ticket.title': ticket.title,
-    'customer.name': recipient.name || context.sender.name || recipient.address,
+    'customer.name': recipient.name || recipient.address,
     'customer.email': recipient.address,
     'queue.name': ticket.queue,
-    'mail.subject': mail.subject,
+    'mail.subject': request.subject,
   }
   const from = systemAddressOf(deps.config, ticket.queue)
   const id = newId(at)
@@ -86,14 +124,14 @@ export async function prepareAutoResponse(
     subject,
     text: body,
     messageId,
-    inReplyTo: mail.messageId,
-    references: [...mail.references.slice(-20), ...(mail.messageId ? [mail.messageId] : [])],
+    inReplyTo: request.inReplyTo,
+    references: request.references,
     date: at,
     headers: generatedMailHeaders('auto-replied'),
   })
   const rawBlobKey = `outbound/${ticket.number}/${id}.eml`
   await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
-  context.trace.push(`auto response "${template.name}" to ${recipient.address}`)
+  request.trace?.push(`auto response "${template.name}" to ${recipient.address}`)
   return { name: template.name, raw, rawBlobKey, messageId, from: from.displayName ? `${from.displayName} <${from.address}>` : from.address, fromAddress: from.address, to, recipient: recipient.address, subject, body }
 }
 

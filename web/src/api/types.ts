@@ -82,6 +82,6 @@ export type DurationFigures = Statistics['firstResponse']
 
 export interface Template {
   name: string
-  type: 'answer' | 'forward' | 'note'
+  type: 'answer' | 'forward' | 'note' | 'create'
   queues: string[] | null
 }

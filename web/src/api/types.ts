@@ -5,9 +5,11 @@ import type {
   BulkResponseSchema,
   ComposedArticleSchema,
   CreateArticleRequestSchema,
+  CreateTicketRequestSchema,
   DraftSchema,
   HistoryEntrySchema,
   LinkSchema,
+  NewTicketComposedSchema,
   PatchTicketRequestSchema,
   StoredDraftSchema,
   TicketDetailSchema,
@@ -29,6 +31,8 @@ export type TicketLink = z.infer<typeof LinkSchema>
 export type TicketChanges = z.input<typeof PatchTicketRequestSchema>
 export type CreateArticleRequest = z.input<typeof CreateArticleRequestSchema>
 export type ArticleType = CreateArticleRequest['type']
+export type CreateTicketRequest = z.input<typeof CreateTicketRequestSchema>
+export type NewTicketComposed = z.infer<typeof NewTicketComposedSchema>
 export type ComposedArticle = z.infer<typeof ComposedArticleSchema>
 export type DraftInput = z.input<typeof DraftSchema>
 export type StoredDraft = z.infer<typeof StoredDraftSchema>

@@ -90,7 +90,8 @@ async function splitSource(deps: OpenTicketDeps, identity: AgentIdentity, split:
   // As the quick split: rw on the ticket the article comes from; a foreign ticket is a 404.
   if (!thread) throw invalidRequest(`ticket ${split.ticket} does not exist`, 'body.splitFrom.ticket')
   assertRight(deps.config, identity.agent, thread.ticket, 'rw')
-  const article = thread.articles.find((candidate) => candidate.id === split.articleId && candidate.ticketNumber === split.ticket)
+  // Any article of the thread, also one that came with a merged ticket.
+  const article = thread.articles.find((candidate) => candidate.id === split.articleId)
   if (!article) throw invalidRequest(`ticket ${split.ticket} has no article ${split.articleId}`, 'body.splitFrom.articleId')
   const wanted = split.attachments ?? article.attachments.filter((attachment) => !attachment.inline).map((attachment) => attachment.id)
   const unknown = wanted.find((id) => !article.attachments.some((attachment) => attachment.id === id))

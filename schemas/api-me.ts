@@ -114,7 +114,7 @@ export const MetaResponseSchema = z
       .array(z.object({ login: z.string(), firstName: z.string(), lastName: z.string(), name: z.string() }))
       .meta({ description: 'Enabled agents, for owner and responsible pickers.' }),
     templates: z
-      .array(z.object({ name: z.string(), type: z.enum(['answer', 'forward', 'note']), queues: z.array(z.string()).nullable().meta({ description: 'Only in these queues; null: every queue.' }) }))
-      .meta({ description: 'Templates (templateId of compose and articles): answers for reply/reply-all, forward, note.' }),
+      .array(z.object({ name: z.string(), type: z.enum(['answer', 'forward', 'note', 'create']), queues: z.array(z.string()).nullable().meta({ description: 'Only in these queues; null: every queue.' }) }))
+      .meta({ description: 'Templates (templateId of compose and articles): answers for reply/reply-all, forward, note; create: new phone and email tickets (GET /api/new-ticket/compose).' }),
   })
   .meta({ id: 'Meta' })

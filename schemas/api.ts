@@ -164,6 +164,16 @@ export const ArticleTypeSchema = z.enum(['reply', 'reply-all', 'forward', 'bounc
   description: 'reply / reply-all / forward: mail from the queue address (locks the ticket to you); bounce: re-send the customer mail unchanged to another address; note: internal; note-external: a note the customer may see; phone: a phone call.',
 })
 
+const attachmentUploads = z
+  .array(
+    z.strictObject({
+      name: singleLine(255).min(1),
+      contentType: z.string().max(200).default('application/octet-stream'),
+      contentBase64: z.string().max(14_000_000).meta({ description: 'The file, base64; 10 MB in all.' }),
+    }),
+  )
+  .max(20)
+
 export const CreateArticleRequestSchema = z
   .strictObject({
     type: ArticleTypeSchema,
@@ -174,22 +184,54 @@ export const CreateArticleRequestSchema = z
     subject: singleLine(998).optional().meta({ description: 'Default: "Re: [Ticket#…] …" (or Fwd:).' }),
     body: z.string().max(1_000_000).optional().meta({ description: 'The text as written; when absent it is composed from templateId (salutation + template + signature + quote).' }),
     templateId: z.string().max(200).optional().meta({ description: 'A template name from GET /api/meta.' }),
-    attachments: z
-      .array(
-        z.strictObject({
-          name: singleLine(255).min(1),
-          contentType: z.string().max(200).default('application/octet-stream'),
-          contentBase64: z.string().max(14_000_000).meta({ description: 'The file, base64; 10 MB in all.' }),
-        }),
-      )
-      .max(20)
-      .optional(),
+    attachments: attachmentUploads.optional(),
     dropAttachments: z.array(z.string()).max(100).optional().meta({ description: 'Forward: ids of the forwarded mail\'s attachments to leave out.' }),
     state: ticketState.optional().meta({ description: 'Next state, e.g. "closed successful".' }),
     pendingUntil: pendingTime.optional(),
     timeUnits: z.number().min(0).max(100_000).optional().meta({ description: 'Time accounted with this article (OTRS time units).' }),
   })
   .meta({ id: 'CreateArticleRequest' })
+
+export const CreateTicketRequestSchema = z
+  .strictObject({
+    type: z.enum(['phone', 'email']).meta({
+      description: 'phone: the customer called (or was called); the first article is the call. email: the first article is your mail to the customer, from the queue\'s address.',
+    }),
+    customer: singleLine(1000).min(1).meta({ description: 'The customer user\'s address, optionally with a name ("Ann Customer <ann@example.com>"); an unknown address becomes a customer user.', example: 'ann@customer.example' }),
+    customerId: singleLine(200).min(1).optional().meta({ description: 'The company (OTRS CustomerID); default: the customer user\'s, else from the mail domain.' }),
+    subject: singleLine(998).min(1).meta({ description: 'The ticket\'s title; email tickets are sent as "[Ticket#…] subject".' }),
+    body: z.string().min(1).max(1_000_000).meta({ description: 'The text. Email tickets get the queue\'s signature appended (GET /api/new-ticket/compose shows it).' }),
+    queue: z.string().min(1).max(200).meta({ description: 'Needs the "create" right on it.' }),
+    state: ticketState.optional().meta({ description: 'Next state; default "open". Pending states need pendingUntil.' }),
+    pendingUntil: pendingTime.optional(),
+    priority: z.number().int().min(1).max(5).optional().meta({ description: '1 very low … 5 very high; default 3.' }),
+    owner: z.string().min(1).max(200).optional().meta({ description: 'An agent who may work in the queue; the ticket is locked to them.' }),
+    responsible: z.string().min(1).max(200).optional(),
+    cc: singleLine(10_000).optional().meta({ description: 'Email tickets: more recipients.' }),
+    direction: z.enum(['inbound', 'outbound']).optional().meta({ description: 'Phone tickets: inbound (the customer called; default) or outbound (you called the customer).' }),
+    timeUnits: z.number().min(0).max(100_000).optional(),
+    attachments: attachmentUploads.optional(),
+    splitFrom: z
+      .strictObject({
+        ticket: ticketNumber,
+        articleId: z.string().min(1).max(64),
+        attachments: z.array(z.string().max(16)).max(100).optional().meta({ description: 'Ids of the article\'s attachments to take along; default: all that are not inline.' }),
+      })
+      .optional()
+      .meta({ description: 'OTRS split into a new phone/email ticket: the article it comes from; the new ticket is linked as its child.' }),
+  })
+  .meta({ id: 'CreateTicketRequest' })
+
+export const NewTicketComposeQuerySchema = z.strictObject({
+  type: z.enum(['phone', 'email']),
+  queue: z.string().min(1).max(200),
+  templateId: z.string().max(200).optional().meta({ description: 'A template of type "create" (GET /api/meta).' }),
+  customer: z.string().max(1000).optional(),
+})
+
+export const NewTicketComposedSchema = z
+  .object({ body: z.string(), signature: z.string().meta({ description: 'Email tickets: the queue\'s signature, added when the mail is sent.' }) })
+  .meta({ id: 'NewTicketComposed' })
 
 export const BounceResponseSchema = z
   .object({ id: z.string(), kind: z.literal('bounce'), recipients: z.array(z.string()), status: z.enum(['queued', 'sending', 'sent', 'failed', 'uncertain']) })

@@ -252,7 +252,8 @@ const JobsSchema = z.strictObject({
 /** OTRS templates (Admin → Templates): answers, forwards and notes agents start from. */
 const TemplateSchema = z.strictObject({
   name: z.string().min(1),
-  type: z.enum(['answer', 'forward', 'note']).default('answer'),
+  /** answer: replies; forward; note; create: the text a new phone or email ticket starts from (OTRS "Create"). */
+  type: z.enum(['answer', 'forward', 'note', 'create']).default('answer'),
   /** Variables: {{customer.name}}, {{customer.email}}, {{ticket.number}}, {{ticket.title}}, {{queue.name}}, {{agent.firstName}}, {{agent.lastName}}, {{agent.name}}. */
   body: z.string().default(''),
   /** Only in these queues; every queue when absent. */

@@ -38,17 +38,60 @@ export interface PreparedAutoResponse {
   body: string
 }
 
+/** Whom an auto response answers and what it refers to: a mail, or a ticket an agent opened for a caller. */
+export interface AutoResponseRequest {
+  recipient: { address: string; name: string }
+  /** The customer's subject ({{mail.subject}}). */
+  subject: string
+  inReplyTo: string | null
+  references: string[]
+  /** Why this must not be answered at all (an auto-generated mail, spam …); null when it may be. */
+  blockedBecause: string | null
+  /** Where to record what was decided (the postmaster trace), if anywhere. */
+  trace?: string[]
+}
+
 /**
  * An auto response for this mail on this occasion, or null with the reason in the trace: none
  * configured for the queue, a mail that must not be answered (auto-generated, spam, a bounce, a
  * stranger's per the stranger guard), no From address to answer, an undeliverable address, or a
  * loop cap reached (per address per day, per ticket per 10 minutes). It goes to the From only.
  */
-export async function prepareAutoResponse(
+export function prepareAutoResponse(
   deps: AutoResponseDeps,
   occasion: AutoResponseOccasion,
   context: PostmasterContext,
   mail: InboundMail,
+  ticket: Ticket,
+  at: Date,
+): Promise<PreparedAutoResponse | { skipped: string } | null> {
+  // Backscatter: an auto response goes to the mail's From, never to a Reply-To its sender typed in.
+  // No mail carries an authentication verdict we act on yet (SPF/DKIM/DMARC), so it is always the
+  // From; a mail without a usable From (the sender taken from Sender, Reply-To or the envelope) gets none.
+  const blockedBecause =
+    context.noAutoResponse ??
+    (context.sender.source !== 'From' ? 'the mail has no usable From address to answer (an auto response goes to the From only)' : null)
+  return prepareAutoResponseTo(
+    deps,
+    occasion,
+    {
+      recipient: { address: context.sender.address, name: context.sender.name },
+      subject: mail.subject,
+      inReplyTo: mail.messageId,
+      references: [...mail.references.slice(-20), ...(mail.messageId ? [mail.messageId] : [])],
+      blockedBecause,
+      trace: context.trace,
+    },
+    ticket,
+    at,
+  )
+}
+
+/** The auto response of the ticket's queue for this occasion to one recipient (mail or not), with the same caps. */
+export async function prepareAutoResponseTo(
+  deps: AutoResponseDeps,
+  occasion: AutoResponseOccasion,
+  request: AutoResponseRequest,
   ticket: Ticket,
   at: Date,
 ): Promise<PreparedAutoResponse | { skipped: string } | null> {
@@ -57,15 +100,11 @@ export async function prepareAutoResponse(
   if (!template) return null
   const skip = (reason: string) => {
     const skipped = `auto response "${template.name}" not sent: ${reason}`
-    context.trace.push(skipped)
+    request.trace?.push(skipped)
     return { skipped }
   }
-  if (context.noAutoResponse) return skip(context.noAutoResponse)
-  // Backscatter: an auto response goes to the mail's From, never to a Reply-To its sender typed in.
-  // No mail carries an authentication verdict we act on yet (SPF/DKIM/DMARC), so it is always the
-  // From; a mail without a usable From (the sender taken from Sender, Reply-To or the envelope) gets none.
-  if (context.sender.source !== 'From') return skip(`the mail has no usable From address to answer (an auto response goes to the From only)`)
-  const recipient = { address: context.sender.address, name: context.sender.name }
+  if (request.blockedBecause) return skip(request.blockedBecause)
+  const { recipient } = request
   if ((await deps.mailState.addressStatus(recipient.address))?.undeliverable) return skip(`${recipient.address} is undeliverable`)
   const limits = deps.config.mail.autoResponseLimits
   if (autoResponsesInWindow(ticket, at) >= limits.perTicketPer10Minutes) return skip(`${limits.perTicketPer10Minutes} auto responses on this ticket in 10 minutes already`)
@@ -73,10 +112,10 @@ export async function prepareAutoResponse(
   const variables = {
     'ticket.number': ticket.number,
     'ticket.title': ticket.title,
-    'customer.name': recipient.name || context.sender.name || recipient.address,
+    'customer.name': recipient.name || recipient.address,
     'customer.email': recipient.address,
     'queue.name': ticket.queue,
-    'mail.subject': mail.subject,
+    'mail.subject': request.subject,
   }
   const from = systemAddressOf(deps.config, ticket.queue)
   const id = newId(at)
@@ -91,14 +130,14 @@ export async function prepareAutoResponse(
     subject,
     text: body,
     messageId,
-    inReplyTo: mail.messageId,
-    references: [...mail.references.slice(-20), ...(mail.messageId ? [mail.messageId] : [])],
+    inReplyTo: request.inReplyTo,
+    references: request.references,
     date: at,
     headers: generatedMailHeaders('auto-replied'),
   })
   const rawBlobKey = `outbound/${ticket.number}/${id}.eml`
   await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
-  context.trace.push(`auto response "${template.name}" to ${recipient.address}`)
+  request.trace?.push(`auto response "${template.name}" to ${recipient.address}`)
   return { name: template.name, raw, rawBlobKey, messageId, from: from.displayName ? `${from.displayName} <${from.address}>` : from.address, fromAddress: from.address, to, recipient: recipient.address, subject, body }
 }
 

@@ -2,7 +2,7 @@ import type { BlobStore } from '../blobs/ports.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { composeMail } from '../mail/compose-mail.ts'
 import { ownMessageId } from '../mail/message-id.ts'
-import { formatAddress, parseAddressList } from '../mail/parse-mail.ts'
+import { formatAddress, parseAddressList, type MailAddress } from '../mail/parse-mail.ts'
 import { firstStateOfType, isSystemAddress, systemAddressOf } from '../platform/config.ts'
 import { plainTextLine } from '../platform/plain-text.ts'
 import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
@@ -130,7 +130,8 @@ function participantsAfter(deps: AgentArticleDeps, ticket: Ticket, article: Arti
 
 const maxUploadBytes = 10 * 1024 * 1024
 
-async function storeUploads(deps: AgentArticleDeps, number: string, articleId: string, uploads: UploadedAttachment[]): Promise<{ attachments: Attachment[]; parts: UploadedAttachment[] }> {
+/** Stores an agent's uploads under opaque keys of the article (10 MB together). */
+export async function storeUploads(deps: AgentArticleDeps, number: string, articleId: string, uploads: UploadedAttachment[]): Promise<{ attachments: Attachment[]; parts: UploadedAttachment[] }> {
   const total = uploads.reduce((sum, upload) => sum + upload.content.length, 0)
   if (total > maxUploadBytes) throw invalidRequest(`attachments may be ${maxUploadBytes / 1024 / 1024} MB together; these are ${(total / 1024 / 1024).toFixed(1)} MB`, 'body.attachments')
   const attachments = await Promise.all(
@@ -147,34 +148,72 @@ async function prepareMail(deps: AgentArticleDeps, identity: AgentIdentity, thre
   const { ticket } = thread
   const composed = composeArticle(deps.config, identity, thread, input.type, { articleId: input.articleId, templateId: input.templateId })
   const to = input.to ?? composed.to
-  const cc = input.cc ?? composed.cc
   const toList = addresses(to)
   if (toList.length === 0) throw invalidRequest(input.type === 'forward' ? 'a forward needs a recipient' : `ticket ${ticket.number} has no customer address to reply to; give "to"`, 'body.to')
-  const recipients = [...toList, ...addresses(cc), ...addresses(input.bcc)].map((address) => address.address)
+  const base = baseArticle(thread, input.articleId)
+  const forwarded = composed.attachments.filter((attachment) => !(input.dropAttachments ?? []).includes(attachment.id))
+  const threaded = input.type !== 'forward'
+  return buildAgentMail(deps, identity, {
+    ticket,
+    articleId,
+    to: toList,
+    cc: addresses(input.cc ?? composed.cc),
+    bcc: addresses(input.bcc),
+    subject: input.subject ?? composed.subject,
+    body: input.body ?? composed.body,
+    inReplyTo: threaded ? (base?.messageId ?? null) : null,
+    references: threaded && base?.messageId ? [...base.references.slice(-20), base.messageId] : [],
+    uploads: input.attachments ?? [],
+    forwarded,
+    at,
+  })
+}
+
+/** What an agent mails to a customer: recipients already parsed, subject and text as they go out. */
+export interface AgentMail {
+  ticket: Pick<Ticket, 'number' | 'queue'>
+  articleId: string
+  to: MailAddress[]
+  cc: MailAddress[]
+  bcc: MailAddress[]
+  subject: string
+  body: string
+  inReplyTo: string | null
+  references: string[]
+  uploads: UploadedAttachment[]
+  /** Attachments already stored (a forwarded mail's, a split article's), sent along. */
+  forwarded: Attachment[]
+  at: Date
+}
+
+/**
+ * The one way an agent's mail becomes an article (replies, forwards, email tickets): from the
+ * queue's address, with our own Message-ID (which threads the customer's answer), the MIME stored
+ * for the outbox relay, and a queued transmission.
+ */
+export async function buildAgentMail(deps: AgentArticleDeps, identity: AgentIdentity, mail: AgentMail): Promise<Article> {
+  const { ticket, articleId, at } = mail
+  const recipients = [...mail.to, ...mail.cc, ...mail.bcc].map((address) => address.address)
   const from = systemAddressOf(deps.config, ticket.queue)
   const messageId = ownMessageId(deps.config, articleId, ticket.number)
-  const base = baseArticle(thread, input.articleId)
-  const references = base?.messageId ? [...base.references.slice(-20), base.messageId] : []
-  const uploads = await storeUploads(deps, ticket.number, articleId, input.attachments ?? [])
-  const forwarded = composed.attachments.filter((attachment) => !(input.dropAttachments ?? []).includes(attachment.id))
-  const forwardedParts = await Promise.all(forwarded.map(async (attachment) => ({ name: attachment.name, contentType: attachment.contentType, content: await deps.attachments.get(attachment.blobKey) })))
-  const subject = plainTextLine(input.subject ?? composed.subject, 998)
-  const body = input.body ?? composed.body
+  const uploads = await storeUploads(deps, ticket.number, articleId, mail.uploads)
+  const forwardedParts = await Promise.all(mail.forwarded.map(async (attachment) => ({ name: attachment.name, contentType: attachment.contentType, content: await deps.attachments.get(attachment.blobKey) })))
+  const subject = plainTextLine(mail.subject, 998)
   const raw = await composeMail({
     from: { address: from.address, name: from.displayName },
-    to: toList.map(formatAddress),
-    cc: addresses(cc).map(formatAddress),
-    subject,
-    text: body,
+    to: mail.to.map(formatAddress),
+    cc: mail.cc.map(formatAddress),
+    subject: subject,
+    text: mail.body,
     messageId,
-    inReplyTo: input.type === 'forward' ? null : (base?.messageId ?? null),
-    references: input.type === 'forward' ? [] : references,
+    inReplyTo: mail.inReplyTo,
+    references: mail.references,
     date: at,
     attachments: [...forwardedParts, ...uploads.parts],
   })
   const rawBlobKey = outboundRawKey(ticket.number, articleId)
   await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
-  const attachments = [...forwarded, ...uploads.attachments.map((attachment, index) => ({ ...attachment, id: String(forwarded.length + index + 1) }))]
+  const attachments = [...mail.forwarded.map((attachment, index) => ({ ...attachment, id: String(index + 1) })), ...uploads.attachments.map((attachment, index) => ({ ...attachment, id: String(mail.forwarded.length + index + 1) }))]
   return {
     id: articleId,
     ticketNumber: ticket.number,
@@ -182,16 +221,16 @@ async function prepareMail(deps: AgentArticleDeps, identity: AgentIdentity, thre
     channel: 'email',
     visibleToCustomer: true,
     from: from.displayName ? `${from.displayName} <${from.address}>` : from.address,
-    to: toList.map(formatAddress).join(', '),
-    cc: addresses(cc).map(formatAddress).join(', '),
+    to: mail.to.map(formatAddress).join(', '),
+    cc: mail.cc.map(formatAddress).join(', '),
     replyTo: null,
-    subject,
-    bodyText: body,
+    subject: subject,
+    bodyText: mail.body,
     bodyTextBlobKey: null,
     htmlBlobKey: null,
     messageId,
-    inReplyTo: input.type === 'forward' ? null : (base?.messageId ?? null),
-    references: input.type === 'forward' ? [] : references,
+    inReplyTo: mail.inReplyTo,
+    references: mail.references,
     attachments,
     rawBlobKey,
     createdAt: at.toISOString(),

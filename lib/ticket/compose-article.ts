@@ -35,7 +35,7 @@ export interface ComposedArticle {
  * address in it already takes part in the ticket. Otherwise the reply goes to the From, and the
  * Reply-To is offered, not chosen.
  */
-export function replyRecipient(ticket: Ticket, base: Article | undefined): { to: string; untrustedReplyTo: string | null } {
+export function replyRecipient(ticket: Pick<Ticket, 'customer' | 'participants'>, base: Article | undefined): { to: string; untrustedReplyTo: string | null } {
   const fromCustomer = base && base.sender === 'customer' ? base : undefined
   const replyTo = fromCustomer?.replyTo ? parseAddressList(fromCustomer.replyTo) : []
   const from = fromCustomer ? fromCustomer.from : (base?.replyTo ?? null)
@@ -55,8 +55,14 @@ export function baseArticle(thread: TicketThread, articleId: string | undefined)
   return thread.articles.filter((article) => article.sender === 'customer' && article.channel === 'email').at(-1) ?? thread.articles.filter((article) => article.channel === 'email').at(-1)
 }
 
-export function templateVariables(config: DocketConfig, identity: AgentIdentity, ticket: Ticket, base: Article | undefined): TemplateVariables {
-  const customerAddress = base && base.sender === 'customer' ? parseAddressList(replyRecipient(ticket, base).to, 1)[0] : undefined
+export function templateVariables(
+  config: DocketConfig,
+  identity: AgentIdentity,
+  ticket: Pick<Ticket, 'number' | 'title' | 'queue' | 'customer' | 'participants'>,
+  base: Article | undefined,
+  customer?: { address: string; name: string },
+): TemplateVariables {
+  const customerAddress = customer ?? (base && base.sender === 'customer' ? parseAddressList(replyRecipient(ticket, base).to, 1)[0] : undefined)
   return {
     'customer.name': customerAddress?.name || customerAddress?.address || ticket.customer || '',
     'customer.email': customerAddress?.address ?? ticket.customer ?? '',
@@ -80,7 +86,7 @@ function forwardedBlock(article: Article): string {
   return ['---------- Forwarded message ----------', `From: ${article.from}`, `Date: ${article.createdAt}`, `Subject: ${article.subject}`, `To: ${article.to}`, ...(article.cc ? [`Cc: ${article.cc}`] : []), '', article.bodyText].join('\n')
 }
 
-export function findTemplate(config: DocketConfig, name: string | undefined, type: 'answer' | 'forward' | 'note', queue: string): { body: string } {
+export function findTemplate(config: DocketConfig, name: string | undefined, type: 'answer' | 'forward' | 'note' | 'create', queue: string): { body: string } {
   if (name === undefined) return { body: '' }
   const template = config.templates.find((candidate) => candidate.name === name)
   if (!template || template.type !== type || (template.queues && !template.queues.includes(queue))) {

@@ -170,6 +170,10 @@ export interface Article {
 export type HistoryType =
   | 'NewTicket'
   | 'EmailCustomer'
+  /** An agent opened a ticket: by phone (the customer called, or was called) or by mail to the customer (OTRS). */
+  | 'PhoneCallCustomer'
+  | 'PhoneCallAgent'
+  | 'EmailAgent'
   | 'FollowUp'
   | 'SendAnswer'
   | 'AddNote'

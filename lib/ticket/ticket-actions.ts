@@ -148,12 +148,16 @@ export async function splitTicket(deps: TicketActionDeps, identity: AgentIdentit
       links: [{ ticketNumber: number, type: 'parent', by: identity.login }],
     }
   })
-  // The original's own history records the split too (its version is not touched by the link).
+  await recordSplitOnSource(deps, identity, number, articleId, created.ticket.number)
+  return created.ticket
+}
+
+/** The original's own history records a split too (its version is not touched by the link). */
+export async function recordSplitOnSource(deps: TicketServiceDeps, identity: AgentIdentity, number: string, articleId: string, newNumber: string): Promise<void> {
   await changeTicket(deps, number, (ticket, at) => ({
-    change: { ticket: nextVersion(ticket, at, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('Split', identity.login, at, `Article ${articleId} split off into ticket ${created.ticket.number}`)] },
+    change: { ticket: nextVersion(ticket, at, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('Split', identity.login, at, `Article ${articleId} split off into ticket ${newNumber}`)] },
     result: undefined,
   }))
-  return created.ticket
 }
 
 /** Links are cosmetic (the LizardNet guide): both tickets show each other. Parent/child or normal. */

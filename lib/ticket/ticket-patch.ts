@@ -45,6 +45,17 @@ export function lockAfterMove(config: DocketConfig, ticket: Pick<Ticket, 'lock' 
 }
 
 /**
+ * The agent a ticket of `queue` may be given to: the owner works in the queue (rw), the
+ * responsible may at least read it. Anyone else is a 400 on `field`.
+ */
+export function assignableAgent(config: DocketConfig, role: 'owner' | 'responsible', login: string, queue: string, field: string): string {
+  const agent = config.agents.find((candidate) => candidate.login === login && candidate.enabled)
+  if (role === 'owner' && (!agent || !rightsOn(config, agent, queue).has('rw'))) throw invalidRequest(`"${login}" is not an agent who may work in queue ${queue}`, field)
+  if (role === 'responsible' && (!agent || !rightsOn(config, agent, queue).has('ro'))) throw invalidRequest(`"${login}" is not an agent who may read queue ${queue}`, field)
+  return agent!.login
+}
+
+/**
  * Applies a patch to a ticket: OTRS's rules and permissions, pure (the clock comes in). Returns
  * the changed fields; throws 400 naming the field, 403 for a missing right, 404 when the agent
  * cannot read the ticket, 409 for a change the ticket's state forbids.
@@ -88,17 +99,11 @@ export function planTicketPatch(config: DocketConfig, agent: AgentConfig, ticket
   const queueAfter = next.queue ?? ticket.queue
   if (patch.owner !== undefined) {
     requireRight(config, agent, ticket.queue, 'owner', 'change the owner')
-    const owner = config.agents.find((candidate) => candidate.login === patch.owner && candidate.enabled)
-    if (!owner || !rightsOn(config, owner, queueAfter).has('rw')) throw invalidRequest(`"${patch.owner}" is not an agent who may work in queue ${queueAfter}`, fieldOf(source, 'owner'))
-    next.owner = owner.login
+    next.owner = assignableAgent(config, 'owner', patch.owner, queueAfter, fieldOf(source, 'owner'))
   }
   if (patch.responsible !== undefined) {
     requireRight(config, agent, ticket.queue, 'rw', 'change the responsible agent')
-    if (patch.responsible !== null) {
-      const responsible = config.agents.find((candidate) => candidate.login === patch.responsible && candidate.enabled)
-      if (!responsible || !rightsOn(config, responsible, queueAfter).has('ro')) throw invalidRequest(`"${patch.responsible}" is not an agent who may read queue ${queueAfter}`, fieldOf(source, 'responsible'))
-    }
-    next.responsible = patch.responsible
+    next.responsible = patch.responsible === null ? null : assignableAgent(config, 'responsible', patch.responsible, queueAfter, fieldOf(source, 'responsible'))
   }
   if (patch.lock === 'lock' && ticket.lock !== 'lock') {
     requireRight(config, agent, ticket.queue, 'rw', 'lock the ticket')

@@ -291,7 +291,7 @@ describe('an agent at work', () => {
     // Split the customer's mail into a new ticket: it opens, linked as a child.
     await page.getByRole('tab', { name: /Articles/ }).click()
     await page.getByRole('list', { name: 'Articles of this ticket' }).getByRole('button', { name: /Customer → us/ }).click()
-    await article.getByRole('button', { name: 'Split' }).click()
+    await article.getByRole('button', { name: 'Split', exact: true }).click()
     await page.getByRole('dialog').getByLabel('Title').fill('Split off: the printer question')
     await page.getByRole('dialog').getByRole('button', { name: 'Split', exact: true }).click()
     await page.getByRole('heading', { name: 'Split off: the printer question', level: 1 }).waitFor()

@@ -259,6 +259,23 @@ describe('authorization matrix', () => {
       'GET /api/companies/{customerId}/customers': { rule: 'own', cases: [{ name: 'members', expect: own(200), request: () => ({ params: { customerId: 'matrix.example' } }) }] },
       'GET /api/customers/{email}/tickets': { rule: 'own, readable queues only', cases: [{ name: 'customer tickets', expect: own(200), request: () => ({ params: { email: 'ann@matrix.example' } }) }] },
       'GET /api/companies/{customerId}/tickets': { rule: 'own, readable queues only', cases: [{ name: 'company tickets', expect: own(200), request: () => ({ params: { customerId: 'matrix.example' } }) }] },
+      // ─── opening tickets: the "create" right on the queue (the viewer has ro only) ─────────────
+      'POST /api/tickets': {
+        rule: 'create on the queue; without it 403',
+        cases: [
+          ...perQueue((queue) => ({
+            name: `phone ticket in ${queue}`,
+            expect: { anonymous: 401, admin: 201, sales: queue === 'Sales' ? 201 : 403, viewer: 403 },
+            request: () => ({ body: { type: 'phone', customer: 'carl@matrix.example', subject: 'A caller', body: 'Called about the invoice.', queue } }),
+          })),
+          {
+            name: 'split of a Support article into a Sales ticket',
+            expect: { anonymous: 401, admin: 201, sales: 404, viewer: 403 },
+            request: () => ({ body: { type: 'phone', customer: 'carl@matrix.example', subject: 'Split off', body: 'Split.', queue: 'Sales', splitFrom: { ticket: tickets.Support.number, articleId: tickets.Support.articleId } } }),
+          },
+        ],
+      },
+      'GET /api/new-ticket/compose': { rule: 'own (templates and signatures are shared)', cases: [{ name: 'email ticket', expect: own(200), request: () => ({ query: { type: 'email', queue: 'Sales' } }) }] },
       // ─── one ticket ───────────────────────────────────────────────────────────────────────────
       'GET /api/tickets/{number}': { rule: 'ro', cases: ticketCase(200, 'read', (ticket) => ({ params: withTicket(ticket) })) },
       'GET /api/tickets/{number}/history': { rule: 'ro', cases: ticketCase(200, 'read', (ticket) => ({ params: withTicket(ticket) })) },

@@ -21,6 +21,7 @@ const QueuePage = named(loadQueue, 'QueuePage')
 const QueuesPage = named(loadQueue, 'QueuesPage')
 const StatusPage = named(loadQueue, 'StatusPage')
 const TicketPage = named(loadTicket, 'TicketPage')
+const NewTicketPage = named(() => import('./pages/new-ticket.tsx'), 'NewTicketPage')
 const SearchPage = named(() => import('./pages/search.tsx'), 'SearchPage')
 const CustomerPage = named(() => import('./pages/customer.tsx'), 'CustomerPage')
 const CustomerLookupPage = named(() => import('./pages/customer.tsx'), 'CustomerLookupPage')
@@ -193,6 +194,8 @@ function Layout() {
     'g s': () => navigate(paths.status()),
     'g t': () => navigate(paths.statistics()),
     'g p': () => navigate(paths.preferences()),
+    'g n': () => navigate(paths.newTicket('phone')),
+    'g e': () => navigate(paths.newTicket('email')),
     '/': () => searchBox.current?.focus(),
     '?': () => setHelp(true),
   })
@@ -239,6 +242,14 @@ function Layout() {
             </NavLink>
           )}
         </nav>
+        <div className="new-ticket-links">
+          <Link href={paths.newTicket('phone')} className="button" aria-current={route.name === 'new-ticket' && route.type === 'phone' ? 'page' : undefined}>
+            {t('nav.newPhoneTicket')}
+          </Link>
+          <Link href={paths.newTicket('email')} className="button" aria-current={route.name === 'new-ticket' && route.type === 'email' ? 'page' : undefined}>
+            {t('nav.newEmailTicket')}
+          </Link>
+        </div>
         <QuickSearch inputRef={searchBox} />
         <div className="who">
           <span className="who-name" title={t('nav.loggedInAs', { login: app.me.login })}>
@@ -254,7 +265,7 @@ function Layout() {
       </header>
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p className="loading" aria-busy="true">{t('common.loading')}</p>}>
-          <RouteView route={route} key={route.name === 'ticket' ? `ticket:${route.number}` : location.path} />
+          <RouteView route={route} key={route.name === 'ticket' ? `ticket:${route.number}` : route.name === 'new-ticket' ? location.href : location.path} />
         </Suspense>
       </main>
       {help && <ShortcutOverlay onClose={() => setHelp(false)} />}
@@ -272,6 +283,7 @@ function NavLink({ href, active, children }: { href: string; active: boolean; ch
 
 function RouteView({ route }: { route: RouteMatch }) {
   const { t } = useI18n()
+  const { search } = useLocation()
   switch (route.name) {
     case 'dashboard':
       return <DashboardPage />
@@ -283,6 +295,8 @@ function RouteView({ route }: { route: RouteMatch }) {
       return <StatusPage />
     case 'ticket':
       return <TicketPage number={route.number} />
+    case 'new-ticket':
+      return <NewTicketPage type={route.type} splitFrom={search.get('splitFrom')} articleId={search.get('article')} />
     case 'search':
       return <SearchPage />
     case 'customers':

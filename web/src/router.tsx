@@ -56,6 +56,7 @@ export type RouteMatch =
   | { name: 'queues' }
   | { name: 'status' }
   | { name: 'ticket'; number: string }
+  | { name: 'new-ticket'; type: 'phone' | 'email' }
   | { name: 'search' }
   | { name: 'customers' }
   | { name: 'customer'; email: string }
@@ -84,6 +85,7 @@ export function matchRoute(path: string): RouteMatch {
   if (first === 'queues') return { name: 'queues' }
   if (first === 'status' && second === undefined) return { name: 'status' }
   if (first === 'tickets' && second !== undefined && /^\d{10,40}$/.test(second)) return { name: 'ticket', number: second }
+  if (first === 'new-ticket' && (second === 'phone' || second === 'email')) return { name: 'new-ticket', type: second }
   if (first === 'search' && second === undefined) return { name: 'search' }
   if (first === 'customers' && second === undefined) return { name: 'customers' }
   if (first === 'customers' && second !== undefined) return { name: 'customer', email: second }
@@ -101,6 +103,9 @@ export const paths = {
   queue: (name: string) => `/queues/${encodeURIComponent(name)}`,
   status: (stateType?: string) => (stateType ? `/status?stateType=${encodeURIComponent(stateType)}` : '/status'),
   ticket: (number: string, articleId?: string) => `/tickets/${number}${articleId ? `?article=${encodeURIComponent(articleId)}` : ''}`,
+  /** OTRS New phone/email ticket; with `split`, the article split into it. */
+  newTicket: (type: 'phone' | 'email', split?: { number: string; articleId: string }) =>
+    `/new-ticket/${type}${split ? `?splitFrom=${encodeURIComponent(split.number)}&article=${encodeURIComponent(split.articleId)}` : ''}`,
   search: (query: string) => `/search?q=${encodeURIComponent(query)}`,
   customer: (email: string) => `/customers/${encodeURIComponent(email)}`,
   company: (customerId: string) => `/companies/${encodeURIComponent(customerId)}`,

@@ -83,6 +83,8 @@ export const shortcutHelp = [
   ['g s', 'shortcut.status'],
   ['g t', 'shortcut.statistics'],
   ['g p', 'shortcut.preferences'],
+  ['g n', 'shortcut.newPhoneTicket'],
+  ['g e', 'shortcut.newEmailTicket'],
   ['/', 'shortcut.search'],
   ['j / k', 'shortcut.nextPrevious'],
   ['Enter / o', 'shortcut.open'],

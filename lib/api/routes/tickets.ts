@@ -7,11 +7,14 @@ import {
   ComposedArticleSchema,
   ComposeQuerySchema,
   CreateArticleRequestSchema,
+  CreateTicketRequestSchema,
   DraftSchema,
   ErrorResponseSchema,
   HistoryEntrySchema,
   LinkRequestSchema,
   MergeRequestSchema,
+  NewTicketComposedSchema,
+  NewTicketComposeQuerySchema,
   PatchTicketRequestSchema,
   SplitRequestSchema,
   StoredDraftSchema,
@@ -29,6 +32,7 @@ import { discardDraft, getDraft, saveDraft } from '../../ticket/drafts.ts'
 import type { Article, TicketThread } from '../../ticket/model.ts'
 import { bulkUpdate, linkTickets, mergeTickets, splitTicket, ticketHistory, unlinkTickets, updateTicket } from '../../ticket/ticket-actions.ts'
 import { getTicketThread, getTicketZoom, listTickets } from '../../ticket/ticket-queries.ts'
+import { composeNewTicket, openTicket } from '../../ticket/open-ticket.ts'
 import type { ApiApp } from '../app.ts'
 import { articleView, ticketSummary } from '../views.ts'
 import { renderArticleHtml } from '../../mail/render-html.ts'
@@ -56,6 +60,26 @@ const route = {
     summary: 'Queue view: tickets by queue and state, oldest first, cursor-paged',
     request: { query: TicketListQuerySchema },
     responses: { 200: json(TicketListResponseSchema, 'A page of tickets'), 400: errors[400], ...readErrors },
+  }),
+  create: createRoute({
+    method: 'post',
+    path: '/api/tickets',
+    tags: ['tickets'],
+    summary: 'Open a ticket as an agent: a phone ticket (the customer called, or you called them) or an email ticket (your mail to the customer)',
+    description:
+      'Needs the "create" right on the queue (403 without). An unknown customer address becomes a customer user. An email ticket is mailed from the ' +
+      'queue\'s address as "[Ticket#…] subject", with the queue\'s signature, threaded so the customer\'s answer appends; an inbound phone ticket gets the ' +
+      'queue\'s new-ticket auto response, as in OTRS. An owner locks the ticket to them. splitFrom: OTRS split of an article into a new phone/email ticket.',
+    request: body(CreateTicketRequestSchema),
+    responses: { 201: json(TicketSummarySchema, 'The new ticket (its number)'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+  }),
+  composeNew: createRoute({
+    method: 'get',
+    path: '/api/new-ticket/compose',
+    tags: ['tickets'],
+    summary: 'What a new phone or email ticket starts from: the text of a "create" template for the queue, and (email) the queue\'s signature',
+    request: { query: NewTicketComposeQuerySchema },
+    responses: { 200: json(NewTicketComposedSchema, 'Text and signature'), 400: errors[400], 401: errors[401] },
   }),
   get: createRoute({
     method: 'get',
@@ -215,6 +239,10 @@ export function ticketDetail(thread: TicketThread) {
   }
 }
 
+/** Uploads as the API takes them (base64) → bytes. */
+const uploadsOf = (attachments: { name: string; contentType: string; contentBase64: string }[] | undefined) =>
+  attachments?.map((attachment) => ({ name: attachment.name, contentType: attachment.contentType, content: Buffer.from(attachment.contentBase64, 'base64') }))
+
 function findArticle(thread: TicketThread, articleId: string): Article {
   const article = thread.articles.find((candidate) => candidate.id === articleId)
   if (!article) throw notFound(`article ${articleId}`)
@@ -226,6 +254,17 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
     const page = await listTickets(deps, c.get('identity'), c.req.valid('query'))
     return c.json({ items: page.items.map(ticketSummary), next: page.next }, 200)
   })
+
+  app.openapi(route.create, async (c) => {
+    const input = c.req.valid('json')
+    const ticket = await openTicket(deps, c.get('identity'), {
+      ...input,
+      attachments: uploadsOf(input.attachments),
+    })
+    return c.json(ticketSummary(ticket), 201, { Location: `/api/tickets/${ticket.number}` })
+  })
+
+  app.openapi(route.composeNew, (c) => c.json(composeNewTicket(deps.config, c.get('identity'), c.req.valid('query')), 200))
 
   app.openapi(route.bulk, async (c) => {
     const { numbers, changes } = c.req.valid('json')
@@ -245,7 +284,7 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
     const input = c.req.valid('json')
     const created = await addAgentArticle(deps, c.get('identity'), c.req.valid('param').number, {
       ...input,
-      attachments: input.attachments?.map((attachment) => ({ name: attachment.name, contentType: attachment.contentType, content: Buffer.from(attachment.contentBase64, 'base64') })),
+      attachments: uploadsOf(input.attachments),
     })
     if ('kind' in created) return c.json({ id: created.id, kind: 'bounce' as const, recipients: created.recipients, status: created.status }, 202)
     return c.json(articleView(created), 201)

@@ -5,9 +5,11 @@ import type {
   BulkResponseSchema,
   ComposedArticleSchema,
   CreateArticleRequestSchema,
+  CreateTicketRequestSchema,
   DraftSchema,
   HistoryEntrySchema,
   LinkSchema,
+  NewTicketComposedSchema,
   PatchTicketRequestSchema,
   StoredDraftSchema,
   TicketDetailSchema,
@@ -30,6 +32,8 @@ export type TicketLink = z.infer<typeof LinkSchema>
 export type TicketChanges = z.input<typeof PatchTicketRequestSchema>
 export type CreateArticleRequest = z.input<typeof CreateArticleRequestSchema>
 export type ArticleType = CreateArticleRequest['type']
+export type CreateTicketRequest = z.input<typeof CreateTicketRequestSchema>
+export type NewTicketComposed = z.infer<typeof NewTicketComposedSchema>
 export type ComposedArticle = z.infer<typeof ComposedArticleSchema>
 export type DraftInput = z.input<typeof DraftSchema>
 export type StoredDraft = z.infer<typeof StoredDraftSchema>
@@ -87,6 +91,6 @@ export type DurationFigures = Statistics['firstResponse']
 
 export interface Template {
   name: string
-  type: 'answer' | 'forward' | 'note'
+  type: 'answer' | 'forward' | 'note' | 'create'
   queues: string[] | null
 }

@@ -32,14 +32,15 @@ interface Fields {
   pendingUntil: string
 }
 
-interface FileToSend {
+export interface FileToSend {
   name: string
   contentType: string
   contentBase64: string
   size: number
 }
 
-function readFile(file: File): Promise<FileToSend> {
+/** A chosen file, read for the API (base64). */
+export function readFile(file: File): Promise<FileToSend> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader()
     reader.onload = () => {

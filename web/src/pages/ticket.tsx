@@ -8,7 +8,7 @@ import { actionTitles, TicketActionDialog, type TicketAction } from '../componen
 import { LockIcon, PaperclipIcon } from '../components/icons.tsx'
 import { useI18n, type I18n, type MessageKey } from '../i18n/i18n.tsx'
 import { agentName, age, priorityLabel, stateClass, stateLabel } from '../labels.ts'
-import { Link, paths, useDocumentTitle, useLocation } from '../router.tsx'
+import { Link, navigate, paths, useDocumentTitle, useLocation } from '../router.tsx'
 import { useShortcuts } from '../shortcuts.tsx'
 import { useResource } from '../use-resource.ts'
 
@@ -400,9 +400,18 @@ function ArticleDetail({
           </button>
         )}
         {article.ticketNumber === ticket.number && (
-          <button type="button" onClick={onSplit}>
-            {t('action.split')}
-          </button>
+          <>
+            <button type="button" onClick={onSplit}>
+              {t('action.split')}
+            </button>
+            {/* OTRS split options: the article opens the new phone or email ticket screen, prefilled. */}
+            <button type="button" onClick={() => navigate(paths.newTicket('phone', { number: ticket.number, articleId: article.id }))}>
+              {t('action.splitPhone')}
+            </button>
+            <button type="button" onClick={() => navigate(paths.newTicket('email', { number: ticket.number, articleId: article.id }))}>
+              {t('action.splitEmail')}
+            </button>
+          </>
         )}
       </div>
       <div className="article-body">

@@ -146,6 +146,7 @@ export const HistoryEntrySchema = z
 export const LinkSchema = z.object({ ticketNumber: z.string(), type: z.enum(['normal', 'parent', 'child']), createdAt: z.string(), createdBy: z.string() }).meta({ id: 'TicketLink' })
 
 export const TicketDetailSchema = TicketSummarySchema.extend({
+  watchers: z.array(z.string()).meta({ description: 'Logins of the agents watching the ticket (PUT /api/tickets/{number}/watch).' }),
   mergedInto: z.string().nullable(),
   mergedFrom: z.array(z.string()),
   dynamicFields: z.record(z.string(), z.string()),

@@ -32,6 +32,7 @@ export type Entity =
   | 'draft'
   | 'tombstone'
   | 'saved-search'
+  | 'watch'
 
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
@@ -87,6 +88,8 @@ export const keys = {
   draft: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `DRAFT#${login}` }),
   tombstone: (number: string): Key => ({ pk: `TOMBSTONE#${number}`, sk: 'TOMBSTONE' }),
   savedSearch: (login: string, id: string): Key => ({ pk: `AGENT#${login}`, sk: `SEARCH#${id}` }),
+  /** An agent watching a ticket: a copy of the ticket's list fields, rewritten with every change, for "My watched tickets". */
+  watch: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `WATCH#${login}` }),
 }
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */
@@ -94,6 +97,8 @@ export const indexKeys = {
   queue: (queue: string, stateType: string) => `QUEUE#${queue}#${stateType}`,
   owner: (login: string) => `OWNER#${login}`,
   responsible: (login: string) => `RESPONSIBLE#${login}`,
+  /** Watch items share the responsible index (same sort key shape): WATCHER#<login> → stateType#created#number. */
+  watcher: (login: string) => `WATCHER#${login}`,
   customer: (email: string) => `CUSTOMER#${email.toLowerCase()}`,
   company: (customerId: string) => `COMPANY#${customerId.toLowerCase()}`,
   due: (kind: 'PENDING' | 'PURGE' | 'ESCALATION', shard: number) => `DUE#${kind}#${shard}`,

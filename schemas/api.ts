@@ -189,6 +189,10 @@ export const CreateArticleRequestSchema = z
     state: ticketState.optional().meta({ description: 'Next state, e.g. "closed successful".' }),
     pendingUntil: pendingTime.optional(),
     timeUnits: z.number().min(0).max(100_000).optional().meta({ description: 'Time accounted with this article (OTRS time units).' }),
+    direction: z
+      .enum(['incoming', 'outgoing'])
+      .optional()
+      .meta({ description: 'Phone only (OTRS phone call inbound / outbound): incoming, the customer called us (the article is from the customer); outgoing (default), we called the customer.' }),
   })
   .meta({ id: 'CreateArticleRequest' })
 

@@ -50,11 +50,11 @@ export const ViewQuerySchema = z.strictObject({
         'As OTRS, each includes the earlier ones (today lists the tickets escalated already).',
     }),
   sort: z
-    .enum(['created', 'priority', 'changed', 'title'])
+    .enum(['created', 'priority', 'changed', 'title', 'escalation'])
     .default('created')
     .meta({
       description:
-        'created (default): index order, cursor-paged through the whole view. priority, changed, title: sorted in memory over at most ' +
+        'created (default): index order, cursor-paged through the whole view. priority, changed, title, escalation (the escalation time, earliest first): sorted in memory over at most ' +
         'the 2,000 oldest tickets of the view (ties oldest first), paged by offset. pending-reached, escalated, escalating-soon and escalation are always read whole (at most 2,000) and paged by offset.',
     }),
   order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'Direction of the sort; with sort=created asc = oldest first (OTRS).' }),

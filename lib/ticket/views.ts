@@ -35,7 +35,7 @@ export type OpenViewFilter = (typeof openViewFilters)[number]
 /** Views that list tickets of many owners, where the dashboard's filters apply. */
 const filterableViews = new Set<ViewName>(['new', 'open', 'pending-reached', 'escalated', 'escalating-soon', 'escalation'])
 
-export const viewSorts = ['created', 'priority', 'changed', 'title'] as const
+export const viewSorts = ['created', 'priority', 'changed', 'title', 'escalation'] as const
 export type ViewSort = (typeof viewSorts)[number]
 
 /** In-memory sorts (priority, changed, title) look at no more than this many tickets of a view. */
@@ -217,6 +217,8 @@ const sortKeys: Record<Exclude<ViewSort, 'created'>, (a: TicketListItem, b: Tick
   priority: (a, b) => a.priority - b.priority,
   changed: (a, b) => a.changedAt.localeCompare(b.changedAt),
   title: (a, b) => titleCollator.compare(a.title, b.title),
+  // OTRS's escalation view order: the earliest escalation time first; tickets without one last.
+  escalation: (a, b) => (a.escalation?.nextDue ?? '\uffff').localeCompare(b.escalation?.nextDue ?? '\uffff'),
 }
 
 /** Orders tickets by the requested sort and direction; ties always oldest first, so pages are stable. */

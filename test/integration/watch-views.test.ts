@@ -167,6 +167,10 @@ describe('watched tickets, responsible and escalation views', () => {
     expect(await view('tomorrow')).toEqual([t.past, t.today, t.tomorrow])
     expect(await view('next-week')).toEqual([t.past, t.today, t.tomorrow, t.nextWeek])
     expect(ours(await numbers('/api/views/escalation'))).toEqual([t.past])
+    // sort=escalation: the earliest escalation time first, whatever the creation order.
+    await patchTicket(deps.tickets, t.today!, { escalation: escalation(due(-2)) })
+    expect(ours(await numbers('/api/views/escalation?when=today&sort=escalation'))).toEqual([t.today, t.past])
+    expect(ours(await numbers('/api/views/escalation?when=today'))).toEqual([t.past, t.today])
     expect(ours(await numbers('/api/views/escalation?when=next-week&filter=locked'))).toEqual([])
     expect((await call('GET', '/api/views/escalated?when=today', { token: admin })).status).toBe(400)
     await ok('PUT', '/api/me/preferences', admin, { timeZone: null })

@@ -122,7 +122,7 @@ export function EscalationPage() {
         ))}
       </div>
       <p className="hint">{t('escalations.hint')}</p>
-      <ViewList view="escalation" query={{ when }} label={t(bucketLabels[when])} empty={t('escalations.empty')} byEscalation />
+      <ViewList view="escalation" query={{ when, sort: 'escalation' }} label={t(bucketLabels[when])} empty={t('escalations.empty')} byEscalation />
     </section>
   )
 }

@@ -191,6 +191,52 @@ describe('views and actions an OTRS agent misses', () => {
     await page.close()
   })
 
+  it('forward lists the original mail\'s attachments, and one removed is not sent', async () => {
+    const raw = [
+      'From: Ann Customer <ann@customer.example>',
+      'To: support@example.com',
+      'Subject: Forward me: two files',
+      'Message-ID: <forward-me@customer.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'See the two files.',
+      '--b1',
+      'Content-Type: text/plain; name="keep.txt"',
+      'Content-Disposition: attachment; filename="keep.txt"',
+      '',
+      'keep me',
+      '--b1',
+      'Content-Type: text/plain; name="drop.txt"',
+      'Content-Disposition: attachment; filename="drop.txt"',
+      '',
+      'drop me',
+      '--b1--',
+      '',
+    ].join('\r\n')
+    const number = (await ingestRaw(runtime.deps, raw)).ticketNumber!
+    const page = await newLoggedInPage()
+    await page.goto(`${runtime.httpUrl}/tickets/${number}`)
+    await page.getByRole('heading', { name: 'Forward me: two files', level: 1 }).waitFor()
+    await page.getByRole('list', { name: 'Articles of this ticket' }).getByRole('button').first().click()
+    await page.locator('.article-tools').getByRole('button', { name: 'Forward' }).click()
+    const dialog = page.getByRole('dialog')
+    const files = dialog.getByRole('list', { name: 'Attachments of the forwarded mail' })
+    await files.getByText('keep.txt').waitFor()
+    await files.getByRole('button', { name: 'Leave out drop.txt' }).click()
+    await dialog.getByLabel('To', { exact: true }).fill('colleague@elsewhere.example')
+    await screenshot(page, 'forward-attachments')
+    await dialog.getByRole('button', { name: 'Send mail' }).click()
+    await page.getByText('The article was added.').waitFor()
+    const detail = await api<{ articles: { channel: string; sender: string; attachments: { name: string }[] }[] }>('GET', `/api/tickets/${number}`)
+    const forward = detail.articles.filter((article) => article.sender === 'agent' && article.channel === 'email').at(-1)
+    expect(forward?.attachments.map((attachment) => attachment.name)).toEqual(['keep.txt'])
+    await page.close()
+  })
+
   it('the queue view is usable at phone width (390 px): nothing scrolls sideways, rows open the ticket', async () => {
     for (let index = 0; index < 5; index++) await ticket(`Phone width ticket ${index} with a rather long title that has to wrap on a small screen`)
     const page = await newLoggedInPage({ width: 390, height: 844 })

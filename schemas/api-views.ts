@@ -7,7 +7,7 @@ import { stateTypes } from './config.ts'
  * OpenAPI document at /api/openapi.json, like schemas/api.ts.
  */
 
-const viewNames = ['new', 'open', 'locked', 'responsible', 'pending-reached', 'escalated', 'escalating-soon', 'status'] as const
+const viewNames = ['new', 'open', 'locked', 'responsible', 'watched', 'pending-reached', 'escalated', 'escalating-soon', 'escalation', 'status'] as const
 
 export const ViewParamSchema = z.object({
   view: z.enum(viewNames).meta({
@@ -18,9 +18,11 @@ export const ViewParamSchema = z.object({
       'open: state type open ("Open tickets / need to be answered"), see filter. ' +
       'locked: "My locked tickets", locked to you, every state type not closed. ' +
       'responsible: "My responsibilities", you are responsible, every state type not closed. ' +
+      'watched: "My watched tickets", tickets you watch (PUT /api/tickets/{number}/watch), every state type not closed. ' +
       'pending-reached: pending reminder tickets whose pending time has passed. ' +
       'escalated: tickets with an SLA deadline (first response, update or solution) that has passed. ' +
       'escalating-soon: tickets whose next SLA deadline comes within the warnBeforeMinutes of their SLA. ' +
+      'escalation: the escalation view (OTRS AgentTicketEscalationView), tickets by escalation time up to the end of `when`. ' +
       'status: the status view, tickets of one stateType (closed, merged and removed too).',
   }),
 })
@@ -32,16 +34,28 @@ export const ViewQuerySchema = z.strictObject({
   queue: z.string().min(1).optional().meta({ description: 'Only this queue (404 if unknown or not readable); every queue you may read when absent.' }),
   stateType: z.enum(stateTypes).optional().meta({ description: 'Status view only (required there): the state type to list.' }),
   filter: z
-    .enum(['all', 'mine', 'unlocked'])
+    .enum(['all', 'mine', 'locked', 'unlocked', 'watched', 'responsible', 'my-queues'])
     .optional()
-    .meta({ description: 'Open view only: all open tickets (default), those locked to you, or the unlocked ones.' }),
+    .meta({
+      description:
+        'The dashboard filters (views new, open, pending-reached, escalated, escalating-soon, escalation): all (default); mine or locked: locked to you; ' +
+        'unlocked; watched: tickets you watch; responsible: you are responsible; my-queues: tickets in your My Queues. Applied inside the query, so pages are full.',
+    }),
+  when: z
+    .enum(['now', 'today', 'tomorrow', 'next-week'])
+    .optional()
+    .meta({
+      description:
+        'Escalation view only (default now): tickets escalated now, or escalating by the end of today, tomorrow or the 7th day from today in your time zone. ' +
+        'As OTRS, each includes the earlier ones (today lists the tickets escalated already).',
+    }),
   sort: z
-    .enum(['created', 'priority', 'changed', 'title'])
+    .enum(['created', 'priority', 'changed', 'title', 'escalation'])
     .default('created')
     .meta({
       description:
-        'created (default): index order, cursor-paged through the whole view. priority, changed, title: sorted in memory over at most ' +
-        'the 2,000 oldest tickets of the view (ties oldest first), paged by offset. pending-reached, escalated and escalating-soon are always read whole (at most 2,000) and paged by offset.',
+        'created (default): index order, cursor-paged through the whole view. priority, changed, title, escalation (the escalation time, earliest first): sorted in memory over at most ' +
+        'the 2,000 oldest tickets of the view (ties oldest first), paged by offset. pending-reached, escalated, escalating-soon and escalation are always read whole (at most 2,000) and paged by offset.',
     }),
   order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'Direction of the sort; with sort=created asc = oldest first (OTRS).' }),
   limit,
@@ -65,6 +79,7 @@ export const ViewCountsResponseSchema = z
       .object({
         locked: count.meta({ description: 'Tickets locked to you, not closed (the locked view).' }),
         responsible: count.meta({ description: 'Tickets you are responsible for, not closed.' }),
+        watched: count.meta({ description: 'Tickets you watch, not closed, in queues you may read.' }),
         pendingReached: count.meta({ description: 'Pending reminders whose time has passed, in queues you may read (at most 2,000 counted).' }),
       })
       .meta({ description: 'Your own lists.' }),

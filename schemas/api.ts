@@ -146,6 +146,7 @@ export const HistoryEntrySchema = z
 export const LinkSchema = z.object({ ticketNumber: z.string(), type: z.enum(['normal', 'parent', 'child']), createdAt: z.string(), createdBy: z.string() }).meta({ id: 'TicketLink' })
 
 export const TicketDetailSchema = TicketSummarySchema.extend({
+  watchers: z.array(z.string()).meta({ description: 'Logins of the agents watching the ticket (PUT /api/tickets/{number}/watch).' }),
   mergedInto: z.string().nullable(),
   mergedFrom: z.array(z.string()),
   dynamicFields: z.record(z.string(), z.string()),
@@ -189,6 +190,10 @@ export const CreateArticleRequestSchema = z
     state: ticketState.optional().meta({ description: 'Next state, e.g. "closed successful".' }),
     pendingUntil: pendingTime.optional(),
     timeUnits: z.number().min(0).max(100_000).optional().meta({ description: 'Time accounted with this article (OTRS time units).' }),
+    direction: z
+      .enum(['incoming', 'outgoing'])
+      .optional()
+      .meta({ description: 'Phone only (OTRS phone call inbound / outbound): incoming, the customer called us (the article is from the customer); outgoing (default), we called the customer.' }),
   })
   .meta({ id: 'CreateArticleRequest' })
 

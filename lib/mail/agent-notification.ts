@@ -30,21 +30,32 @@ export function myQueues(config: DocketConfig, agent: AgentConfig, preferences?:
 }
 
 /**
+ * The ticket's watchers who may still read it (OTRS ticket watcher): they get the notifications its
+ * owner gets. The read right is checked here, when the mail is prepared, as for every recipient.
+ */
+export function ticketWatchers(config: DocketConfig, ticket: Pick<Ticket, 'watchers' | 'queue'>): AgentConfig[] {
+  const watchers = new Set(ticket.watchers ?? [])
+  return config.agents.filter((agent) => watchers.has(agent.login) && mayReadQueue(config, agent, ticket.queue))
+}
+
+/**
  * The agents who might hear of the event at all, so only their preferences are read: for a
  * queue-wide event whoever may read the queue (My Queues can hold nothing else), for a follow-up
- * the owner.
+ * the owner; the ticket's watchers for either.
  */
 export function notificationCandidates(config: DocketConfig, event: NotificationEvent, ticket: Ticket): AgentConfig[] {
+  const watchers = new Set(ticketWatchers(config, ticket).map((agent) => agent.login))
   return config.agents.filter(
-    (agent) => mayReadQueue(config, agent, ticket.queue) && (event !== 'follow-up' || agent.login === ticket.owner),
+    (agent) => mayReadQueue(config, agent, ticket.queue) && (watchers.has(agent.login) || event !== 'follow-up' || agent.login === ticket.owner),
   )
 }
 
 /**
  * Who hears about it, by their preferences (stored over the config's defaults): new tickets →
  * agents watching the queue who want new-ticket mail and are not out of office; follow-ups → the
- * owner; the ticket of an owner away with auto-unlock → the queue's watchers, as for a new ticket. Never
- * the writer. Without `preferences`, the config's defaults decide.
+ * owner; the ticket of an owner away with auto-unlock → the queue's watchers, as for a new ticket.
+ * The ticket's watchers hear of a follow-up as its owner does (they want follow-up mail, may read
+ * the ticket, are not out of office). Never the writer. Without `preferences`, the config's defaults decide.
  */
 export function notificationRecipients(
   config: DocketConfig,
@@ -58,11 +69,14 @@ export function notificationRecipients(
     const preferences = preferencesOf(agent)
     return preferences.notifications.newTicket && preferences.myQueues.includes(ticket.queue) && !(options && isOutOfOffice(preferences, options.at))
   }
+  const watcherGets = (agent: AgentConfig) => preferencesOf(agent).notifications.followUp && !(options && isOutOfOffice(preferencesOf(agent), options.at))
+  const watchers = event === 'new-ticket' ? [] : ticketWatchers(config, ticket).filter((agent) => watcherGets(agent) && !(event === 'owner-away' && agent.login === ticket.owner))
   const candidates =
     event === 'follow-up'
       ? config.agents.filter((agent) => agent.login === ticket.owner && preferencesOf(agent).notifications.followUp)
       : config.agents.filter((agent) => watches(agent) && !(event === 'owner-away' && agent.login === ticket.owner))
-  return candidates.filter((agent) => agent.enabled && agent.email.toLowerCase() !== writer.toLowerCase())
+  const recipients = [...candidates, ...watchers.filter((agent) => !candidates.includes(agent))]
+  return recipients.filter((agent) => agent.enabled && agent.email.toLowerCase() !== writer.toLowerCase())
 }
 
 /** What a customer follow-up means for notifications, decided once per follow-up with one read of the preferences. */

@@ -37,6 +37,7 @@ export type Entity =
   | 'company'
   | 'company-member'
   | 'customer-search'
+  | 'watch'
 
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
@@ -116,6 +117,8 @@ export const keys = {
   /** Every record by name (an empty search, the admin list, the export). */
   customerListPartition: (record: 'U' | 'C') => `CUSTLIST#${record}`,
   customerList: (record: 'U' | 'C', sortName: string, id: string): Key => ({ pk: `CUSTLIST#${record}`, sk: `${sortName} ${id.toLowerCase()}` }),
+  /** An agent watching a ticket: a copy of the ticket's list fields, rewritten with every change, for "My watched tickets". */
+  watch: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `WATCH#${login}` }),
 }
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */
@@ -123,6 +126,8 @@ export const indexKeys = {
   queue: (queue: string, stateType: string) => `QUEUE#${queue}#${stateType}`,
   owner: (login: string) => `OWNER#${login}`,
   responsible: (login: string) => `RESPONSIBLE#${login}`,
+  /** Watch items share the responsible index (same sort key shape): WATCHER#<login> → stateType#created#number. */
+  watcher: (login: string) => `WATCHER#${login}`,
   customer: (email: string) => `CUSTOMER#${email.toLowerCase()}`,
   company: (customerId: string) => `COMPANY#${customerId.toLowerCase()}`,
   due: (kind: 'PENDING' | 'PURGE' | 'ESCALATION', shard: number) => `DUE#${kind}#${shard}`,

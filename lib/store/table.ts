@@ -25,7 +25,11 @@ export const table = {
     byOwner: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
     /** A customer's tickets: CUSTOMER#<email> → created#number. */
     byCustomer: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-    /** Responsible views: RESPONSIBLE#<login> → stateType#created#number. Sparse. */
+    /**
+     * Responsible views: RESPONSIBLE#<login> → stateType#created#number, on tickets. Also the watched
+     * tickets: WATCHER#<login> → stateType#created#number, on watch items (one per ticket and watcher,
+     * holding the ticket's list fields, rewritten with every change of the ticket). Sparse.
+     */
     byResponsible: { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
     /** Timed work (pending due, Junk purge due, escalation to notify): DUE#<kind>#<shard> → dueAt#number. Sparse. */
     byDue: { name: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk' },

@@ -43,6 +43,8 @@ export interface AgentArticleInput {
   pendingUntil?: string | undefined
   /** Time accounted with this article (OTRS time units). */
   timeUnits?: number | undefined
+  /** Phone calls: the customer called us (incoming) or we called them (outgoing, the default). */
+  direction?: 'incoming' | 'outgoing' | undefined
 }
 
 const agentName = (identity: AgentIdentity) => `${identity.agent.firstName} ${identity.agent.lastName}`.trim()
@@ -66,6 +68,7 @@ export async function addAgentArticle(deps: AgentArticleDeps, identity: AgentIde
   const now = deps.clock.now()
   const requestedState = input.state === undefined ? undefined : resolveStateChange(deps.config, { state: input.state, pendingUntil: input.pendingUntil }, now, { state: 'body.state', pendingUntil: 'body.pendingUntil' })
   if (input.state === undefined && input.pendingUntil !== undefined) throw invalidRequest('a pending time needs a pending state', 'body.pendingUntil')
+  if (input.direction !== undefined && input.type !== 'phone') throw invalidRequest('a direction is for phone calls only (type phone)', 'body.direction')
 
   const at = deps.clock.now()
   const articleId = newId(at)
@@ -117,7 +120,7 @@ function historyFor(type: AgentArticleType, identity: AgentIdentity, prepared: A
     case 'bounce':
       return historyEntry('Bounce', identity.login, at, `Bounced to "${(prepared as OutboundMailRecord).recipients.join(', ')}"`)
     case 'phone':
-      return historyEntry('AddNote', identity.login, at, 'Added phone call')
+      return historyEntry('AddNote', identity.login, at, (prepared as Article).sender === 'customer' ? 'Added phone call from the customer' : 'Added phone call to the customer')
     default:
       return historyEntry('AddNote', identity.login, at, type === 'note-external' ? 'Added note (visible to the customer)' : 'Added note')
   }
@@ -245,11 +248,14 @@ function prepareNote(deps: AgentArticleDeps, identity: AgentIdentity, thread: Ti
   const body = input.body ?? composed.body
   if (!body.trim()) throw invalidRequest('must not be empty (a single "." is fine)', 'body.body')
   const note = internalNote(identity, thread.ticket.number, body, at, plainTextLine(input.subject ?? composed.subject, 998))
+  // OTRS phone call inbound: the article is the customer's (a customer contact for the SLA's update time), written down by the agent.
+  const fromCustomer = input.type === 'phone' && input.direction === 'incoming'
   return {
     ...note,
     channel: input.type === 'phone' ? 'phone' : 'note',
     visibleToCustomer: input.type !== 'note',
-    from: input.type === 'phone' ? agentName(identity) : note.from,
+    ...(fromCustomer ? { sender: 'customer' as const } : {}),
+    from: fromCustomer ? (thread.ticket.customer ?? agentName(identity)) : input.type === 'phone' ? agentName(identity) : note.from,
   }
 }
 

@@ -128,5 +128,9 @@ export function composeArticle(config: DocketConfig, identity: AgentIdentity, th
     return { to: '', cc: '', subject: base?.subject ?? ticket.title, body: '', attachments: [], articleId: base?.id ?? null, untrustedReplyTo: null }
   }
   const template = findTemplate(config, options.templateId, 'note', ticket.queue)
-  return { to: '', cc: '', subject: type === 'phone' ? 'Phone call' : 'Note', body: render(template.body), attachments: [], articleId: base?.id ?? null, untrustedReplyTo: null }
+  // A note answering an article (OTRS: reply to a note) quotes it; without one a note starts empty.
+  const answered = options.articleId !== undefined ? base : undefined
+  const subject = answered ? `Re: ${answered.subject.replace(/^(re:\s*)+/i, '')}` : type === 'phone' ? 'Phone call' : 'Note'
+  const body = [render(template.body), answered ? quote(answered) : ''].filter(Boolean).join('\n\n')
+  return { to: '', cc: '', subject, body, attachments: [], articleId: base?.id ?? null, untrustedReplyTo: null }
 }

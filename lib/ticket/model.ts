@@ -44,6 +44,11 @@ export interface Ticket {
   closedAt?: string | null
   /** SLA deadlines (OTRS escalation times), recomputed on every change; null/absent: no SLA applies. */
   escalation?: TicketEscalation | null
+  /**
+   * Agents watching the ticket (OTRS ticket watcher): they hear of it as its owner does and find it in
+   * "My watched tickets". Absent on tickets written before watching existed.
+   */
+  watchers?: string[]
 }
 
 export type EscalationKind = 'firstResponse' | 'update' | 'solution'
@@ -198,6 +203,9 @@ export type HistoryType =
   | 'TimeAccounting'
   /** A deadline of the SLA was reached (OTRS: EscalationResponseTimeStart, …UpdateTimeStart, …SolutionTimeStart). */
   | 'Escalation'
+  /** An agent started or stopped watching the ticket (OTRS: Subscribe, Unsubscribe). */
+  | 'Subscribe'
+  | 'Unsubscribe'
   | 'Misc'
 
 export interface HistoryEntry {

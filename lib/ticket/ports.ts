@@ -53,6 +53,8 @@ export interface TicketChange {
   removeLinks?: string[]
   /** Drafts to discard (the article they were for was sent). */
   removeDrafts?: string[]
+  /** Agents who stopped watching the ticket: their watch items go (the ticket's `watchers` no longer holds them). */
+  removeWatchers?: string[]
 }
 
 /** What stays of a deleted ticket: the audit log's record that it existed and why it went. */
@@ -80,6 +82,8 @@ export type TicketIndexQuery =
   | { by: 'queue'; queue: string; stateType: string; createdBefore?: string }
   | { by: 'owner'; login: string; lock: 'lock' | 'unlock'; stateType: string }
   | { by: 'responsible'; login: string; stateType: string }
+  /** Tickets the agent watches (their watch items), by state type then creation. */
+  | { by: 'watcher'; login: string; stateType: string }
   | { by: 'customer'; email: string }
   | { by: 'company'; customerId: string }
   | { by: 'pending-due'; until: string }
@@ -89,6 +93,19 @@ export type TicketIndexQuery =
   | { by: 'escalation-due'; until: string }
   /** Tickets by escalation time (their earliest deadline), after `after` (exclusive) up to `until`: the escalation views. */
   | { by: 'escalation'; after?: string; until: string }
+
+/**
+ * Conditions on the tickets of an index read, evaluated inside the query (a filter expression), so a
+ * page is never short because of them: the queues, the lock, and whose the ticket is.
+ */
+export interface TicketIndexFilter {
+  queues?: string[]
+  lock?: 'lock' | 'unlock'
+  owner?: string
+  responsible?: string
+  /** The agent is among the ticket's watchers. */
+  watcher?: string
+}
 
 export interface MessageIdHit {
   messageId: string
@@ -135,10 +152,10 @@ export interface TicketStore {
    * Pages through several index partitions merged in creation order (a view over many queues),
    * optionally keeping only tickets of the given queues and lock state.
    */
-  listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<Ticket>>
+  listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined } & TicketIndexFilter): Promise<Page<Ticket>>
   /** listTickets and listByIndex for lists: only the TicketListItem fields are read (less to read and to ship). */
   listTicketItems(query: TicketListQuery): Promise<Page<TicketListItem>>
-  listItemsByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<TicketListItem>>
+  listItemsByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined } & TicketIndexFilter): Promise<Page<TicketListItem>>
   countByQueue(queues: string[]): Promise<QueueCounts>
   getDraft(number: string, login: string): Promise<Draft | undefined>
   saveDraft(draft: Draft): Promise<void>

@@ -2,9 +2,12 @@ import type { AgentIdentity } from '../auth/auth-service.ts'
 import { readableQueues, rightsOn } from '../auth/permissions.ts'
 import { findQueue } from '../platform/config.ts'
 import { warnBeforeMinutes } from './escalation.ts'
+import { escalationBucketEnd, type EscalationBucket } from './escalation-view.ts'
+import { loadEffectivePreferences } from '../auth/preferences.ts'
+import type { AgentStore } from '../auth/ports.ts'
 import { invalidRequest, notFound } from '../platform/errors.ts'
 import { stateTypes, type StateType } from '../../schemas/config.ts'
-import type { Page, QueueCounts, TicketIndexQuery, TicketListItem } from './ports.ts'
+import type { Page, QueueCounts, TicketIndexFilter, TicketIndexQuery, TicketListItem } from './ports.ts'
 import type { TicketServiceDeps } from './ticket-service.ts'
 import { viewableStateTypes } from './ticket-queries.ts'
 import { pendingReminderRepeatMs } from './ticket-rules.ts'
@@ -15,15 +18,24 @@ import { pendingReminderRepeatMs } from './ticket-rules.ts'
  * read. The queue restriction is part of the query (a key or a filter expression), never applied
  * after paging, so a page is never short because of tickets the agent cannot see.
  */
-export type ViewDeps = Pick<TicketServiceDeps, 'config' | 'tickets' | 'clock'>
+export type ViewDeps = Pick<TicketServiceDeps, 'config' | 'tickets' | 'clock'> & { agents: Pick<AgentStore, 'getPreferences'> }
 
-export const viewNames = ['new', 'open', 'locked', 'responsible', 'pending-reached', 'escalated', 'escalating-soon', 'status'] as const
+export const viewNames = ['new', 'open', 'locked', 'responsible', 'watched', 'pending-reached', 'escalated', 'escalating-soon', 'escalation', 'status'] as const
 export type ViewName = (typeof viewNames)[number]
 
+/**
+ * The OTRS dashboard filters of a ticket widget: all, my locked tickets ("mine", also "locked"),
+ * the unlocked ones, my watched tickets, my responsibilities, tickets in My Queues.
+ */
+export const viewFilters = ['all', 'mine', 'locked', 'unlocked', 'watched', 'responsible', 'my-queues'] as const
+export type ViewFilter = (typeof viewFilters)[number]
+/** Kept for callers of the open view's original filters. */
 export const openViewFilters = ['all', 'mine', 'unlocked'] as const
 export type OpenViewFilter = (typeof openViewFilters)[number]
+/** Views that list tickets of many owners, where the dashboard's filters apply. */
+const filterableViews = new Set<ViewName>(['new', 'open', 'pending-reached', 'escalated', 'escalating-soon', 'escalation'])
 
-export const viewSorts = ['created', 'priority', 'changed', 'title'] as const
+export const viewSorts = ['created', 'priority', 'changed', 'title', 'escalation'] as const
 export type ViewSort = (typeof viewSorts)[number]
 
 /** In-memory sorts (priority, changed, title) look at no more than this many tickets of a view. */
@@ -34,8 +46,10 @@ export interface ViewRequest {
   queue?: string | undefined
   /** Status view only: the state type to list (required there). */
   stateType?: StateType | undefined
-  /** Open view only: all open tickets, those locked to me, or the unlocked ones. */
-  filter?: OpenViewFilter | undefined
+  /** The dashboard filter (views of many owners only): see viewFilters. */
+  filter?: ViewFilter | undefined
+  /** Escalation view only: escalated now, or escalating by the end of today, tomorrow or next week (default now). */
+  when?: EscalationBucket | undefined
   order: 'asc' | 'desc'
   sort: ViewSort
   limit: number
@@ -45,8 +59,7 @@ export interface ViewRequest {
 /** Where a view reads from: index partitions plus the filters evaluated inside the query. */
 interface ViewPlan {
   queries: TicketIndexQuery[]
-  queues?: string[]
-  lock?: 'lock' | 'unlock'
+  filter: TicketIndexFilter
   /** Kept after reading, before paging (only for views read whole, see `readWhole`). */
   keep?: (ticket: TicketListItem) => boolean
   /**
@@ -69,33 +82,67 @@ function scopeQueues(deps: ViewDeps, identity: AgentIdentity, queue: string | un
   return fallback ? fallback.filter((name) => readable.includes(name)) : readable
 }
 
-function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName, request: ViewRequest, until: string): ViewPlan {
-  if (request.stateType !== undefined && view !== 'status') throw invalidRequest('stateType applies to the status view only', 'query.stateType')
-  if (request.filter !== undefined && view !== 'open') throw invalidRequest('filter applies to the open view only', 'query.filter')
+/** The agent's My Queues as they chose them (preferences over the config); read only for the my-queues filter. */
+async function myQueuesOf(deps: ViewDeps, identity: AgentIdentity): Promise<string[]> {
+  return (await loadEffectivePreferences(deps, [identity.agent])).get(identity.login)!.myQueues
+}
+
+/** The dashboard filter as conditions inside the query: whose tickets, which lock, which queues. */
+async function filterConditions(deps: ViewDeps, identity: AgentIdentity, filter: ViewFilter, queues: string[]): Promise<TicketIndexFilter> {
   const login = identity.login
+  switch (filter) {
+    case 'all':
+      return { queues }
+    case 'mine':
+    case 'locked':
+      return { queues, owner: login, lock: 'lock' }
+    case 'unlocked':
+      return { queues, lock: 'unlock' }
+    case 'watched':
+      return { queues, watcher: login }
+    case 'responsible':
+      return { queues, responsible: login }
+    case 'my-queues': {
+      const mine = new Set(await myQueuesOf(deps, identity))
+      return { queues: queues.filter((queue) => mine.has(queue)) }
+    }
+  }
+}
+
+async function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName, request: ViewRequest, until: string): Promise<ViewPlan> {
+  if (request.stateType !== undefined && view !== 'status') throw invalidRequest('stateType applies to the status view only', 'query.stateType')
+  if (request.filter !== undefined && !filterableViews.has(view)) throw invalidRequest(`filter applies to the views ${[...filterableViews].join(', ')}`, 'query.filter')
+  if (request.when !== undefined && view !== 'escalation') throw invalidRequest('when applies to the escalation view only', 'query.when')
+  const login = identity.login
+  const filtered = (queues: string[]) => filterConditions(deps, identity, request.filter ?? 'all', queues)
   switch (view) {
     case 'new': {
       // OTRS "New Tickets": the agent's My Queues when configured, else every readable queue.
       const queues = scopeQueues(deps, identity, request.queue, identity.agent.myQueues)
-      return { queries: queues.map((queue) => ({ by: 'queue', queue, stateType: 'new' })) }
+      const filter = await filtered(queues)
+      return { queries: (filter.queues ?? []).map((queue) => ({ by: 'queue', queue, stateType: 'new' })), filter }
     }
     case 'open': {
       const queues = scopeQueues(deps, identity, request.queue)
-      const filter = request.filter ?? 'all'
-      if (filter === 'mine') return { queries: [{ by: 'owner', login, lock: 'lock', stateType: 'open' }], queues }
-      return { queries: queues.map((queue) => ({ by: 'queue', queue, stateType: 'open' })), ...(filter === 'unlocked' ? { lock: 'unlock' as const } : {}) }
+      // My locked tickets: the owner index is the smaller read.
+      if (request.filter === 'mine' || request.filter === 'locked') return { queries: [{ by: 'owner', login, lock: 'lock', stateType: 'open' }], filter: { queues } }
+      const filter = await filtered(queues)
+      return { queries: (filter.queues ?? []).map((queue) => ({ by: 'queue', queue, stateType: 'open' })), filter }
     }
     case 'locked':
       // The owner index sorts by lock, state type, then creation: one partition read per state type.
-      return { queries: viewableStateTypes.map((stateType) => ({ by: 'owner', login, lock: 'lock', stateType })), queues: scopeQueues(deps, identity, request.queue) }
+      return { queries: viewableStateTypes.map((stateType) => ({ by: 'owner', login, lock: 'lock', stateType })), filter: { queues: scopeQueues(deps, identity, request.queue) } }
     case 'responsible':
-      return { queries: viewableStateTypes.map((stateType) => ({ by: 'responsible', login, stateType })), queues: scopeQueues(deps, identity, request.queue) }
+      return { queries: viewableStateTypes.map((stateType) => ({ by: 'responsible', login, stateType })), filter: { queues: scopeQueues(deps, identity, request.queue) } }
+    case 'watched':
+      // OTRS's watch view: the watched tickets not closed; a ticket in a queue no longer readable drops out.
+      return { queries: viewableStateTypes.map((stateType) => ({ by: 'watcher', login, stateType })), filter: { queues: scopeQueues(deps, identity, request.queue) } }
     case 'pending-reached':
       return {
         // The due index holds the next time the pending job acts: after a reminder that is up to a
         // day ahead, yet the reminder stays reached (OTRS keeps it in "Reminder Tickets").
         queries: [{ by: 'pending-due', until: new Date(Date.parse(until) + pendingReminderRepeatMs).toISOString() }],
-        queues: scopeQueues(deps, identity, request.queue),
+        filter: await filtered(scopeQueues(deps, identity, request.queue)),
         // The due index also holds pending auto tickets (closed by the job once due).
         keep: (ticket) => ticket.stateType === 'pending reminder' && ticket.pendingUntil !== null && ticket.pendingUntil <= until,
         readWhole: true,
@@ -103,14 +150,20 @@ function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName, reque
       }
     case 'escalated':
       // The escalation index sorts by escalation time (the earliest SLA deadline), not creation: read whole.
-      return { queries: [{ by: 'escalation', until }], queues: scopeQueues(deps, identity, request.queue), readWhole: true, until }
+      return { queries: [{ by: 'escalation', until }], filter: await filtered(scopeQueues(deps, identity, request.queue)), readWhole: true, until }
+    case 'escalation': {
+      // AgentTicketEscalationView: escalation time up to the end of the bucket, in the agent's time zone.
+      const { timeZone } = (await loadEffectivePreferences(deps, [identity.agent])).get(login)!
+      const end = escalationBucketEnd(request.when ?? 'now', new Date(until), timeZone).toISOString()
+      return { queries: [{ by: 'escalation', until: end }], filter: await filtered(scopeQueues(deps, identity, request.queue)), readWhole: true, until }
+    }
     case 'escalating-soon': {
       // Each SLA has its own warning window: read up to the widest, keep each ticket within its SLA's.
       const minute = 60_000
       const widest = Math.max(0, ...deps.config.slas.map((sla) => sla.warnBeforeMinutes))
       return {
         queries: [{ by: 'escalation', after: until, until: new Date(Date.parse(until) + widest * minute).toISOString() }],
-        queues: scopeQueues(deps, identity, request.queue),
+        filter: await filtered(scopeQueues(deps, identity, request.queue)),
         keep: ({ escalation }) => !!escalation?.nextDue && Date.parse(escalation.nextDue) <= Date.parse(until) + warnBeforeMinutes(deps.config, escalation.sla) * minute,
         readWhole: true,
         until,
@@ -119,7 +172,8 @@ function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName, reque
     case 'status': {
       if (request.stateType === undefined) throw invalidRequest('the status view needs a stateType (new, open, pending reminder, pending auto, closed, merged or removed)', 'query.stateType')
       const stateType = request.stateType
-      return { queries: scopeQueues(deps, identity, request.queue).map((queue) => ({ by: 'queue', queue, stateType })) }
+      const queues = scopeQueues(deps, identity, request.queue)
+      return { queries: queues.map((queue) => ({ by: 'queue', queue, stateType })), filter: { queues } }
     }
   }
 }
@@ -165,6 +219,8 @@ const sortKeys: Record<Exclude<ViewSort, 'created'>, (a: TicketListItem, b: Tick
   priority: (a, b) => a.priority - b.priority,
   changed: (a, b) => a.changedAt.localeCompare(b.changedAt),
   title: (a, b) => titleCollator.compare(a.title, b.title),
+  // OTRS's escalation view order: the earliest escalation time first; tickets without one last.
+  escalation: (a, b) => (a.escalation?.nextDue ?? '\uffff').localeCompare(b.escalation?.nextDue ?? '\uffff'),
 }
 
 /** Orders tickets by the requested sort and direction; ties always oldest first, so pages are stable. */
@@ -176,18 +232,13 @@ function sortTickets(tickets: TicketListItem[], sort: ViewSort, order: 'asc' | '
 
 /** The view's oldest tickets, at most inMemorySortCap, read through the store's index pages. */
 async function readCapped(deps: ViewDeps, plan: ViewPlan): Promise<TicketListItem[]> {
-  if (plan.queries.length === 0 || plan.queues?.length === 0) return []
-  const page = await deps.tickets.listItemsByIndex(plan.queries, {
-    order: 'asc',
-    limit: inMemorySortCap,
-    ...(plan.queues ? { queues: plan.queues } : {}),
-    ...(plan.lock ? { lock: plan.lock } : {}),
-  })
+  if (plan.queries.length === 0 || plan.filter.queues?.length === 0) return []
+  const page = await deps.tickets.listItemsByIndex(plan.queries, { order: 'asc', limit: inMemorySortCap, ...plan.filter })
   return plan.keep ? page.items.filter(plan.keep) : page.items
 }
 
 /** Views whose index is not in creation order (due times): read whole, paged by offset. */
-const readWholeViews = new Set<ViewName>(['pending-reached', 'escalated', 'escalating-soon'])
+const readWholeViews = new Set<ViewName>(['pending-reached', 'escalated', 'escalating-soon', 'escalation'])
 
 /**
  * One page of a view. sort=created pages natively through the index in creation order (store
@@ -198,17 +249,11 @@ export async function listView(deps: ViewDeps, identity: AgentIdentity, view: Vi
   const cursor = offsetPaged ? decodeOffsetCursor(request.cursor) : undefined
   if (!offsetPaged && request.cursor?.startsWith(offsetPrefix)) throw staleCursor()
   const until = cursor?.until ?? deps.clock.now().toISOString()
-  const plan = planView(deps, identity, view, request, until)
+  const plan = await planView(deps, identity, view, request, until)
 
   if (!cursor) {
-    if (plan.queries.length === 0 || plan.queues?.length === 0) return { items: [], next: null }
-    return deps.tickets.listItemsByIndex(plan.queries, {
-      order: request.order,
-      limit: request.limit,
-      cursor: request.cursor,
-      ...(plan.queues ? { queues: plan.queues } : {}),
-      ...(plan.lock ? { lock: plan.lock } : {}),
-    })
+    if (plan.queries.length === 0 || plan.filter.queues?.length === 0) return { items: [], next: null }
+    return deps.tickets.listItemsByIndex(plan.queries, { order: request.order, limit: request.limit, cursor: request.cursor, ...plan.filter })
   }
   const sorted = sortTickets(await readCapped(deps, plan), request.sort, request.order)
   const end = cursor.offset + request.limit
@@ -221,7 +266,7 @@ export async function listView(deps: ViewDeps, identity: AgentIdentity, view: Vi
 
 export interface ViewCounts {
   queues: { queue: string; counts: Record<StateType, number> }[]
-  mine: { locked: number; responsible: number; pendingReached: number }
+  mine: { locked: number; responsible: number; watched: number; pendingReached: number }
 }
 
 /** Counts one index partition by paging through it (an agent's own lists are short). */
@@ -242,18 +287,19 @@ async function countQuery(deps: ViewDeps, query: TicketIndexQuery, queues: strin
  */
 export async function viewCounts(deps: ViewDeps, identity: AgentIdentity): Promise<ViewCounts> {
   const queues = readableQueues(deps.config, identity.agent)
-  if (queues.length === 0) return { queues: [], mine: { locked: 0, responsible: 0, pendingReached: 0 } }
+  if (queues.length === 0) return { queues: [], mine: { locked: 0, responsible: 0, watched: 0, pendingReached: 0 } }
   const login = identity.login
   const sum = async (queries: TicketIndexQuery[]) => (await Promise.all(queries.map((query) => countQuery(deps, query, queues)))).reduce((a, b) => a + b, 0)
-  const [perQueue, locked, responsible, reached] = await Promise.all([
+  const [perQueue, locked, responsible, watched, reached] = await Promise.all([
     deps.tickets.countByQueue(queues),
     sum(viewableStateTypes.map((stateType) => ({ by: 'owner', login, lock: 'lock', stateType }))),
     sum(viewableStateTypes.map((stateType) => ({ by: 'responsible', login, stateType }))),
-    readCapped(deps, planView(deps, identity, 'pending-reached', { order: 'asc', sort: 'created', limit: 1 }, deps.clock.now().toISOString())),
+    sum(viewableStateTypes.map((stateType) => ({ by: 'watcher', login, stateType }))),
+    planView(deps, identity, 'pending-reached', { order: 'asc', sort: 'created', limit: 1 }, deps.clock.now().toISOString()).then((plan) => readCapped(deps, plan)),
   ])
   return {
     queues: queues.map((queue) => ({ queue, counts: countsOf(perQueue, queue) })),
-    mine: { locked, responsible, pendingReached: reached.length },
+    mine: { locked, responsible, watched, pendingReached: reached.length },
   }
 }
 

@@ -226,6 +226,10 @@ describe('authorization matrix', () => {
           ...perQueue((queue) => ({ name: `new, queue=${queue}`, expect: ticketRead(queue, 200), request: () => ({ params: { view: 'new' }, query: { queue } }) })),
           { name: 'new, every readable queue', expect: own(200), request: () => ({ params: { view: 'new' } }) },
           { name: 'status view', expect: own(200), request: () => ({ params: { view: 'status' }, query: { stateType: 'new' } }) },
+          { name: 'my watched tickets', expect: own(200), request: () => ({ params: { view: 'watched' } }) },
+          { name: 'my responsibilities', expect: own(200), request: () => ({ params: { view: 'responsible' } }) },
+          ...perQueue((queue) => ({ name: `escalation view, queue=${queue}`, expect: ticketRead(queue, 200), request: () => ({ params: { view: 'escalation' }, query: { queue, when: 'next-week' } }) })),
+          { name: 'open, watched filter', expect: own(200), request: () => ({ params: { view: 'open' }, query: { filter: 'watched' } }) },
         ],
       },
       'GET /api/search': { rule: 'own, hits only in readable queues', cases: perQueue((queue) => ({ name: `words of a ${queue} ticket`, expect: own(200), request: () => ({ query: { q: markers[queue] } }) })) },
@@ -298,6 +302,8 @@ describe('authorization matrix', () => {
         }),
       },
       'DELETE /api/tickets/{number}/draft': { rule: 'ro', cases: ticketCase(204, 'read', (ticket) => ({ params: withTicket(ticket) })) },
+      'PUT /api/tickets/{number}/watch': { rule: 'ro (a watch is the agent\'s own)', cases: ticketCase(204, 'read', (ticket) => ({ params: withTicket(ticket) })) },
+      'DELETE /api/tickets/{number}/watch': { rule: 'ro', cases: ticketCase(204, 'read', (ticket) => ({ params: withTicket(ticket) })) },
       'POST /api/tickets/{number}/merge': {
         rule: 'rw on both; a target that cannot be read answers like one that does not exist',
         cases: [

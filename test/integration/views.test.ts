@@ -164,7 +164,8 @@ describe('agent views and customers', () => {
   it('bad parameters are 400s naming the field; unknown views too', async () => {
     for (const [path, field] of [
       ['/api/views/open?stateType=closed', 'query.stateType'],
-      ['/api/views/new?filter=mine', 'query.filter'],
+      // The dashboard filters apply to views of many owners, not to one's own lists.
+      ['/api/views/locked?filter=watched', 'query.filter'],
       ['/api/views/open?limit=501', 'query.limit'],
       ['/api/views/open?sort=size', 'query.sort'],
       ['/api/views/open?cursor=nonsense', 'query.cursor'],
@@ -253,10 +254,10 @@ describe('agent views and customers', () => {
       removed: 0,
     })
     expect(counts.queues.find((entry) => entry.queue === 'Sales')!.counts).toMatchObject({ new: 1, open: 2, closed: 0 })
-    expect(counts.mine).toEqual({ locked: 3, responsible: 1, pendingReached: 1 })
+    expect(counts.mine).toEqual({ locked: 3, responsible: 1, watched: 0, pendingReached: 1 })
     const salesCounts = await get<{ queues: { queue: string }[]; mine: Record<string, number> }>('/api/views/counts', sales)
     expect(salesCounts.queues.map((entry) => entry.queue)).toEqual(['Sales'])
-    expect(salesCounts.mine).toEqual({ locked: 1, responsible: 1, pendingReached: 0 })
+    expect(salesCounts.mine).toEqual({ locked: 1, responsible: 1, watched: 0, pendingReached: 0 })
   })
 
   it('customer information center: the customer user (URL-encoded, any case), 404 when unknown', async () => {

@@ -23,6 +23,8 @@ const StatusPage = named(loadQueue, 'StatusPage')
 const TicketPage = named(loadTicket, 'TicketPage')
 const NewTicketPage = named(() => import('./pages/new-ticket.tsx'), 'NewTicketPage')
 const SearchPage = named(() => import('./pages/search.tsx'), 'SearchPage')
+const MyTicketsPage = named(() => import('./pages/views.tsx'), 'MyTicketsPage')
+const EscalationPage = named(() => import('./pages/views.tsx'), 'EscalationPage')
 const CustomerPage = named(() => import('./pages/customer.tsx'), 'CustomerPage')
 const CustomerLookupPage = named(() => import('./pages/customer.tsx'), 'CustomerLookupPage')
 const PreferencesPage = named(() => import('./pages/preferences.tsx'), 'PreferencesPage')
@@ -224,6 +226,12 @@ function Layout() {
           <NavLink href={paths.status()} active={route.name === 'status'}>
             {t('nav.status')}
           </NavLink>
+          <NavLink href={paths.myTickets('locked')} active={route.name === 'my-tickets'}>
+            {t('nav.myTickets')}
+          </NavLink>
+          <NavLink href={paths.escalations()} active={route.name === 'escalations'}>
+            {t('nav.escalations')}
+          </NavLink>
           <NavLink href="/customers" active={['customers', 'customer', 'company', 'admin-customer-users', 'admin-companies'].includes(route.name)}>
             {t('nav.customers')}
           </NavLink>
@@ -293,6 +301,10 @@ function RouteView({ route }: { route: RouteMatch }) {
       return <QueuesPage />
     case 'status':
       return <StatusPage />
+    case 'my-tickets':
+      return <MyTicketsPage view={route.view} />
+    case 'escalations':
+      return <EscalationPage />
     case 'ticket':
       return <TicketPage number={route.number} />
     case 'new-ticket':

@@ -55,6 +55,8 @@ export type RouteMatch =
   | { name: 'queue'; queue: string }
   | { name: 'queues' }
   | { name: 'status' }
+  | { name: 'my-tickets'; view: MyTicketsView }
+  | { name: 'escalations' }
   | { name: 'ticket'; number: string }
   | { name: 'new-ticket'; type: 'phone' | 'email' }
   | { name: 'search' }
@@ -67,6 +69,10 @@ export type RouteMatch =
   | { name: 'admin-customer-users' }
   | { name: 'admin-companies' }
   | { name: 'not-found' }
+
+/** "My tickets": OTRS's locked, responsible and watched views. */
+export const myTicketsViews = ['locked', 'responsible', 'watched'] as const
+export type MyTicketsView = (typeof myTicketsViews)[number]
 
 const decode = (segment: string) => {
   try {
@@ -84,6 +90,8 @@ export function matchRoute(path: string): RouteMatch {
   if (first === 'queues' && second !== undefined) return { name: 'queue', queue: second }
   if (first === 'queues') return { name: 'queues' }
   if (first === 'status' && second === undefined) return { name: 'status' }
+  if (first === 'my' && myTicketsViews.includes(second as MyTicketsView)) return { name: 'my-tickets', view: second as MyTicketsView }
+  if (first === 'escalations' && second === undefined) return { name: 'escalations' }
   if (first === 'tickets' && second !== undefined && /^\d{10,40}$/.test(second)) return { name: 'ticket', number: second }
   if (first === 'new-ticket' && (second === 'phone' || second === 'email')) return { name: 'new-ticket', type: second }
   if (first === 'search' && second === undefined) return { name: 'search' }
@@ -102,6 +110,8 @@ export const paths = {
   dashboard: () => '/',
   queue: (name: string) => `/queues/${encodeURIComponent(name)}`,
   status: (stateType?: string) => (stateType ? `/status?stateType=${encodeURIComponent(stateType)}` : '/status'),
+  myTickets: (view: MyTicketsView) => `/my/${view}`,
+  escalations: (when?: string) => (when ? `/escalations?when=${encodeURIComponent(when)}` : '/escalations'),
   ticket: (number: string, articleId?: string) => `/tickets/${number}${articleId ? `?article=${encodeURIComponent(articleId)}` : ''}`,
   /** OTRS New phone/email ticket; with `split`, the article split into it. */
   newTicket: (type: 'phone' | 'email', split?: { number: string; articleId: string }) =>

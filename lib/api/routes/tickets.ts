@@ -33,6 +33,7 @@ import type { Article, TicketThread } from '../../ticket/model.ts'
 import { bulkUpdate, linkTickets, mergeTickets, splitTicket, ticketHistory, unlinkTickets, updateTicket } from '../../ticket/ticket-actions.ts'
 import { getTicketThread, getTicketZoom, listTickets } from '../../ticket/ticket-queries.ts'
 import { composeNewTicket, openTicket } from '../../ticket/open-ticket.ts'
+import { unwatchTicket, watchTicket } from '../../ticket/watch.ts'
 import type { ApiApp } from '../app.ts'
 import { articleView, ticketSummary } from '../views.ts'
 import { renderArticleHtml } from '../../mail/render-html.ts'
@@ -193,6 +194,23 @@ const route = {
     request: body(BulkRequestSchema),
     responses: { 200: json(BulkResponseSchema, 'One result per ticket, in the order given'), 400: errors[400], 401: errors[401] },
   }),
+  watch: createRoute({
+    method: 'put',
+    path: '/api/tickets/{number}/watch',
+    tags: ['ticket actions'],
+    summary: 'Watch the ticket (OTRS ticket watcher): you get the notifications its owner gets and find it under "My watched tickets"; recorded in the history',
+    description: 'Needs the ro right on the ticket\'s queue. Watching a ticket you watch already changes nothing.',
+    request: { params: TicketNumberParamSchema },
+    responses: { 204: { description: 'You watch the ticket' }, ...readErrors },
+  }),
+  unwatch: createRoute({
+    method: 'delete',
+    path: '/api/tickets/{number}/watch',
+    tags: ['ticket actions'],
+    summary: 'Stop watching the ticket; recorded in the history',
+    request: { params: TicketNumberParamSchema },
+    responses: { 204: { description: 'You no longer watch the ticket' }, ...readErrors },
+  }),
   getDraft: createRoute({
     method: 'get',
     path: '/api/tickets/{number}/draft',
@@ -228,6 +246,7 @@ export function contentDisposition(name: string): string {
 export function ticketDetail(thread: TicketThread) {
   return {
     ...ticketSummary(thread.ticket),
+    watchers: thread.ticket.watchers ?? [],
     mergedInto: thread.ticket.mergedInto,
     mergedFrom: thread.ticket.mergedFrom,
     dynamicFields: thread.ticket.dynamicFields,
@@ -350,6 +369,16 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
   app.openapi(route.unlink, async (c) => {
     const { number, target } = c.req.valid('param')
     await unlinkTickets(deps, c.get('identity'), number, target)
+    return c.body(null, 204)
+  })
+
+  app.openapi(route.watch, async (c) => {
+    await watchTicket(deps, c.get('identity'), c.req.valid('param').number)
+    return c.body(null, 204)
+  })
+
+  app.openapi(route.unwatch, async (c) => {
+    await unwatchTicket(deps, c.get('identity'), c.req.valid('param').number)
     return c.body(null, 204)
   })
 

@@ -12,7 +12,7 @@ const countsRoute = createRoute({
   method: 'get',
   path: '/api/views/counts',
   tags: ['views'],
-  summary: 'Dashboard counts: tickets per readable queue and state type, and your own lists (locked, responsible, reminders reached)',
+  summary: 'Dashboard counts: tickets per readable queue and state type, and your own lists (locked, responsible, watched, reminders reached)',
   responses: { 200: json(ViewCountsResponseSchema, 'The counts'), 401: json(ErrorResponseSchema, 'Not logged in') },
 })
 
@@ -24,7 +24,7 @@ const viewRoute = createRoute({
   description:
     'Every view is an index query; the queue restriction is applied inside the query, so pages are full. ' +
     'sort=created (default) pages natively in creation order with a cursor. sort=priority, changed or title sorts in memory ' +
-    'over at most the 2,000 oldest tickets of the view and pages by offset; pending-reached, escalated and escalating-soon are always read that way.',
+    'over at most the 2,000 oldest tickets of the view and pages by offset; pending-reached, escalated, escalating-soon and escalation are always read that way.',
   request: { params: ViewParamSchema, query: ViewQuerySchema },
   responses: {
     200: json(ViewListResponseSchema, 'A page of tickets'),

@@ -27,6 +27,7 @@ import type {
   Page,
   QueueCounts,
   TicketChange,
+  TicketIndexFilter,
   TicketIndexQuery,
   TicketListItem,
   TicketListQuery,
@@ -54,7 +55,7 @@ function stripKeys<T>(item: Item): T {
 
 /** Tickets written by earlier versions lack fields added since; reads fill the defaults in. */
 function toTicket(item: Item): Ticket {
-  const defaults: Pick<Ticket, 'participants' | 'dynamicFields' | 'mergedFrom' | 'timeUnits'> = { participants: [], dynamicFields: {}, mergedFrom: [], timeUnits: 0 }
+  const defaults: Pick<Ticket, 'participants' | 'dynamicFields' | 'mergedFrom' | 'timeUnits' | 'watchers'> = { participants: [], dynamicFields: {}, mergedFrom: [], timeUnits: 0, watchers: [] }
   return { ...defaults, ...stripKeys<Partial<Ticket>>(item) } as Ticket
 }
 
@@ -99,6 +100,22 @@ export function ticketIndexAttributes(ticket: Ticket): Item {
     attributes[byEscalation.sortKey] = `${ticket.escalation.nextDue}#${ticket.number}`
   }
   return attributes
+}
+
+/**
+ * The watch item of `login` on `ticket`: the ticket's list fields under the watcher's index key, so
+ * "My watched tickets" is an index read like the other views. Written with every change of the ticket.
+ */
+function watchItem(ticket: Ticket, login: string): Item {
+  const { byResponsible } = table.indexes
+  const fields = Object.fromEntries(ticketListItemFields.map((field) => [field, ticket[field] ?? null]))
+  return {
+    ...keys.watch(ticket.number, login),
+    entity: 'watch' satisfies Entity,
+    ...fields,
+    [byResponsible.partitionKey]: indexKeys.watcher(login),
+    [byResponsible.sortKey]: `${ticket.stateType}#${ticket.createdAt}#${ticket.number}`,
+  }
 }
 
 interface Cursor {
@@ -180,6 +197,8 @@ function partitionReads(query: TicketIndexQuery): PartitionRead[] {
     }
     case 'responsible':
       return [{ id: `r:${query.login}#${query.stateType}`, index: byResponsible, partition: indexKeys.responsible(query.login), from: `${query.stateType}#`, to: `${query.stateType}#\uffff`, prefix: `${query.stateType}#` }]
+    case 'watcher':
+      return [{ id: `w:${query.login}#${query.stateType}`, index: byResponsible, partition: indexKeys.watcher(query.login), from: `${query.stateType}#`, to: `${query.stateType}#\uffff`, prefix: `${query.stateType}#` }]
     case 'customer':
       return [{ id: `c:${query.email}`, index: byCustomer, partition: indexKeys.customer(query.email) }]
     case 'company':
@@ -277,6 +296,8 @@ export class DynamoTicketStore implements TicketStore {
         push('other', number, { Delete: { TableName: this.tableName, Key: keys.link(other, number) } })
       }
       for (const login of change.removeDrafts ?? []) push('other', number, { Delete: { TableName: this.tableName, Key: keys.draft(number, login) } })
+      for (const login of ticket.watchers ?? []) push('other', number, { Put: { TableName: this.tableName, Item: watchItem(ticket, login) } })
+      for (const login of change.removeWatchers ?? []) push('other', number, { Delete: { TableName: this.tableName, Key: keys.watch(number, login) } })
       for (const mail of change.outboundMails ?? []) push('other', number, this.putNew(keys.outboundMail(mail.id), 'outbound-mail', mail))
       for (const ref of change.externalRefs ?? []) {
         push('other', number, { Put: { TableName: this.tableName, Item: { ...keys.externalRef(ref.field, ref.value), entity: 'external-ref' satisfies Entity, ...ref, ticketNumber: number } } })
@@ -386,7 +407,7 @@ export class DynamoTicketStore implements TicketStore {
     return { items: page.items.map(toTicket), next: page.next }
   }
 
-  async listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<Ticket>> {
+  async listByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined } & TicketIndexFilter): Promise<Page<Ticket>> {
     const page = await this.pageMerged(queries.flatMap(partitionReads), options)
     return { items: page.items.map(toTicket), next: page.next }
   }
@@ -396,7 +417,7 @@ export class DynamoTicketStore implements TicketStore {
     return { items: page.items.map((item) => stripKeys<TicketListItem>(item)), next: page.next }
   }
 
-  async listItemsByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock' }): Promise<Page<TicketListItem>> {
+  async listItemsByIndex(queries: TicketIndexQuery[], options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined } & TicketIndexFilter): Promise<Page<TicketListItem>> {
     const page = await this.pageMerged(queries.flatMap(partitionReads), { ...options, project: ticketListItemFields })
     return { items: page.items.map((item) => stripKeys<TicketListItem>(item)), next: page.next }
   }
@@ -604,7 +625,7 @@ export class DynamoTicketStore implements TicketStore {
    */
   private async pageMerged(
     reads: PartitionRead[],
-    options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; queues?: string[]; lock?: 'lock' | 'unlock'; state?: string; project?: readonly string[] },
+    options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; state?: string; project?: readonly string[] } & TicketIndexFilter,
   ): Promise<Page<Item>> {
     const cursor = options.cursor ? decodeCursor(options.cursor, reads) : {}
     const forward = options.order === 'asc'
@@ -620,6 +641,18 @@ export class DynamoTicketStore implements TicketStore {
       filters.push('#lock = :lock')
       names['#lock'] = 'lock'
       values[':lock'] = options.lock
+    }
+    for (const field of ['owner', 'responsible'] as const) {
+      const login = options[field]
+      if (login === undefined) continue
+      filters.push(`#${field} = :${field}`)
+      names[`#${field}`] = field
+      values[`:${field}`] = login
+    }
+    if (options.watcher !== undefined) {
+      filters.push('contains(#watchers, :watcher)')
+      names['#watchers'] = 'watchers'
+      values[':watcher'] = options.watcher
     }
     if (options.queues) {
       if (options.queues.length === 0) return { items: [], next: null }

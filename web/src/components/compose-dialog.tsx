@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { api, ApiError, get, ticketPath } from '../api/client.ts'
-import type { ArticleType, ComposedArticle, CreateArticleRequest, StoredDraft, TicketDetail } from '../api/types.ts'
+import type { ArticleType, Attachment, ComposedArticle, CreateArticleRequest, StoredDraft, TicketDetail } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx'
 import { stateLabel } from '../labels.ts'
@@ -85,6 +85,13 @@ export function ComposeDialog({
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const [draftState, setDraftState] = useState<'none' | 'saving' | 'saved'>('none')
+  // A note may be made visible to the customer (OTRS: "is visible for customer"); a phone call has a direction.
+  const [noteType, setNoteType] = useState<ArticleType>(type)
+  const [direction, setDirection] = useState<'incoming' | 'outgoing'>('outgoing')
+  // Forward: the forwarded mail's attachments, each of which the agent may leave out.
+  const [forwarded, setForwarded] = useState<Attachment[]>([])
+  const [dropped, setDropped] = useState<Set<string>>(new Set())
+  const isNote = type === 'note' || type === 'note-external'
   const dirty = useRef(false)
   const draftTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const isMail = mailTypes.includes(type)
@@ -105,6 +112,7 @@ export function ComposeDialog({
           throw caught
         })
         if (cancelled) return
+        if (type === 'forward') void compose(initialTemplate ?? '').then((composed) => !cancelled && setForwarded(composed.attachments.filter((attachment) => !attachment.inline)))
         if (draft && draft.type === type) {
           setFields({
             to: draft.to,
@@ -195,7 +203,9 @@ export function ComposeDialog({
     setBusy(true)
     setError(null)
     const body: CreateArticleRequest = {
-      type,
+      type: isNote ? noteType : type,
+      ...(type === 'phone' ? { direction } : {}),
+      ...(type === 'forward' && dropped.size > 0 ? { dropAttachments: [...dropped] } : {}),
       ...(articleId ? { articleId } : {}),
       ...(isMail ? { to: fields.to, cc: fields.cc, ...(fields.bcc ? { bcc: fields.bcc } : {}) } : {}),
       subject: fields.subject,
@@ -266,6 +276,25 @@ export function ComposeDialog({
               </div>
             </div>
           )}
+          {isNote && (
+            <div className="field checkbox-field">
+              <label>
+                <input type="checkbox" checked={noteType === 'note-external'} onChange={(event) => setNoteType(event.target.checked ? 'note-external' : 'note')} />{' '}
+                {t('compose.visibleToCustomer')}
+              </label>
+            </div>
+          )}
+          {type === 'phone' && (
+            <fieldset className="field radio-row">
+              <legend>{t('compose.direction')}</legend>
+              <label>
+                <input type="radio" name="compose-direction" checked={direction === 'incoming'} onChange={() => setDirection('incoming')} /> {t('compose.directionIncoming')}
+              </label>
+              <label>
+                <input type="radio" name="compose-direction" checked={direction === 'outgoing'} onChange={() => setDirection('outgoing')} /> {t('compose.directionOutgoing')}
+              </label>
+            </fieldset>
+          )}
           <div className="field">
             <label htmlFor="compose-subject">{t('article.subject')}</label>
             <input id="compose-subject" value={fields.subject} onChange={(event) => update({ subject: event.target.value.replace(/[\r\n]/g, ' ') })} />
@@ -274,6 +303,28 @@ export function ComposeDialog({
             <label htmlFor="compose-body">{t('compose.text')}</label>
             <textarea id="compose-body" rows={14} value={fields.body} onChange={(event) => update({ body: event.target.value })} />
           </div>
+          {forwarded.length > 0 && (
+            <div className="field">
+              <span className="label">{t('compose.forwardedAttachments')}</span>
+              <ul className="plain-list" aria-label={t('compose.forwardedAttachments')}>
+                {forwarded.map((attachment) => (
+                  <li key={attachment.id} className={dropped.has(attachment.id) ? 'dropped' : undefined}>
+                    <span>{attachment.name}</span>
+                    <span className="muted">{i18n.number(attachment.size / 1024, 1)} KB</span>
+                    {dropped.has(attachment.id) ? (
+                      <button type="button" className="link-button" onClick={() => setDropped((current) => new Set([...current].filter((id) => id !== attachment.id)))}>
+                        {t('compose.keepAttachment', { name: attachment.name })}
+                      </button>
+                    ) : (
+                      <button type="button" className="link-button" aria-label={t('compose.removeAttachment', { name: attachment.name })} onClick={() => setDropped((current) => new Set([...current, attachment.id]))}>
+                        {t('common.remove')}
+                      </button>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <div className="field">
             <label htmlFor="compose-files">{t('compose.attachments')}</label>
             <input

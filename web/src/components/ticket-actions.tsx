@@ -10,7 +10,7 @@ import { localInputToIso, tomorrowMorning } from './date-input.ts'
 import { CustomerAutocomplete } from './customer-autocomplete.tsx'
 import { Dialog } from './dialog.tsx'
 
-export type TicketAction = 'close' | 'pending' | 'move' | 'owner' | 'responsible' | 'priority' | 'title' | 'customer' | 'merge' | 'link' | 'split'
+export type TicketAction = 'close' | 'pending' | 'move' | 'owner' | 'responsible' | 'priority' | 'title' | 'customer' | 'merge' | 'link' | 'split' | 'bounce'
 
 export const actionTitles: Record<TicketAction, MessageKey> = {
   close: 'action.close',
@@ -24,6 +24,7 @@ export const actionTitles: Record<TicketAction, MessageKey> = {
   merge: 'action.merge',
   link: 'action.link',
   split: 'action.split',
+  bounce: 'action.bounce',
 }
 
 /** One dialog per OTRS zoom action that changes the ticket (PATCH, merge, link, split). */
@@ -65,6 +66,7 @@ export function TicketActionDialog({ ticket, action, articleId, onClose, onDone 
       {action === 'merge' && <MergeForm {...props} />}
       {action === 'link' && <LinkForm {...props} />}
       {action === 'split' && articleId && <SplitForm {...props} articleId={articleId} />}
+      {action === 'bounce' && articleId && <BounceForm {...props} articleId={articleId} />}
     </Dialog>
   )
 }
@@ -429,6 +431,32 @@ function SplitForm({ ticket, busy, run, onClose, articleId }: FormProps & { arti
         </select>
       </div>
       <Actions busy={busy} onClose={onClose} submit={t('action.split')} />
+    </form>
+  )
+}
+
+/**
+ * OTRS Bounce: the customer's mail goes on unchanged (Resent-* headers) to another address, e.g. a
+ * colleague elsewhere or the right department; the ticket keeps it and records where it went.
+ */
+function BounceForm({ ticket, busy, run, onClose, articleId }: FormProps & { articleId: string }) {
+  const { t } = useI18n()
+  const article = ticket.articles.find((candidate) => candidate.id === articleId)
+  const [to, setTo] = useState('')
+  return (
+    <form
+      className="form"
+      onSubmit={(event) => {
+        event.preventDefault()
+        void run(() => api('POST', `${ticketPath(ticket.number)}/articles`, { type: 'bounce', articleId, to: to.trim() }))
+      }}
+    >
+      <p>{t('action.bounceExplain', { subject: article?.subject ?? '' })}</p>
+      <div className="field">
+        <label htmlFor="bounce-to">{t('action.bounceTo')}</label>
+        <input id="bounce-to" type="text" required value={to} onChange={(event) => setTo(event.target.value.replace(/[\r\n]/g, ' '))} placeholder="name@example.com" />
+      </div>
+      <Actions busy={busy} onClose={onClose} submit={t('action.bounce')} />
     </form>
   )
 }

@@ -80,10 +80,12 @@ interface TicketListProps {
   keyboard?: boolean
   label: string
   empty?: string
+  /** Show the escalation time (the earliest SLA deadline): the escalation view. */
+  showEscalation?: boolean
 }
 
 /** A ticket list: table for S and M, cards with the latest article for L; sortable, selectable, keyboard-driven. */
-export function TicketList({ tickets, density, sort, sortable, onSort, selected, onSelect, showQueue = true, keyboard = false, label, empty }: TicketListProps) {
+export function TicketList({ tickets, density, sort, sortable, onSort, selected, onSelect, showQueue = true, keyboard = false, label, empty, showEscalation = false }: TicketListProps) {
   const { t } = useI18n()
   const [cursor, setCursor] = useState(-1)
   const container = useRef<HTMLDivElement>(null)
@@ -177,6 +179,11 @@ export function TicketList({ tickets, density, sort, sortable, onSort, selected,
             {header('created', t('ticket.age'))}
             {header('title', t('ticket.title'))}
             {header('state', t('ticket.state'))}
+            {showEscalation && (
+              <th scope="col" className="escalation">
+                {t('ticket.escalation')}
+              </th>
+            )}
             {showQueue && header('queue', t('ticket.queue'), 'hide-narrow')}
             {header('priority', t('ticket.priority'), 'hide-narrow')}
             {density === 'M' && header('owner', t('ticket.owner'), 'hide-narrow')}
@@ -190,6 +197,7 @@ export function TicketList({ tickets, density, sort, sortable, onSort, selected,
               ticket={ticket}
               density={density}
               showQueue={showQueue}
+              showEscalation={showEscalation}
               isCursor={index === cursor}
               isSelected={selected?.has(ticket.number) ?? false}
               onToggle={selected && onSelect ? toggle : undefined}
@@ -205,12 +213,13 @@ interface RowProps {
   ticket: TicketSummary
   density: Density
   showQueue: boolean
+  showEscalation?: boolean
   isCursor: boolean
   isSelected: boolean
   onToggle: ((number: string) => void) | undefined
 }
 
-const TicketRow = memo(function TicketRow({ ticket, density, showQueue, isCursor, isSelected, onToggle }: RowProps) {
+const TicketRow = memo(function TicketRow({ ticket, density, showQueue, showEscalation = false, isCursor, isSelected, onToggle }: RowProps) {
   const i18n = useI18n()
   const { meta } = useApp()
   const { t } = i18n
@@ -243,6 +252,11 @@ const TicketRow = memo(function TicketRow({ ticket, density, showQueue, isCursor
       <td>
         <span className={stateClass(ticket.stateType)}>{stateLabel(i18n, ticket.state)}</span>
       </td>
+      {showEscalation && (
+        <td className={ticket.escalation?.nextDue && Date.parse(ticket.escalation.nextDue) <= Date.now() ? 'escalation overdue' : 'escalation'}>
+          {ticket.escalation?.nextDue ? i18n.dateTime(ticket.escalation.nextDue) : '–'}
+        </td>
+      )}
       {showQueue && <td className="hide-narrow">{ticket.queue}</td>}
       <td className={`hide-narrow prio prio-${ticket.priority}`}>{priorityLabel(i18n, meta, ticket.priority)}</td>
       {density === 'M' && <td className="hide-narrow">{agentName(meta, ticket.owner)}</td>}

@@ -3,7 +3,7 @@ import { ApiError, get } from '../api/client.ts'
 import type { Page, SavedSearch, TicketSummary, ViewCounts } from '../api/types.ts'
 import { TicketList } from '../components/ticket-list.tsx'
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx'
-import { Link, useDocumentTitle } from '../router.tsx'
+import { Link, paths, useDocumentTitle } from '../router.tsx'
 import { useResource } from '../use-resource.ts'
 import { QueueCountsTable } from './queue.tsx'
 import { savedSearchHref } from './search.tsx'
@@ -12,30 +12,50 @@ import { savedSearchHref } from './search.tsx'
 const refreshMs = 30_000
 const widgetSize = 15
 
-type OpenFilter = 'all' | 'mine' | 'unlocked'
+/** The OTRS dashboard filters of a ticket widget (the server applies them inside the query). */
+export type WidgetFilter = 'all' | 'mine' | 'unlocked' | 'watched' | 'responsible' | 'my-queues'
+
+const widgetFilterLabels: Record<WidgetFilter, MessageKey> = {
+  all: 'dashboard.filterAll',
+  mine: 'dashboard.filterMine',
+  unlocked: 'dashboard.filterUnlocked',
+  watched: 'dashboard.filterWatched',
+  responsible: 'dashboard.filterResponsible',
+  'my-queues': 'dashboard.filterMyQueues',
+}
+const commonFilters: WidgetFilter[] = ['all', 'mine', 'watched', 'responsible', 'my-queues']
 
 /**
- * OTRS dashboard: New tickets, Open tickets / need to be answered (filter: my locked tickets),
- * reminders reached, escalations; on the side my saved searches and tickets per queue.
+ * OTRS dashboard: New tickets, Open tickets / need to be answered, reminders reached, escalations,
+ * each with OTRS's filters (my locked, my watched, my responsibilities, tickets in My Queues); on
+ * the side my saved searches and tickets per queue.
  */
 export function DashboardPage() {
   const { t } = useI18n()
   useDocumentTitle(t('nav.dashboard'))
-  const [openFilter, setOpenFilter] = useState<OpenFilter>('all')
-  const view = (name: string, query: Record<string, string | number> = {}) => (signal: AbortSignal) => get<Page<TicketSummary>>(`/api/views/${name}`, { limit: widgetSize, ...query }, signal)
+  const [filters, setFilters] = useState<Record<string, WidgetFilter>>({ new: 'all', open: 'all', reminders: 'all', escalated: 'all' })
+  const view = (name: string, filter: WidgetFilter) => (signal: AbortSignal) =>
+    get<Page<TicketSummary>>(`/api/views/${name}`, { limit: widgetSize, ...(filter === 'all' ? {} : { filter }) }, signal)
 
-  const newTickets = useResource(view('new'), [], { refreshMs })
-  const openTickets = useResource(view('open', { filter: openFilter }), [openFilter], { refreshMs })
-  const reminders = useResource(view('pending-reached'), [], { refreshMs })
-  const escalated = useResource(view('escalated'), [], { refreshMs })
+  const newTickets = useResource(view('new', filters.new!), [filters.new], { refreshMs })
+  const openTickets = useResource(view('open', filters.open!), [filters.open], { refreshMs })
+  const reminders = useResource(view('pending-reached', filters.reminders!), [filters.reminders], { refreshMs })
+  const escalated = useResource(view('escalated', filters.escalated!), [filters.escalated], { refreshMs })
   const counts = useResource((signal) => get<ViewCounts>('/api/views/counts', undefined, signal), [], { refreshMs })
   const searches = useResource((signal) => get<{ items: SavedSearch[] }>('/api/me/searches', undefined, signal), [], { refreshMs })
 
-  const filters: [OpenFilter, MessageKey][] = [
-    ['all', 'dashboard.filterAll'],
-    ['mine', 'dashboard.filterMine'],
-    ['unlocked', 'dashboard.filterUnlocked'],
-  ]
+  const filterTabs = (widget: string, label: string, choices: WidgetFilter[] = commonFilters) => (
+    <div className="filter-tabs" role="group" aria-label={t('dashboard.widgetFilter', { widget: label })}>
+      {choices.map((filter) => (
+        <button key={filter} type="button" aria-pressed={filters[widget] === filter} onClick={() => setFilters((current) => ({ ...current, [widget]: filter }))}>
+          {t(widgetFilterLabels[filter])}
+          {filter === 'mine' && counts.data ? ` (${counts.data.mine.locked})` : ''}
+          {filter === 'watched' && counts.data ? ` (${counts.data.mine.watched})` : ''}
+          {filter === 'responsible' && counts.data ? ` (${counts.data.mine.responsible})` : ''}
+        </button>
+      ))}
+    </div>
+  )
 
   return (
     <section className="page">
@@ -48,24 +68,15 @@ export function DashboardPage() {
       </div>
       <div className="dashboard">
         <div className="dashboard-main">
-          <Widget title={t('dashboard.new')} resource={newTickets} empty={t('dashboard.newEmpty')} />
+          <Widget title={t('dashboard.new')} resource={newTickets} empty={t('dashboard.newEmpty')} extra={filterTabs('new', t('dashboard.new'))} />
           <Widget
             title={t('dashboard.open')}
             resource={openTickets}
             empty={t('dashboard.openEmpty')}
-            extra={
-              <div className="filter-tabs" role="group" aria-label={t('dashboard.openFilter')}>
-                {filters.map(([filter, label]) => (
-                  <button key={filter} type="button" aria-pressed={openFilter === filter} onClick={() => setOpenFilter(filter)}>
-                    {t(label)}
-                    {filter === 'mine' && counts.data ? ` (${counts.data.mine.locked})` : ''}
-                  </button>
-                ))}
-              </div>
-            }
+            extra={filterTabs('open', t('dashboard.open'), ['all', 'mine', 'unlocked', 'watched', 'responsible', 'my-queues'])}
           />
-          <Widget title={t('dashboard.reminders')} resource={reminders} empty={t('dashboard.remindersEmpty')} />
-          <Widget title={t('dashboard.escalated')} resource={escalated} empty={t('dashboard.escalatedEmpty')} />
+          <Widget title={t('dashboard.reminders')} resource={reminders} empty={t('dashboard.remindersEmpty')} extra={filterTabs('reminders', t('dashboard.reminders'))} />
+          <Widget title={t('dashboard.escalated')} resource={escalated} empty={t('dashboard.escalatedEmpty')} extra={filterTabs('escalated', t('dashboard.escalated'))} />
         </div>
         <aside className="dashboard-side">
           <section className="panel" aria-labelledby="saved-searches">
@@ -86,7 +97,11 @@ export function DashboardPage() {
             {counts.data && <QueueCountsTable counts={counts.data} compact />}
             {counts.data && (
               <p className="hint">
-                {t('dashboard.mine', { locked: counts.data.mine.locked, responsible: counts.data.mine.responsible })}
+                <Link href={paths.myTickets('locked')}>{t('dashboard.mineLocked', { count: counts.data.mine.locked })}</Link>
+                {' · '}
+                <Link href={paths.myTickets('responsible')}>{t('dashboard.mineResponsible', { count: counts.data.mine.responsible })}</Link>
+                {' · '}
+                <Link href={paths.myTickets('watched')}>{t('dashboard.mineWatched', { count: counts.data.mine.watched })}</Link>
               </p>
             )}
           </section>

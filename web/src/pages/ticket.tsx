@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState } from 'react'
 import { api, ApiError, download, get, getPrefetched, getText, ticketPath } from '../api/client.ts'
-import type { Article, ArticleType, CustomerUser, HistoryEntry, Meta, Page, TicketDetail, TicketSummary } from '../api/types.ts'
+import type { Article, ArticleType, CustomerUser, HistoryEntry, Meta, Page, StoredDraft, TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { ArticleFrame } from '../components/article-frame.tsx'
 import { ComposeDialog } from '../components/compose-dialog.tsx'
+import { composeTitles } from '../components/compose-dialog.tsx'
 import { actionTitles, TicketActionDialog, type TicketAction } from '../components/ticket-actions.tsx'
 import { LockIcon, PaperclipIcon } from '../components/icons.tsx'
 import { useI18n, type I18n, type MessageKey } from '../i18n/i18n.tsx'
@@ -58,6 +59,26 @@ export function TicketPage({ number }: { number: string }) {
   const [action, setAction] = useState<{ kind: TicketAction; articleId?: string | undefined } | null>(null)
   const [message, setMessage] = useState<string | null>(null)
 
+  // The agent's unsent article on this ticket (OTRS draft): shown in the zoom so it is not forgotten.
+  const draft = useResource(
+    (signal) =>
+      get<StoredDraft>(`${ticketPath(number)}/draft`, undefined, signal).catch((caught: unknown) => {
+        if (caught instanceof ApiError && caught.status === 404) return null
+        throw caught
+      }),
+    [number],
+  )
+  const watching = !!detail?.watchers.includes(app.me.login)
+  const toggleWatch = async () => {
+    try {
+      await api(watching ? 'DELETE' : 'PUT', `${ticketPath(number)}/watch`)
+      setMessage(watching ? t('zoom.unwatched') : t('zoom.watched'))
+      await refresh()
+    } catch (caught) {
+      setMessage(caught instanceof ApiError ? caught.message : String(caught))
+    }
+  }
+
   const articles = detail?.articles ?? []
   // By default the latest article a person wrote (not an auto response): what the agent has to read.
   const selected = articles.find((article) => article.id === selectedId) ?? [...articles].reverse().find((article) => article.sender !== 'system') ?? articles.at(-1)
@@ -65,7 +86,7 @@ export function TicketPage({ number }: { number: string }) {
   const locked = detail?.lock === 'lock'
 
   const refresh = async () => {
-    await ticket.reload()
+    await Promise.all([ticket.reload(), draft.reload()])
   }
   const patch = async (changes: Parameters<typeof api>[2], done: string) => {
     try {
@@ -128,6 +149,15 @@ export function TicketPage({ number }: { number: string }) {
         </p>
         <h1>{detail.title || t('ticket.noTitle')}</h1>
       </header>
+      {draft.data && (
+        <p className="notice draft-notice" role="status">
+          <span className="pill draft">{t('zoom.draft')}</span>{' '}
+          {t('zoom.draftSaved', { type: t(composeTitles[draft.data.type]), when: i18n.dateTime(draft.data.changedAt) })}{' '}
+          <button type="button" className="link-button" onClick={() => setCompose({ type: draft.data!.type, articleId: draft.data!.articleId ?? undefined })}>
+            {t('zoom.draftContinue')}
+          </button>
+        </p>
+      )}
       {detail.mergedInto && (
         <p className="notice notice-warning">
           {t('zoom.mergedInto')} <Link href={paths.ticket(detail.mergedInto)}>{detail.mergedInto}</Link>
@@ -178,7 +208,14 @@ export function TicketPage({ number }: { number: string }) {
             {label}
           </button>
         ))}
+        <button type="button" aria-pressed={watching} onClick={() => void toggleWatch()}>
+          {watching ? t('action.unwatch') : t('action.watch')}
+        </button>
+        <button type="button" onClick={() => window.print()}>
+          {t('action.print')}
+        </button>
       </nav>
+      <PrintThread ticket={detail} />
       <div className="zoom">
         <div>
           <div className="tabs" role="tablist" aria-label={t('zoom.sections')}>
@@ -220,6 +257,7 @@ export function TicketPage({ number }: { number: string }) {
                   article={selected}
                   onReply={(type) => setCompose({ type, articleId: selected.id })}
                   onSplit={() => setAction({ kind: 'split', articleId: selected.id })}
+                  onBounce={() => setAction({ kind: 'bounce', articleId: selected.id })}
                   onResent={() => void refresh()}
                 />
               )}
@@ -235,7 +273,10 @@ export function TicketPage({ number }: { number: string }) {
           type={compose.type}
           articleId={compose.articleId}
           initialTemplate={compose.template}
-          onClose={() => setCompose(null)}
+          onClose={() => {
+            setCompose(null)
+            void draft.reload()
+          }}
           onSent={() => {
             setMessage(t('zoom.articleAdded'))
             void refresh()
@@ -291,12 +332,14 @@ function ArticleDetail({
   article,
   onReply,
   onSplit,
+  onBounce,
   onResent,
 }: {
   ticket: TicketDetail
   article: Article
   onReply: (type: ArticleType) => void
   onSplit: () => void
+  onBounce: () => void
   onResent: () => void
 }) {
   const i18n = useI18n()
@@ -399,6 +442,16 @@ function ArticleDetail({
             {t('action.forward')}
           </button>
         )}
+        {isMail && article.sender === 'customer' && (
+          <button type="button" onClick={onBounce}>
+            {t('action.bounce')}
+          </button>
+        )}
+        {article.channel === 'note' && (
+          <button type="button" onClick={() => onReply('note')}>
+            {t('action.replyToNote')}
+          </button>
+        )}
         {article.ticketNumber === ticket.number && (
           <>
             <button type="button" onClick={onSplit}>
@@ -437,6 +490,83 @@ function ArticleDetail({
         </ul>
       )}
     </article>
+  )
+}
+
+/**
+ * The print version of the ticket (OTRS AgentTicketPrint): the header data and the whole thread, every
+ * article's text. Hidden on screen; the print stylesheet shows it alone (Print button or Ctrl+P).
+ */
+function PrintThread({ ticket }: { ticket: TicketDetail }) {
+  const i18n = useI18n()
+  const { t } = i18n
+  const { meta } = useApp()
+  return (
+    <section className="print-only print-thread" aria-hidden="true">
+      <h1>
+        {meta.ticketHook}
+        {ticket.number} · {ticket.title || t('ticket.noTitle')}
+      </h1>
+      <dl className="facts">
+        <dt>{t('ticket.state')}</dt>
+        <dd>{stateLabel(i18n, ticket.state)}</dd>
+        <dt>{t('ticket.queue')}</dt>
+        <dd>{ticket.queue}</dd>
+        <dt>{t('ticket.priority')}</dt>
+        <dd>{priorityLabel(i18n, meta, ticket.priority)}</dd>
+        <dt>{t('ticket.owner')}</dt>
+        <dd>{agentName(meta, ticket.owner) || '–'}</dd>
+        <dt>{t('ticket.responsible')}</dt>
+        <dd>{agentName(meta, ticket.responsible) || '–'}</dd>
+        <dt>{t('ticket.customerUser')}</dt>
+        <dd>{ticket.customer ?? '–'}</dd>
+        <dt>{t('ticket.created')}</dt>
+        <dd>{i18n.dateTime(ticket.createdAt)}</dd>
+        <dt>{t('ticket.changed')}</dt>
+        <dd>{i18n.dateTime(ticket.changedAt)}</dd>
+        <dt>{t('print.printedAt')}</dt>
+        <dd>{i18n.dateTime(new Date().toISOString())}</dd>
+      </dl>
+      {ticket.articles.map((article, index) => (
+        <article key={article.id} className="print-article">
+          <h2>
+            {t('print.article', { index: index + 1, count: ticket.articles.length })} · {t(directionLabel(article))}
+          </h2>
+          <dl className="facts">
+            <dt>{t('article.from')}</dt>
+            <dd>{article.from}</dd>
+            {article.to && (
+              <>
+                <dt>{t('article.to')}</dt>
+                <dd>{article.to}</dd>
+              </>
+            )}
+            {article.cc && (
+              <>
+                <dt>{t('article.cc')}</dt>
+                <dd>{article.cc}</dd>
+              </>
+            )}
+            <dt>{t('article.subject')}</dt>
+            <dd>{article.subject}</dd>
+            <dt>{t('article.date')}</dt>
+            <dd>{i18n.dateTime(article.createdAt)}</dd>
+            {article.attachments.some((attachment) => !attachment.inline) && (
+              <>
+                <dt>{t('article.attachments')}</dt>
+                <dd>
+                  {article.attachments
+                    .filter((attachment) => !attachment.inline)
+                    .map((attachment) => attachment.name)
+                    .join(', ')}
+                </dd>
+              </>
+            )}
+          </dl>
+          <pre className="article-text">{article.bodyText}</pre>
+        </article>
+      ))}
+    </section>
   )
 }
 

@@ -191,9 +191,9 @@ export const CreateArticleRequestSchema = z
     pendingUntil: pendingTime.optional(),
     timeUnits: z.number().min(0).max(100_000).optional().meta({ description: 'Time accounted with this article (OTRS time units).' }),
     direction: z
-      .enum(['incoming', 'outgoing'])
+      .enum(['inbound', 'outbound'])
       .optional()
-      .meta({ description: 'Phone only (OTRS phone call inbound / outbound): incoming, the customer called us (the article is from the customer); outgoing (default), we called the customer.' }),
+      .meta({ description: 'Phone only (OTRS phone call inbound / outbound): inbound, the customer called us (the article is from the customer); outbound (default), we called the customer.' }),
   })
   .meta({ id: 'CreateArticleRequest' })
 

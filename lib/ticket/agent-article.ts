@@ -44,7 +44,7 @@ export interface AgentArticleInput {
   /** Time accounted with this article (OTRS time units). */
   timeUnits?: number | undefined
   /** Phone calls: the customer called us (incoming) or we called them (outgoing, the default). */
-  direction?: 'incoming' | 'outgoing' | undefined
+  direction?: 'inbound' | 'outbound' | undefined
 }
 
 const agentName = (identity: AgentIdentity) => `${identity.agent.firstName} ${identity.agent.lastName}`.trim()
@@ -249,7 +249,7 @@ function prepareNote(deps: AgentArticleDeps, identity: AgentIdentity, thread: Ti
   if (!body.trim()) throw invalidRequest('must not be empty (a single "." is fine)', 'body.body')
   const note = internalNote(identity, thread.ticket.number, body, at, plainTextLine(input.subject ?? composed.subject, 998))
   // OTRS phone call inbound: the article is the customer's (a customer contact for the SLA's update time), written down by the agent.
-  const fromCustomer = input.type === 'phone' && input.direction === 'incoming'
+  const fromCustomer = input.type === 'phone' && input.direction === 'inbound'
   return {
     ...note,
     channel: input.type === 'phone' ? 'phone' : 'note',

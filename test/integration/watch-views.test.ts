@@ -178,12 +178,12 @@ describe('watched tickets, responsible and escalation views', () => {
 
   it('phone calls have a direction; a note can answer a note, quoting it', async () => {
     const number = await ingest('call me back')
-    const incoming = await ok<{ sender: string; channel: string; from: string }>('POST', `/api/tickets/${number}/articles`, admin, { type: 'phone', direction: 'incoming', body: 'Ann called: printer still jams' })
+    const incoming = await ok<{ sender: string; channel: string; from: string }>('POST', `/api/tickets/${number}/articles`, admin, { type: 'phone', direction: 'inbound', body: 'Ann called: printer still jams' })
     expect(incoming).toMatchObject({ sender: 'customer', channel: 'phone', from: 'ann@customer.example' })
-    const outgoing = await ok<{ sender: string; from: string }>('POST', `/api/tickets/${number}/articles`, admin, { type: 'phone', direction: 'outgoing', body: 'Called Ann back' })
+    const outgoing = await ok<{ sender: string; from: string }>('POST', `/api/tickets/${number}/articles`, admin, { type: 'phone', direction: 'outbound', body: 'Called Ann back' })
     expect(outgoing).toMatchObject({ sender: 'agent', from: 'Admin Agent' })
     expect((await history(number)).map((entry) => entry.message)).toEqual(expect.arrayContaining(['Added phone call from the customer', 'Added phone call to the customer']))
-    const wrong = await call('POST', `/api/tickets/${number}/articles`, { token: admin, body: { type: 'note', direction: 'incoming', body: 'x' } })
+    const wrong = await call('POST', `/api/tickets/${number}/articles`, { token: admin, body: { type: 'note', direction: 'inbound', body: 'x' } })
     expect(wrong.status).toBe(400)
     expect(wrong.body.error?.field).toBe('body.direction')
 

@@ -87,7 +87,7 @@ export function ComposeDialog({
   const [draftState, setDraftState] = useState<'none' | 'saving' | 'saved'>('none')
   // A note may be made visible to the customer (OTRS: "is visible for customer"); a phone call has a direction.
   const [noteType, setNoteType] = useState<ArticleType>(type)
-  const [direction, setDirection] = useState<'incoming' | 'outgoing'>('outgoing')
+  const [direction, setDirection] = useState<'inbound' | 'outbound'>('outbound')
   // Forward: the forwarded mail's attachments, each of which the agent may leave out.
   const [forwarded, setForwarded] = useState<Attachment[]>([])
   const [dropped, setDropped] = useState<Set<string>>(new Set())
@@ -288,10 +288,10 @@ export function ComposeDialog({
             <fieldset className="field radio-row">
               <legend>{t('compose.direction')}</legend>
               <label>
-                <input type="radio" name="compose-direction" checked={direction === 'incoming'} onChange={() => setDirection('incoming')} /> {t('compose.directionIncoming')}
+                <input type="radio" name="compose-direction" checked={direction === 'inbound'} onChange={() => setDirection('inbound')} /> {t('compose.directionIncoming')}
               </label>
               <label>
-                <input type="radio" name="compose-direction" checked={direction === 'outgoing'} onChange={() => setDirection('outgoing')} /> {t('compose.directionOutgoing')}
+                <input type="radio" name="compose-direction" checked={direction === 'outbound'} onChange={() => setDirection('outbound')} /> {t('compose.directionOutgoing')}
               </label>
             </fieldset>
           )}

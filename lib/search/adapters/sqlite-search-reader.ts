@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
-import { textFields, type SearchTerm, type TextField } from '../../../schemas/search.ts'
+import type { SearchTerm, TextField } from '../../../schemas/search.ts'
 import type { EngineQuery, SearchHit, SearchResult } from '../ports.ts'
 import { highlightPassage, snippetTextChars } from './sqlite-snippets.ts'
 
@@ -18,6 +18,8 @@ export const columns: Record<TextField, string> = {
   cc: 'f_cc',
   attachment: 'f_attachment',
 }
+// The worker thread imports only this file and sqlite-snippets.ts (no zod, no schemas): it starts in a few milliseconds.
+const textFields = Object.keys(columns) as TextField[]
 const textColumns = textFields.map((field) => columns[field])
 /** bm25 weights per column, in column order: a word in the title or subject counts more than in the body. */
 const weights = [8, 5, 1, 2, 1, 1, 1]

@@ -31,3 +31,4 @@ parentPort!.on('message', (job: SearchJob) => {
   }
   parentPort!.postMessage(answer)
 })
+parentPort!.postMessage({ ready: true } satisfies SearchJobAnswer)

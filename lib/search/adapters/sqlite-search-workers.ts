@@ -10,12 +10,17 @@ export interface SearchJob {
   deadline: number
 }
 
-export type SearchJobAnswer = { id: number; result: SearchResult } | { id: number; timedOut: true } | { id: number; error: string }
+/** A worker's answer to a job, or `ready` once it has loaded (it takes jobs from then on). */
+export type SearchJobAnswer = { id: number; result: SearchResult } | { id: number; timedOut: true } | { id: number; error: string } | { ready: true }
 
 export interface SearchWorkerPoolOptions {
   /** Threads, each with its own read-only connection. @default 2 (a search per core of a small machine) */
   size?: number
-  /** A search's time limit, from its arrival (waiting for a thread included). @default 5,000 ms */
+  /**
+   * A search's time limit, counted from when a thread starts it. Waiting for a thread (one busy, or
+   * one starting) is bounded by the same limit: a search that waited longer is answered `timeout`
+   * without running. @default 5,000 ms
+   */
   timeoutMs?: number
   /** Searches waiting for a thread beyond which a new one is refused at once (503). @default 32 */
   maxWaiting?: number
@@ -30,7 +35,7 @@ const graceMs = 1_000
 const heapLimitMb = 256
 
 interface Pending {
-  job: SearchJob
+  job: Omit<SearchJob, 'deadline'>
   resolve(result: SearchResult): void
   reject(error: unknown): void
   timer: NodeJS.Timeout
@@ -39,6 +44,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker
+  /** Loaded: takes jobs. */
+  ready: boolean
   running: Pending | undefined
 }
 
@@ -46,7 +53,8 @@ interface Slot {
  * SQLite FTS5 searches off the event loop (issue 13.1: a search on the main thread stopped HTTP,
  * SMTP intake and the queue workers for 54 s). Each search gets a time limit; past it the search is
  * answered with a typed `timeout` error (503), stopped inside SQLite, and its thread is replaced if
- * it does not stop. Threads are unref'd: they never keep the process alive, and process exit ends them.
+ * it does not stop. Threads start on the first search and are unref'd: they never keep the process
+ * alive, and process exit ends them.
  */
 export class SearchWorkerPool {
   readonly timeoutMs: number
@@ -67,8 +75,7 @@ export class SearchWorkerPool {
       return Promise.reject(new DocketError('unavailable', `search is busy (${this.waiting.length} searches waiting); try again in a few seconds`, undefined, 5))
     }
     return new Promise<SearchResult>((resolve, reject) => {
-      const job: SearchJob = { id: this.nextId++, path, query, deadline: Date.now() + this.timeoutMs }
-      const pending: Pending = { job, resolve, reject, timer: setTimeout(() => this.expire(pending), this.timeoutMs + graceMs) }
+      const pending: Pending = { job: { id: this.nextId++, path, query }, resolve, reject, timer: setTimeout(() => this.expire(pending), this.timeoutMs) }
       pending.timer.unref()
       this.waiting.push(pending)
       this.dispatch()
@@ -89,24 +96,33 @@ export class SearchWorkerPool {
 
   private dispatch(): void {
     while (this.waiting.length > 0) {
-      const slot = this.slots.find((each) => !each.running) ?? (this.slots.length < this.size ? this.spawn() : undefined)
-      if (!slot) return
-      const pending = this.waiting.shift()!
-      if (Date.now() >= pending.job.deadline) {
-        this.settle(pending, searchTimedOut(this.timeoutMs))
-        continue
+      const slot = this.slots.find((each) => each.ready && !each.running)
+      if (!slot) {
+        // Start a thread when every thread is busy (a starting one counts as busy with the next waiting search).
+        const starting = this.slots.filter((each) => !each.ready).length
+        if (this.slots.length < this.size && starting < this.waiting.length) this.spawn()
+        return
       }
+      const pending = this.waiting.shift()!
+      clearTimeout(pending.timer)
+      pending.timer = setTimeout(() => this.expire(pending), this.timeoutMs + graceMs)
+      pending.timer.unref()
       slot.running = pending
       pending.slot = slot
-      slot.worker.postMessage(pending.job)
+      slot.worker.postMessage({ ...pending.job, deadline: Date.now() + this.timeoutMs } satisfies SearchJob)
     }
   }
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./sqlite-search-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } })
     worker.unref()
-    const slot: Slot = { worker, running: undefined }
+    const slot: Slot = { worker, ready: false, running: undefined }
     worker.on('message', (answer: SearchJobAnswer) => {
+      if ('ready' in answer) {
+        slot.ready = true
+        this.dispatch()
+        return
+      }
       const pending = slot.running
       if (!pending || pending.job.id !== answer.id) return
       slot.running = undefined
@@ -119,6 +135,11 @@ export class SearchWorkerPool {
       if (!this.slots.includes(slot)) return
       this.slots.splice(this.slots.indexOf(slot), 1)
       if (slot.running) this.settle(slot.running, new DocketError('unavailable', `search failed (${reason}); try again, or narrow the search`))
+      if (!slot.ready) {
+        // A thread that cannot even start would be started again and again: answer the waiting searches instead.
+        for (const pending of this.waiting.splice(0)) this.settle(pending, new DocketError('unavailable', `search is not available: its thread did not start (${reason})`))
+        return
+      }
       this.dispatch()
     }
     worker.on('error', (error) => lost(error.message))
@@ -127,7 +148,7 @@ export class SearchWorkerPool {
     return slot
   }
 
-  /** The time limit and its grace are over: a waiting search is answered; a running one's thread is replaced. */
+  /** A search waited for a thread longer than the time limit, or ran past it and its grace: answered; a running one's thread is replaced. */
   private expire(pending: Pending): void {
     const index = this.waiting.indexOf(pending)
     if (index >= 0) this.waiting.splice(index, 1)

@@ -182,6 +182,7 @@ export class SqliteSearchIndex implements SearchIndex {
     this.pointer = join(this.dir, 'current')
     mkdirSync(this.dir, { recursive: true })
     this.readers = new SearchWorkerPool(options)
+    this.readers.start()
   }
 
   /** The live index; reopened when a reindex (possibly in another process) has swapped the pointer. */

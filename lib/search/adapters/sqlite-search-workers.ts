@@ -53,8 +53,8 @@ interface Slot {
  * SQLite FTS5 searches off the event loop (issue 13.1: a search on the main thread stopped HTTP,
  * SMTP intake and the queue workers for 54 s). Each search gets a time limit; past it the search is
  * answered with a typed `timeout` error (503), stopped inside SQLite, and its thread is replaced if
- * it does not stop. Threads start on the first search and are unref'd: they never keep the process
- * alive, and process exit ends them.
+ * it does not stop. Threads start with the pool's owner (start()) or on the first search, and are
+ * unref'd: they never keep the process alive, and process exit ends them.
  */
 export class SearchWorkerPool {
   readonly timeoutMs: number
@@ -68,6 +68,11 @@ export class SearchWorkerPool {
     this.size = options.size ?? 2
     this.timeoutMs = options.timeoutMs ?? 5_000
     this.maxWaiting = options.maxWaiting ?? 32
+  }
+
+  /** Starts the threads now, so the first searches do not wait for them to load (they are idle and unref'd until used). */
+  start(): void {
+    while (this.slots.length < this.size) this.spawn()
   }
 
   run(path: string, query: EngineQuery): Promise<SearchResult> {
@@ -115,7 +120,6 @@ export class SearchWorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./sqlite-search-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } })
-    worker.unref()
     const slot: Slot = { worker, ready: false, running: undefined }
     worker.on('message', (answer: SearchJobAnswer) => {
       if ('ready' in answer) {
@@ -144,6 +148,8 @@ export class SearchWorkerPool {
     }
     worker.on('error', (error) => lost(error.message))
     worker.on('exit', (code) => lost(`its thread ended with code ${code}`))
+    // After the listeners: adding a 'message' listener refs the thread again, and an idle thread would keep the process alive.
+    worker.unref()
     this.slots.push(slot)
     return slot
   }

@@ -53,8 +53,9 @@ interface Slot {
  * SQLite FTS5 searches off the event loop (issue 13.1: a search on the main thread stopped HTTP,
  * SMTP intake and the queue workers for 54 s). Each search gets a time limit; past it the search is
  * answered with a typed `timeout` error (503), stopped inside SQLite, and its thread is replaced if
- * it does not stop. Threads start with the pool's owner (start()) or on the first search, and are
- * unref'd: they never keep the process alive, and process exit ends them.
+ * it does not stop. Threads start with the pool's owner (start()) or on the first search; an idle
+ * thread is unref'd (it never keeps the process alive), and a search's timer keeps it alive while
+ * the search waits or runs. Process exit ends them.
  */
 export class SearchWorkerPool {
   readonly timeoutMs: number
@@ -81,7 +82,6 @@ export class SearchWorkerPool {
     }
     return new Promise<SearchResult>((resolve, reject) => {
       const pending: Pending = { job: { id: this.nextId++, path, query }, resolve, reject, timer: setTimeout(() => this.expire(pending), this.timeoutMs) }
-      pending.timer.unref()
       this.waiting.push(pending)
       this.dispatch()
     })
@@ -111,9 +111,10 @@ export class SearchWorkerPool {
       const pending = this.waiting.shift()!
       clearTimeout(pending.timer)
       pending.timer = setTimeout(() => this.expire(pending), this.timeoutMs + graceMs)
-      pending.timer.unref()
       slot.running = pending
       pending.slot = slot
+      // Ref'd while it runs a search: a script awaiting only a search must not exit under it.
+      slot.worker.ref()
       slot.worker.postMessage({ ...pending.job, deadline: Date.now() + this.timeoutMs } satisfies SearchJob)
     }
   }
@@ -130,6 +131,7 @@ export class SearchWorkerPool {
       const pending = slot.running
       if (!pending || pending.job.id !== answer.id) return
       slot.running = undefined
+      slot.worker.unref()
       if ('result' in answer) this.settle(pending, undefined, answer.result)
       else if ('timedOut' in answer) this.settle(pending, searchTimedOut(this.timeoutMs))
       else this.settle(pending, new Error(`search failed: ${answer.error}`))

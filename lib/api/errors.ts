@@ -6,14 +6,19 @@ import { formatIssues } from '../platform/config.ts'
 import { DocketError } from '../platform/errors.ts'
 import type { DocketLogger } from '../platform/logger.ts'
 
-/** The one place errors become HTTP: `{ "error": { code, message, field? } }`. Below 500 the message is shown; above, nothing internal leaks. */
+/**
+ * The one place errors become HTTP: `{ "error": { code, message, field? } }`. Below 500 the message is shown, and for our own
+ * typed 503s (search stopped at its time limit, a service not available here), whose messages say what to do; otherwise
+ * nothing internal leaks.
+ */
 export function errorBody(code: string, message: string, field?: string) {
   return { error: { code, message, ...(field ? { field } : {}) } }
 }
 
 export function handleApiError(logger: DocketLogger) {
   return (error: Error, c: Context) => {
-    if (error instanceof DocketError && error.status < 500) {
+    if (error instanceof DocketError && (error.status < 500 || error.status === 503)) {
+      if (error.status === 503) logger.warn('request answered 503', { method: c.req.method, path: c.req.path, code: error.code, message: error.message })
       const headers = error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) }
       return c.json(errorBody(error.code, error.message, error.field), error.status as ContentfulStatusCode, headers)
     }

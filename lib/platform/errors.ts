@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'totp_invalid'
   /** The agent's role requires TOTP and they have not enrolled: the session may only enrol. */
   | 'totp_enrolment_required'
+  /** The work took longer than its time limit and was stopped (a search): narrow it and try again. */
+  | 'timeout'
 
 const statusByCode: Record<ErrorCode, number> = {
   invalid_request: 400,
@@ -34,6 +36,7 @@ const statusByCode: Record<ErrorCode, number> = {
   totp_required: 401,
   totp_invalid: 401,
   totp_enrolment_required: 403,
+  timeout: 503,
 }
 
 export class DocketError extends Error {
@@ -60,3 +63,12 @@ export const notFound = (what: string) => new DocketError('not_found', `${what} 
 export const forbidden = (message: string) => new DocketError('forbidden', message)
 export const conflict = (message: string) => new DocketError('conflict', message)
 export const invalidRequest = (message: string, field?: string) => new DocketError('invalid_request', message, field)
+
+/** A search stopped at its time limit: 503 with the message an agent (or a script) acts on. */
+export const searchTimedOut = (limitMs: number) =>
+  new DocketError(
+    'timeout',
+    `the search took longer than ${limitMs / 1000} s and was stopped; narrow it (fewer or longer words, a queue, state or time filter) and try again`,
+    undefined,
+    5,
+  )

@@ -38,6 +38,8 @@ const SettingsSchema = z.object({
   DOCKET_OPENSEARCH_ALIAS: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"').default('docket-tickets'),
   /** Indexer only (the domain's master user): IAM roles, comma-separated, it maps to read access. */
   DOCKET_OPENSEARCH_READER_ROLE_ARNS: z.string().default(''),
+  /** A search's time limit (SQLite FTS5 in worker threads locally, OpenSearch's `timeout` on AWS); past it a search answers 503 `timeout`. */
+  DOCKET_SEARCH_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5_000),
   AWS_REGION: z.string().default('eu-west-1'),
 })
 
@@ -63,6 +65,7 @@ export interface RuntimeSettings {
   opensearchEndpoint: string | undefined
   opensearchAlias: string
   opensearchReaderRoleArns: string[]
+  searchTimeoutMs: number
   region: string
 }
 
@@ -95,6 +98,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     opensearchEndpoint: value.DOCKET_OPENSEARCH_ENDPOINT,
     opensearchAlias: value.DOCKET_OPENSEARCH_ALIAS,
     opensearchReaderRoleArns: value.DOCKET_OPENSEARCH_READER_ROLE_ARNS.split(',').map((arn) => arn.trim()).filter(Boolean),
+    searchTimeoutMs: value.DOCKET_SEARCH_TIMEOUT_MS,
     region: value.AWS_REGION,
   }
 }

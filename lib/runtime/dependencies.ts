@@ -124,7 +124,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
     jwtSecret: memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'secrets.json'), 'jwtSecret')),
     // A file of its own: losing it makes every TOTP secret unreadable (agents then need an admin's reset).
     totpKey: memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'totp-key.json'), 'totpKey')),
-    search: new SqliteSearchIndex(settings.dataDir),
+    search: new SqliteSearchIndex(settings.dataDir, { timeoutMs: settings.searchTimeoutMs }),
   }
 }
 
@@ -142,6 +142,7 @@ async function awsSearchIndex(settings: RuntimeSettings): Promise<SearchIndex> {
     client: createOpenSearchClient({ endpoint: settings.opensearchEndpoint, region: settings.region }),
     alias: settings.opensearchAlias,
     readerRoleArns: settings.opensearchReaderRoleArns,
+    searchTimeoutMs: settings.searchTimeoutMs,
   })
 }
 

@@ -4,6 +4,7 @@ import type { DocketConfig } from '../platform/config.ts'
 import { invalidRequest } from '../platform/errors.ts'
 import type { SearchRequest } from '../../schemas/search.ts'
 import type { SearchHit, SearchIndex } from './ports.ts'
+import { boundSearchTerms } from './query-limits.ts'
 import { parseQueryText } from './query-text.ts'
 
 export interface SearchPage {
@@ -28,10 +29,17 @@ function decodeCursor(cursor: string | undefined): number {
 /**
  * A search as an agent asked it: the typed text parsed into terms and filters, the filters of the
  * form added, and only the queues the agent may read (a filter in the query, so paging never
- * shows what the agent may not see).
+ * shows what the agent may not see). Its cost is bounded (query-limits.ts): a search asking for more
+ * is a 400 naming `textField`, the request field the text came in (`q` of the quick search).
  */
-export async function searchTickets(deps: { search: SearchIndex; config: DocketConfig }, identity: AgentIdentity, request: SearchRequest): Promise<SearchPage> {
+export async function searchTickets(
+  deps: { search: SearchIndex; config: DocketConfig },
+  identity: AgentIdentity,
+  request: SearchRequest,
+  textField = 'text',
+): Promise<SearchPage> {
   const parsed = parseQueryText(request.text)
+  const terms = boundSearchTerms(parsed.terms, textField)
   const readable = readableQueues(deps.config, identity.agent)
   const asked = [...(request.filters.queues ?? []), ...(parsed.filters.queues ?? [])]
   const queues = asked.length > 0 ? readable.filter((queue) => asked.includes(queue)) : readable
@@ -49,7 +57,7 @@ export async function searchTickets(deps: { search: SearchIndex; config: DocketC
     ...(request.filters.number ?? parsed.filters.number ? { number: request.filters.number ?? parsed.filters.number } : {}),
   }
   const offset = decodeCursor(request.cursor)
-  const result = await deps.search.search({ terms: parsed.terms, filters, sort: request.sort, order: request.order, limit: request.limit, offset })
+  const result = await deps.search.search({ terms, filters, sort: request.sort, order: request.order, limit: request.limit, offset })
   const next = result.more && offset + request.limit <= maxOffset ? encodeCursor(offset + request.limit) : null
   return { items: result.hits, next }
 }

@@ -175,6 +175,16 @@ const forgedControls = [
   'X-Docket-DynamicField-Contract: platinum',
 ]
 
+/**
+ * Issue 13.1: a customer plants 16,000 lines of `invoice` ×12 (1.5 MB of one word), so that an agent's
+ * search for `invoice` — and worse, `invoice` typed 8 times — made FTS5's snippet() run for minutes on
+ * the event loop. test/support/search-attack.ts fires the searches at it.
+ */
+export function plantedSearchWordsMail(subject = 'planted search words'): Buffer {
+  const line = `${Array(12).fill('invoice').join(' ')}\r\n`
+  return plain({ subject, from: 'Mallory <mallory@evil.example>' }, line.repeat(16_000))
+}
+
 /** A file name is safe when it is a plain name: no path, no control or invisible characters, no leading dot, ≤ 255. */
 export function isSafeFileName(name: string): boolean {
   return (
@@ -681,6 +691,12 @@ export const hostileCases: HostileCase[] = [
     raw: () => dsn({ failed: 'someone@nowhere.example', originalMessageId: 'not-ours@elsewhere.example' }),
     rawAt: (_, index) => dsn({ failed: 'someone@nowhere.example', originalMessageId: `not-ours-${index}@elsewhere.example` }),
     expected: { action: 'created', queue: 'Bounces', autoResponse: false, stillDeliverable: ['someone@nowhere.example'] },
+  },
+  {
+    name: 'planted-search-words',
+    attack: '16,000 lines of `invoice` ×12 for a costly search (issue 13.1; searched in test/integration/search-abuse.test.ts)',
+    raw: () => plantedSearchWordsMail(),
+    expected: { action: 'created', queue: 'Support', text: /^invoice invoice invoice/ },
   },
   {
     name: 'forged-bounce-of-our-mail',

@@ -336,6 +336,7 @@ describe('OpenSearch contract: queries', () => {
     expect(fake.requests[0]!.body).toEqual({
       from: 50,
       size: 26,
+      timeout: '5000ms',
       track_total_hits: false,
       _source: ['number', 'title', 'queue', 'state', 'stateType', 'priority', 'owner', 'customer', 'createdAt', 'changedAt'],
       query: {
@@ -375,6 +376,7 @@ describe('OpenSearch contract: queries', () => {
     expect(body).toEqual({
       from: 0,
       size: 11,
+      timeout: '5000ms',
       track_total_hits: false,
       _source: ['number', 'title', 'queue', 'state', 'stateType', 'priority', 'owner', 'customer', 'createdAt', 'changedAt'],
       query: { bool: { filter: [{ match_none: {} }, { term: { number: '2026112342000001' } }] } },
@@ -430,6 +432,73 @@ describe('OpenSearch contract: queries', () => {
     const error = await refused.adapter().search(typical).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(DocketError)
     expect(error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/maps the API's role/) })
+  })
+})
+
+describe('OpenSearch contract: the cost of a search is bounded (issue 13.1)', () => {
+  const query = (text: string, paging: Partial<Pick<EngineQuery, 'limit' | 'offset'>> = {}): EngineQuery => ({
+    terms: parseQueryText(text).terms,
+    filters: { queues: ['Support'] },
+    sort: 'relevance',
+    order: 'desc',
+    limit: 25,
+    offset: 0,
+    ...paging,
+  })
+  const folded = ['title^8', 'subject^5', 'body', 'from^2', 'to', 'cc', 'attachment']
+
+  it('repeated words are one clause; the time limit is in the body; prefixes are phrase_prefix with bounded expansions, never wildcard, regexp or query_string', () => {
+    const body = searchRequestBody(query(Array(8).fill('invoice').join(' ')), 2_500)
+    expect(body).toMatchObject({ from: 0, size: 26, timeout: '2500ms', track_total_hits: false })
+    expect((body.query as { bool: { must: unknown[] } }).bool.must).toHaveLength(1)
+    // A leading * is dropped by the parser: "*voice*" is the prefix voice*, as OTRS's "*" means.
+    const prefixes = searchRequestBody(query('*voice* inv*'))
+    expect((prefixes.query as { bool: { must: unknown[] } }).bool.must).toEqual([
+      { multi_match: { query: 'voice', type: 'phrase_prefix', fields: folded, max_expansions: 500 } },
+      { multi_match: { query: 'inv', type: 'phrase_prefix', fields: folded, max_expansions: 500 } },
+    ])
+    expect(JSON.stringify(prefixes)).not.toMatch(/"(wildcard|regexp|query_string|simple_query_string|fuzzy)"/)
+  })
+
+  it('too many terms, words or prefixes, a one-letter prefix, a page beyond the result window: 400 before any request', async () => {
+    const refusals: [string, RegExp][] = [
+      [Array.from({ length: 13 }, (_, index) => `word${index}`).join(' '), /13 different terms; at most 12/],
+      [`"${Array.from({ length: 33 }, (_, index) => `w${index}`).join(' ')}"`, /33 words; at most 32/],
+      ['ab* cd* ef* gh* ij*', /5 words with \*; at most 4/],
+      ['*a'.repeat(1000), /"a\*" is too short/],
+    ]
+    for (const [text, message] of refusals) {
+      const fake = await fakeOpenSearch(() => ok({ hits: { hits: [] } }))
+      const error = await fake
+        .adapter()
+        .search(query(text))
+        .catch((caught: unknown) => caught)
+      expect(error, text.slice(0, 40)).toMatchObject({ code: 'invalid_request', field: 'text', message: expect.stringMatching(message) })
+      expect(fake.requests).toEqual([])
+    }
+    expect(() => searchRequestBody(query('invoice', { offset: 10_001, limit: 200 }))).toThrow(/at most 10200 hits deep/)
+    expect(searchRequestBody(query('invoice', { offset: 10_000, limit: 200 }))).toMatchObject({ from: 10_000, size: 201 })
+  })
+
+  it('a search the domain stopped at its timeout (timed_out: partial hits) is a 503 timeout, not a short list; a search is not sent again after a 500 or 504', async () => {
+    const source = { number: '1', title: 'T', queue: 'Support', state: 'new', stateType: 'new', priority: 3, owner: null, customer: null, createdAt: 'c', changedAt: 'd' }
+    const partial = await fakeOpenSearch(() => ok({ timed_out: true, hits: { hits: [{ _id: '1', _source: source }] } }))
+    const timedOut = await partial
+      .adapter({ searchTimeoutMs: 3_000 })
+      .search(query('invoice'))
+      .catch((caught: unknown) => caught)
+    expect(timedOut).toBeInstanceOf(DocketError)
+    expect(timedOut).toMatchObject({ code: 'timeout', status: 503, message: expect.stringMatching(/took longer than 3 s and was stopped; narrow it/) })
+    expect(partial.requests[0]!.body).toMatchObject({ timeout: '3000ms' })
+
+    for (const status of [500, 504]) {
+      const failing = await fakeOpenSearch(() => ({ status, body: { error: { type: 'search_phase_execution_exception', reason: 'too costly', root_cause: [] }, status } }))
+      await expect(failing.adapter().search(query('invoice'))).rejects.toBeDefined()
+      expect(failing.lines(), String(status)).toEqual(['POST /docket-tickets/_search'])
+    }
+    const throttled = await fakeOpenSearch(() => ({ status: 429, body: { error: { type: 'es_rejected_execution_exception', reason: 'busy', root_cause: [] }, status: 429 } }))
+    await expect(throttled.adapter({ attempts: 3 }).search(query('invoice'))).rejects.toBeDefined()
+    expect(throttled.lines()).toHaveLength(3)
   })
 })
 

@@ -53,7 +53,7 @@ const route = {
     tags: ['search'],
     summary: 'Quick search: a ticket number or words, only in queues you may read',
     request: { query: QuickSearchQuerySchema },
-    responses: { 200: json(SearchResponseSchema, 'Matching tickets'), ...errors, 503: json(ErrorResponseSchema, 'Search is not available') },
+    responses: { 200: json(SearchResponseSchema, 'Matching tickets'), ...errors, 503: json(ErrorResponseSchema, 'Search is not available, or this search took longer than its time limit (code `timeout`): narrow it') },
   }),
   advanced: createRoute({
     method: 'post',
@@ -61,7 +61,7 @@ const route = {
     tags: ['search'],
     summary: 'Advanced search: text plus filters (queue, state, priority, owner, responsible, lock, customer, CustomerID, time ranges, ticket number)',
     request: { body: { content: { 'application/json': { schema: SearchRequestSchema } }, required: true } },
-    responses: { 200: json(SearchResponseSchema, 'Matching tickets'), ...errors, 503: json(ErrorResponseSchema, 'Search is not available') },
+    responses: { 200: json(SearchResponseSchema, 'Matching tickets'), ...errors, 503: json(ErrorResponseSchema, 'Search is not available, or this search took longer than its time limit (code `timeout`): narrow it') },
   }),
   listSaved: createRoute({
     method: 'get',
@@ -91,14 +91,19 @@ const route = {
 export function registerSearchRoutes(app: ApiApp, deps: Dependencies): void {
   app.openapi(route.quick, async (c) => {
     const query = c.req.valid('query')
-    const page = await searchTickets(deps, c.get('identity'), {
-      text: query.q,
-      filters: { ...(query.queue ? { queues: query.queue } : {}), ...(query.state ? { states: query.state } : {}), ...(query.stateType ? { stateTypes: [query.stateType] } : {}) },
-      sort: query.sort,
-      order: query.order,
-      limit: query.limit,
-      cursor: query.cursor,
-    })
+    const page = await searchTickets(
+      deps,
+      c.get('identity'),
+      {
+        text: query.q,
+        filters: { ...(query.queue ? { queues: query.queue } : {}), ...(query.state ? { states: query.state } : {}), ...(query.stateType ? { stateTypes: [query.stateType] } : {}) },
+        sort: query.sort,
+        order: query.order,
+        limit: query.limit,
+        cursor: query.cursor,
+      },
+      'q',
+    )
     return c.json(page, 200)
   })
   app.openapi(route.advanced, async (c) => c.json(await searchTickets(deps, c.get('identity'), c.req.valid('json')), 200))

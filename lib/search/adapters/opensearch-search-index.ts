@@ -3,7 +3,8 @@ import { Client } from '@opensearch-project/opensearch'
 // The SDK-v3-only entry of the signer: the generic one also tries to import the v2 SDK, which a bundler cannot resolve.
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3'
 import { textFields, type SearchTerm, type TextField } from '../../../schemas/search.ts'
-import { DocketError } from '../../platform/errors.ts'
+import { DocketError, invalidRequest, searchTimedOut } from '../../platform/errors.ts'
+import { boundSearchTerms } from '../query-limits.ts'
 import type { EngineQuery, EngineStatistics, IndexRebuild, IndexWriter, SearchHit, SearchIndex, SearchResult, StatisticsQuery, TicketDocument } from '../ports.ts'
 
 /**
@@ -187,14 +188,32 @@ export function sortClauses(query: Pick<EngineQuery, 'sort' | 'order'>, hasTerms
 /** Every text field and its language variants: a match in a variant is shown in the field's text. */
 const highlightedFields = textFields.flatMap((field) => [field, ...languages.map((language) => `${field}.${language}`)])
 
-/** The `_search` body of an engine query: `size` is one more than asked, to tell whether more follow. */
-export function searchRequestBody(query: EngineQuery): Record<string, unknown> {
-  const terms = query.terms.filter((term) => term.words.length > 0)
+/** A search's time limit on the domain, as on the SQLite engine (DOCKET_SEARCH_TIMEOUT_MS). */
+export const defaultSearchTimeoutMs = 5_000
+
+/**
+ * The `_search` body of an engine query: `size` is one more than asked, to tell whether more follow.
+ * Its cost is bounded as the SQLite engine's (issue 13.1): the terms pass query-limits.ts again (so
+ * no caller gets past them), prefixes are phrase_prefix with `max_expansions` (never `wildcard`,
+ * `regexp` or `query_string`, so no leading wildcard or regex reaches the domain), paging stops at
+ * `maxResultWindow`, and `timeout` makes each shard stop collecting at the time limit (the adapter
+ * answers `timed_out` as our timeout error). No `terminate_after`: it cuts collection after N
+ * documents in index order, so relevance and date sorts would silently rank a partial set.
+ */
+export function searchRequestBody(query: EngineQuery, timeoutMs = defaultSearchTimeoutMs): Record<string, unknown> {
+  if (query.offset + query.limit + 1 > maxResultWindow) {
+    throw invalidRequest(`a search pages at most ${maxResultWindow - 1} hits deep; narrow the search instead of paging further`, 'cursor')
+  }
+  const terms = boundSearchTerms(
+    query.terms.filter((term) => term.words.length > 0),
+    'text',
+  )
   const must = terms.filter((term) => !term.negated).map(termClause)
   const mustNot = terms.filter((term) => term.negated).map(termClause)
   return {
     from: query.offset,
     size: query.limit + 1,
+    timeout: `${timeoutMs}ms`,
     track_total_hits: false,
     _source: [...hitFields],
     query: { bool: { ...(must.length > 0 ? { must } : {}), filter: filterClauses(query.filters), ...(mustNot.length > 0 ? { must_not: mustNot } : {}) } },
@@ -217,6 +236,8 @@ export function searchRequestBody(query: EngineQuery): Record<string, unknown> {
 }
 
 interface SearchResponseBody {
+  /** A shard stopped collecting at `timeout`: the hits are partial. */
+  timed_out?: boolean
   hits: { hits: { _id: string; _source: Record<string, unknown>; highlight?: Record<string, string[]> }[] }
 }
 
@@ -422,6 +443,8 @@ export interface OpenSearchSearchIndexOptions {
    * everyone else. @default []
    */
   readerRoleArns?: string[]
+  /** A search's time limit: `timeout` in each search body; a search that reaches it answers 503 `timeout`. @default 5,000 ms */
+  searchTimeoutMs?: number
   /** Make writes visible before they return ('wait_for'): tests only; the indexer never waits. @default false */
   refresh?: 'wait_for' | false
   /** Tries of a request, and of bulk items OpenSearch rejects for load (429, 5xx). @default 5 */
@@ -444,6 +467,16 @@ const isTransient = (error: unknown) => {
   const name = error instanceof Error ? error.name : ''
   return status === 429 || (status !== null && status >= 500) || name === 'ConnectionError' || name === 'TimeoutError' || name === 'NoLivingConnectionsError'
 }
+/**
+ * A search is tried again only when the domain did not run it (throttled, no node, a gateway that
+ * never reached it): a search that timed out or failed inside the domain (500, 504) would cost the
+ * same again, up to `attempts` times.
+ */
+const isTransientForSearch = (error: unknown) => {
+  const status = statusOf(error)
+  const name = error instanceof Error ? error.name : ''
+  return status === 429 || status === 502 || status === 503 || name === 'ConnectionError' || name === 'NoLivingConnectionsError'
+}
 const errorType = (error: unknown): string | undefined => {
   const body = (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body
   return body?.error?.type
@@ -454,6 +487,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
   readonly alias: string
   private readonly readerRoleArns: string[]
   private readonly refresh: 'wait_for' | false
+  private readonly searchTimeoutMs: number
   private readonly attempts: number
   private readonly maxBulkBytes: number
   private readonly now: () => Date
@@ -465,6 +499,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
     this.alias = options.alias ?? 'docket-tickets'
     this.readerRoleArns = options.readerRoleArns ?? []
     this.refresh = options.refresh ?? false
+    this.searchTimeoutMs = options.searchTimeoutMs ?? defaultSearchTimeoutMs
     this.attempts = options.attempts ?? 5
     this.maxBulkBytes = options.maxBulkBytes ?? 5 * 1024 * 1024
     this.now = options.now ?? (() => new Date())
@@ -472,13 +507,18 @@ export class OpenSearchSearchIndex implements SearchIndex {
   }
 
   async search(query: EngineQuery): Promise<SearchResult> {
+    const body = searchRequestBody(query, this.searchTimeoutMs)
+    let response: Response<SearchResponseBody>
     try {
-      const response = await this.request<SearchResponseBody>('POST', `/${this.alias}/_search`, searchRequestBody(query))
-      return searchResultFrom(response.body, query.limit)
+      response = await this.request<SearchResponseBody>('POST', `/${this.alias}/_search`, body, undefined, isTransientForSearch)
     } catch (error) {
       if (statusOf(error) === 404) return { hits: [], more: false } // nothing indexed yet
+      if (error instanceof Error && error.name === 'TimeoutError') throw searchTimedOut(this.searchTimeoutMs)
       throw this.explain(error)
     }
+    // Partial hits would look like all there is: say the search was stopped, as the SQLite engine does.
+    if (response.body.timed_out) throw searchTimedOut(this.searchTimeoutMs)
+    return searchResultFrom(response.body, query.limit)
   }
 
   async statistics(query: StatisticsQuery): Promise<EngineStatistics> {
@@ -636,14 +676,14 @@ export class OpenSearchSearchIndex implements SearchIndex {
   }
 
   /** One request, tried again with backoff when OpenSearch is overloaded or unreachable. */
-  private async request<T = unknown>(method: string, path: string, body?: unknown, bulkBody?: string): Promise<Response<T>> {
+  private async request<T = unknown>(method: string, path: string, body?: unknown, bulkBody?: string, transient = isTransient): Promise<Response<T>> {
     const refresh = this.refresh && bulkBody !== undefined ? { refresh: this.refresh } : undefined
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await this.client.transport.request({ method, path, ...(body !== undefined ? { body: body as Record<string, unknown> } : {}), ...(bulkBody !== undefined ? { bulkBody } : {}), ...(refresh ? { querystring: refresh } : {}) })
         return { statusCode: response.statusCode, body: response.body as T }
       } catch (error) {
-        if (!isTransient(error) || attempt >= this.attempts) throw error
+        if (!transient(error) || attempt >= this.attempts) throw error
         await this.sleep(this.backoff(attempt))
       }
     }

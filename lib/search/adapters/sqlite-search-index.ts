@@ -1,27 +1,19 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { SearchTerm, TextField } from '../../../schemas/search.ts'
-import type { EngineQuery, EngineStatistics, IndexRebuild, SearchHit, SearchIndex, SearchResult, StatisticsQuery, TicketDocument } from '../ports.ts'
+import type { EngineQuery, EngineStatistics, IndexRebuild, SearchIndex, SearchResult, StatisticsQuery, TicketDocument } from '../ports.ts'
+import { SearchWorkerPool, type SearchWorkerPoolOptions } from './sqlite-search-workers.ts'
 
 /**
  * The embedded search engine: SQLite FTS5 (Node's own node:sqlite), one database file per index
  * generation in `<data dir>/search/`, and a pointer file naming the live one (the alias). Ticket
  * fields live in a plain table (filters, sorting, versions), article text in an FTS5 table with a
  * column per text field (bm25 ranking, phrases, prefixes, snippets).
+ *
+ * Searches run in worker threads with a time limit (sqlite-search-workers.ts, sqlite-search-reader.ts).
+ * Writes (indexing, small and bounded by the documents given) and the statistics (aggregates over
+ * indexed columns, no text matching) stay on the calling thread, on the one writer connection.
  */
-const columns: Record<TextField, string> = {
-  title: 'f_title',
-  subject: 'f_subject',
-  body: 'f_body',
-  from: 'f_from',
-  to: 'f_to',
-  cc: 'f_cc',
-  attachment: 'f_attachment',
-}
-/** bm25 weights per column, in column order: a word in the title or subject counts more than in the body. */
-const weights = [8, 5, 1, 2, 1, 1, 1]
-
 const schema = `
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
@@ -60,27 +52,6 @@ CREATE INDEX IF NOT EXISTS tickets_solved ON tickets (solved_at);
 /** Nearest-rank percentile of ascending values. */
 const percentileOf = (sorted: number[], p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!)
 const oneDecimal = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10)
-
-const quote = (word: string) => `"${word.replace(/"/g, '""')}"`
-
-function termExpression(term: SearchTerm): string {
-  // "a" + "b" is the phrase "a b" in FTS5 ("a" "b" would be two words anywhere).
-  const phrase = term.words.map(quote).join(' + ')
-  const body = term.prefix ? `${phrase} *` : phrase
-  return term.field ? `${columns[term.field]} : ${body}` : body
-}
-
-/** FTS5 MATCH text from parsed terms: every word quoted, so no user input is ever FTS syntax. */
-export function matchExpression(terms: SearchTerm[]): { positive: string | null; negative: string | null } {
-  const positive = terms.filter((term) => !term.negated).map(termExpression)
-  const negative = terms.filter((term) => term.negated).map(termExpression)
-  return { positive: positive.length ? positive.join(' AND ') : null, negative: negative.length ? negative.join(' OR ') : null }
-}
-
-const markStart = '\uE000'
-const markEnd = '\uE001'
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-const highlight = (snippet: string) => escapeHtml(snippet).replaceAll(markStart, '<mark>').replaceAll(markEnd, '</mark>')
 
 /** One index generation: a database file. */
 class IndexFile {
@@ -155,100 +126,6 @@ class IndexFile {
     })
   }
 
-  search(query: EngineQuery): SearchResult {
-    const where: string[] = ['t.deleted = 0']
-    const params: (string | number | null)[] = []
-    const list = (column: string, values: (string | number)[] | undefined) => {
-      if (!values) return
-      if (values.length === 0) where.push('0')
-      else {
-        where.push(`${column} IN (${values.map(() => '?').join(', ')})`)
-        params.push(...values)
-      }
-    }
-    const { filters } = query
-    // A ticket-number filter is the most selective of all: keep the planner on the number index
-    // (the unary + takes the queue list, present in every query, out of index selection).
-    list(filters.number ? '+t.queue' : 't.queue', filters.queues)
-    list('t.state', filters.states)
-    list('t.state_type', filters.stateTypes)
-    list('t.priority', filters.priorities)
-    list('t.owner', filters.owners)
-    list('t.responsible', filters.responsibles)
-    list('t.customer', filters.customers)
-    list('t.customer_id', filters.customerIds)
-    if (filters.lock) {
-      where.push('t.lock = ?')
-      params.push(filters.lock)
-    }
-    for (const [column, range] of [['t.created_at', filters.created], ['t.changed_at', filters.changed], ['t.closed_at', filters.closed], ['t.pending_until', filters.pending]] as const) {
-      if (range?.from) {
-        where.push(`${column} >= ?`)
-        params.push(new Date(range.from).toISOString())
-      }
-      if (range?.to) {
-        where.push(`${column} <= ?`)
-        params.push(new Date(range.to).toISOString())
-      }
-    }
-    if (filters.number) {
-      if (filters.number.endsWith('*')) {
-        // The numbers that begin with the digits, as a range of the number index (LIKE would scan every ticket).
-        const prefix = filters.number.slice(0, -1)
-        where.push('t.number >= ? AND t.number < ?')
-        params.push(prefix, `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`)
-      } else {
-        where.push('t.number = ?')
-        params.push(filters.number)
-      }
-    }
-    const { positive, negative } = matchExpression(query.terms)
-    if (negative) {
-      where.push('t.id NOT IN (SELECT rowid FROM ticket_text WHERE ticket_text MATCH ?)')
-      params.push(negative)
-    }
-    const direction = query.order === 'asc' ? 'ASC' : 'DESC'
-    const orderBy =
-      query.sort === 'relevance' && positive
-        ? `bm25(ticket_text, ${weights.join(', ')}) ${query.order === 'asc' ? 'DESC' : 'ASC'}, t.changed_at DESC`
-        : query.sort === 'priority'
-          ? `t.priority ${direction}, t.created_at ${direction}`
-          : query.sort === 'created'
-            ? `t.created_at ${direction}`
-            : `t.changed_at ${direction}`
-    const select = 't.id, t.number, t.title, t.queue, t.state, t.state_type, t.priority, t.owner, t.customer, t.created_at, t.changed_at'
-    // CROSS JOIN fixes the join order: the full-text match first, then each hit's ticket by primary
-    // key. Left to itself, the planner takes the queue index as the outer loop (every agent's query
-    // carries a queue list) and runs the MATCH once per ticket: 15 s instead of 15 ms for a word
-    // over 100,000 tickets, minutes for a short prefix.
-    const sql = positive
-      ? `SELECT ${select} FROM ticket_text CROSS JOIN tickets t ON t.id = ticket_text.rowid WHERE ticket_text MATCH ? AND ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
-      : `SELECT ${select} FROM tickets t WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`
-    const rows = this.prepare(sql).all(...(positive ? [positive] : []), ...params, query.limit + 1, query.offset) as Record<string, string | number | null>[]
-    // Snippets of the page's hits only, one by one (the match at a single rowid): in the query above
-    // SQLite would build one for every matching ticket before sorting (4× the time for a common word sorted by priority).
-    // The rowid is bound as a BigInt: node:sqlite binds a number as REAL, and FTS5 then ignores the rowid next to MATCH.
-    const snippetAt = positive ? this.prepare(`SELECT snippet(ticket_text, -1, '${markStart}', '${markEnd}', '…', 16) AS snippet FROM ticket_text WHERE ticket_text MATCH ? AND rowid = ?`) : undefined
-    const highlightsOf = (id: number): string[] => {
-      const snippet = (snippetAt?.get(positive, BigInt(id)) as { snippet: string | null } | undefined)?.snippet
-      return snippet ? [highlight(snippet)] : []
-    }
-    const hits: SearchHit[] = rows.slice(0, query.limit).map((row) => ({
-      number: String(row.number),
-      title: String(row.title ?? ''),
-      queue: String(row.queue ?? ''),
-      state: String(row.state ?? ''),
-      stateType: String(row.state_type ?? 'new') as SearchHit['stateType'],
-      priority: Number(row.priority ?? 3),
-      owner: (row.owner as string | null) ?? null,
-      customer: (row.customer as string | null) ?? null,
-      createdAt: String(row.created_at ?? ''),
-      changedAt: String(row.changed_at ?? ''),
-      highlights: highlightsOf(Number(row.id)),
-    }))
-    return { hits, more: rows.length > query.limit }
-  }
-
   statistics(query: StatisticsQuery): EngineStatistics {
     if (query.queues.length === 0 || query.days.length === 0) {
       const none = { tickets: 0, averageMinutes: null, medianMinutes: null, p90Minutes: null }
@@ -298,11 +175,14 @@ export class SqliteSearchIndex implements SearchIndex {
   private readonly dir: string
   private readonly pointer: string
   private live: { file: IndexFile; pointerChanged: number } | undefined
+  private readonly readers: SearchWorkerPool
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: SearchWorkerPoolOptions = {}) {
     this.dir = join(dataDir, 'search')
     this.pointer = join(this.dir, 'current')
     mkdirSync(this.dir, { recursive: true })
+    this.readers = new SearchWorkerPool(options)
+    this.readers.start()
   }
 
   /** The live index; reopened when a reindex (possibly in another process) has swapped the pointer. */
@@ -334,8 +214,9 @@ export class SqliteSearchIndex implements SearchIndex {
     this.file().remove(tickets)
   }
 
+  /** In a worker thread, on the live file (which the writer connection has created with its schema). */
   async search(query: EngineQuery): Promise<SearchResult> {
-    return this.file().search(query)
+    return this.readers.run(this.file().path, query)
   }
 
   async count(): Promise<number> {
@@ -377,8 +258,10 @@ export class SqliteSearchIndex implements SearchIndex {
     }
   }
 
-  close(): void {
+  /** Closes the writer connection and ends the search threads (they never keep the process alive, so this is tidiness). */
+  async close(): Promise<void> {
     this.live?.file.close()
     this.live = undefined
+    await this.readers.close()
   }
 }

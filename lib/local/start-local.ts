@@ -1,3 +1,4 @@
+import { SqliteSearchIndex } from '../search/adapters/sqlite-search-index.ts'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApiApp } from '../api/app.ts'
@@ -108,6 +109,9 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
 
     const resolvedSettings = { ...settings, dynamodbEndpoint: endpoint }
     const deps = await buildDependencies(resolvedSettings, { logger })
+    // The search threads end with the store: a search still running then stops at its next row check.
+    const { search } = deps
+    if (search instanceof SqliteSearchIndex) onStop('store', 'search index', () => search.close())
     const provisioned = await provisionAgentPasswords(deps, settings.demoPassword)
 
     const inbound = new FsWorkQueue<unknown>(localQueueDir(settings, 'inbound'), 'inbound', { maxReceiveCount: 5, ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}) })

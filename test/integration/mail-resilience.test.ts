@@ -28,6 +28,8 @@ describe('failures, dead letters and replay (local runtime)', () => {
   const lines = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
   const ticketCount = async () => (await runtime.deps.tickets.listTickets({ queues: runtime.deps.config.queues.map((queue) => queue.name), stateTypes: ['new', 'open'], order: 'asc', limit: 500 })).items.length
   const today = new Date().toISOString().slice(0, 10)
+  // Archived under today's date, like every stored mail: the day's replay and dry run below must find it.
+  const poisonKey = `raw/${today.replaceAll('-', '/')}/missing-poison.eml`
 
   beforeAll(async () => {
     runtime = await startTestRuntime()
@@ -37,7 +39,7 @@ describe('failures, dead letters and replay (local runtime)', () => {
   it('a poison message in a batch of 10: the 9 others are ingested, the poison is retried and dead-lettered', async () => {
     const keys = []
     for (let index = 0; index < 9; index++) keys.push(await storeRawMail(runtime.deps.rawMail, Buffer.from(mail({ subject: `batch mail ${index}` })), { recipients: ['support@example.com'] }))
-    keys.splice(4, 0, 'raw/2026/11/23/missing-poison.eml')
+    keys.splice(4, 0, poisonKey)
     for (const key of keys) await runtime.inbound.sendBody(JSON.stringify(s3ObjectCreatedNotification(runtime.deps.rawMail.bucket, key, 100)))
     await waitFor(async () => ((await ticketCount()) === 9 ? true : undefined), 'the nine good mails')
     const dead = await waitFor(async () => {
@@ -49,7 +51,7 @@ describe('failures, dead letters and replay (local runtime)', () => {
   })
 
   it('docket mail replay re-runs the dead letter once its cause is fixed', async () => {
-    await runtime.deps.rawMail.put('raw/2026/11/23/missing-poison.eml', mail({ subject: 'the poison, repaired' }), { contentType: 'message/rfc822', metadata: { 'envelope-recipients': 'support@example.com' } })
+    await runtime.deps.rawMail.put(poisonKey, mail({ subject: 'the poison, repaired' }), { contentType: 'message/rfc822', metadata: { 'envelope-recipients': 'support@example.com' } })
     const result = docket(['mail', 'replay'])
     expect(result.status, result.stderr).toBe(0)
     expect(lines(result.stdout).at(-1)).toMatchObject({ summary: true, deadLetters: 1, replayed: 1, failed: 0 })
@@ -102,9 +104,6 @@ describe('failures, dead letters and replay (local runtime)', () => {
     await patchTicket(runtime.deps.tickets, number, { owner: 'admin' })
     await deliver(mail({ from: 'olga@customer.example', subject: `Re: [Ticket#${number}] owner notification`, body: 'any news?' }))
     const outbox = join(runtime.deps.settings.dataDir, 'outbox')
-    await new Promise((resolve) => setTimeout(resolve, 3000))
-    for (const file of (await readdir(outbox).catch(() => [])).filter((name) => name.endsWith('.eml'))) console.log(file, (await readFile(join(outbox, file), 'utf8')).slice(0, 400))
-    console.log((await runtime.deps.tickets.getThread(number))!.history.map((e) => `${e.type}: ${e.message}`).join('\n'))
     const notification = await waitFor(async () => {
       for (const file of (await readdir(outbox).catch(() => [])).filter((name) => name.endsWith('.eml'))) {
         const text = await readFile(join(outbox, file), 'utf8')

@@ -19,7 +19,7 @@ import { SmtpRelayMailSender } from '../mail/adapters/smtp-relay-mail-sender.ts'
 import type { IngestDeps } from '../mail/ingest-mail.ts'
 import type { SendArticleDeps } from '../mail/send-article-mail.ts'
 import { systemClock, type Clock } from '../platform/clock.ts'
-import { loadConfigFile, type DocketConfig } from '../platform/config.ts'
+import { loadConfigFile, withDefaultWebUrl, type DocketConfig } from '../platform/config.ts'
 import { createLogger, type DocketLogger } from '../platform/logger.ts'
 import type { RuntimeSettings } from '../platform/runtime-settings.ts'
 import { FsWorkQueue } from '../queue/adapters/fs-work-queue.ts'
@@ -61,7 +61,7 @@ export interface BuildOptions {
 
 /** The one place that chooses adapters: AWS services in Lambda, their local stand-ins otherwise. */
 export async function buildDependencies(settings: RuntimeSettings, options: BuildOptions = {}): Promise<Dependencies> {
-  const config = options.config ?? loadConfigFile(settings.configPath)
+  const config = withDefaultWebUrl(options.config ?? loadConfigFile(settings.configPath), settings.host, settings.httpPort)
   const logger = options.logger ?? createLogger(settings.logLevel)
   const clock = options.clock ?? systemClock
   if (settings.runtime === 'local' && !settings.dynamodbEndpoint) {

@@ -70,6 +70,8 @@ async function assignmentMails(deps: TicketActionDeps, identity: AgentIdentity, 
 export async function updateTicket(deps: TicketActionDeps, identity: AgentIdentity, number: string, patch: TicketPatch, source: PatchSource = 'zoom'): Promise<Ticket> {
   return changeTicket(deps, number, async (ticket, at) => {
     const fields = planTicketPatch(deps.config, identity.agent, ticket, patch, at, source)
+    // Asking for what the ticket already is (the same priority, unlocking an unlocked ticket) changes nothing: no write, no history.
+    if (!patch.note && describeChanges(ticket, nextVersion(ticket, at, fields), identity.login, at).length === 0) return { change: null, result: ticket }
     const updated = nextVersion(ticket, at, fields)
     const newArticles = patch.note ? [internalNote(identity, number, patch.note, at)] : []
     updated.articleCount += newArticles.length

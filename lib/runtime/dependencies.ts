@@ -33,7 +33,7 @@ import type { SearchIndex } from '../search/ports.ts'
 import type { SavedSearchStore } from '../search/saved-searches.ts'
 import { DocketError } from '../platform/errors.ts'
 import { ConcurrencyGate } from '../platform/concurrency-gate.ts'
-import { TicketNumberBlocks } from '../ticket/ticket-number-blocks.ts'
+import { TicketCounter } from '../ticket/ticket-counter.ts'
 import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store.ts'
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
 import { DynamoCustomerStore } from '../customers/adapters/dynamodb-customer-store.ts'
@@ -74,8 +74,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const savedSearches = new DynamoSavedSearchStore(documents, settings.tableName)
   const auditTrail = new DynamoAuditTrail(documents, settings.tableName)
   const customers = new DynamoCustomerStore(documents, settings.tableName)
-  // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
-  const ticketNumbers = new TicketNumberBlocks(tickets, 10)
+  const ticketNumbers = new TicketCounter(tickets)
   const passwordHashing = passwordHashParametersForCost(settings.passwordHashCost)
   const passwordChecks = new ConcurrencyGate(config.auth.loginRate.hashingConcurrency, config.auth.loginRate.hashingQueue)
   const common = {

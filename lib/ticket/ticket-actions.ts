@@ -11,6 +11,7 @@ import { assertCanRead, assertRight, hideUnreadableTickets } from './access.ts'
 import { ConcurrentUpdateError } from './errors.ts'
 import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket } from './model.ts'
 import type { TicketChange } from './ports.ts'
+import { cleanSubject } from './subject.ts'
 import { planTicketPatch, type PatchSource, type TicketPatch } from './ticket-patch.ts'
 import { describeChanges, historyEntry, newTicketRecord, nextVersion } from './ticket-rules.ts'
 import { changeTicket, createTicket, settleEscalation, type TicketServiceDeps } from './ticket-service.ts'
@@ -133,7 +134,8 @@ export async function splitTicket(deps: TicketActionDeps, identity: AgentIdentit
       ticket: newTicketRecord({
         number: newNumber,
         at,
-        title: ticketTitle(options.title ?? '') || ticketTitle(article.subject) || thread.ticket.title,
+        // The split article's subject carries the original's "[Ticket#…]": the new ticket's title must not (issue 14.4.7).
+        title: ticketTitle(cleanSubject(options.title ?? '', deps.config.ticket.hook)) || ticketTitle(cleanSubject(article.subject, deps.config.ticket.hook)) || cleanSubject(thread.ticket.title, deps.config.ticket.hook) || '(no subject)',
         queue,
         state: firstStateOfType(deps.config, 'open'),
         stateType: 'open',

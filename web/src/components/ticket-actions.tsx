@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react'
 import { AgentOptions, agentsForQueues } from './agent-options.tsx'
+import { cleanSubject } from '../../../lib/ticket/subject.ts'
 import { api, ApiError, get, ticketPath } from '../api/client.ts'
 import type { Page, SearchHit, TicketChanges, TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
@@ -402,7 +403,8 @@ function SplitForm({ ticket, busy, run, onClose, articleId }: FormProps & { arti
   const { t } = useI18n()
   const { meta } = useApp()
   const article = ticket.articles.find((candidate) => candidate.id === articleId)
-  const [title, setTitle] = useState(article?.subject.replace(/^((re|aw|fwd?|wg):\s*)+/i, '') || ticket.title)
+  // The new ticket's title without the original's "[Ticket#…]" and reply prefixes (the server cleans it the same way).
+  const [title, setTitle] = useState((article && cleanSubject(article.subject, meta.ticketHook)) || cleanSubject(ticket.title, meta.ticketHook))
   const [queue, setQueue] = useState(ticket.queue)
   return (
     <form

@@ -456,8 +456,8 @@ function ArticleDetail({
             {t('action.replyToNote')}
           </button>
         )}
-        {article.ticketNumber === ticket.number && (
-          <>
+        {/* Articles that came through a merge split like the ticket's own (issue 14.4.9). */}
+        <>
             <button type="button" onClick={onSplit}>
               {t('action.split')}
             </button>
@@ -469,7 +469,6 @@ function ArticleDetail({
               {t('action.splitEmail')}
             </button>
           </>
-        )}
       </div>
       <div className="article-body">
         {view === 'html' && <ArticleFrame ticketNumber={article.ticketNumber} articleId={article.id} title={t('article.frameTitle', { subject: article.subject })} />}

@@ -17,12 +17,12 @@ import { stripMboxSeparator } from '../lib/mail/parse-mail.ts'
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.ts'
 import { prepareDataDir } from '../lib/local/data-dir.ts'
 import { checkPrerequisites } from '../lib/local/prerequisites.ts'
-import { readRunningServer } from '../lib/local/runtime-file.ts'
+import { readRunningServer, type RuntimeInfo } from '../lib/local/runtime-file.ts'
 import { storeRawMail } from '../lib/local/smtp-inbound.ts'
 import { localLambdaContext, startLocalRuntime, type LocalRuntime } from '../lib/local/start-local.ts'
 import { ConfigError, loadConfigFile } from '../lib/platform/config.ts'
 import { createLogger } from '../lib/platform/logger.ts'
-import { readRuntimeSettings } from '../lib/platform/runtime-settings.ts'
+import { readRuntimeSettings, type RuntimeSettings } from '../lib/platform/runtime-settings.ts'
 import { buildDependencies, localQueueDir, type Dependencies } from '../lib/runtime/dependencies.ts'
 import { createDocumentClient, createDynamoClient } from '../lib/store/dynamodb-client.ts'
 import { ensureTable } from '../lib/store/ensure-table.ts'
@@ -56,13 +56,34 @@ export async function withLocalDependencies<T>(work: (deps: Dependencies) => Pro
   endpoint ??= database!.endpoint
   try {
     const client = createDynamoClient({ region: settings.region, endpoint })
-    await ensureTable(client, settings.tableName)
+    const table = await ensureTable(client, settings.tableName)
     client.destroy()
+    for (const warning of await dataDirWarnings(settings, running, table)) console.error(`warning: ${warning}`)
     const deps = await buildDependencies({ ...settings, dynamodbEndpoint: endpoint }, { logger: createLogger(settings.logLevel === 'INFO' ? 'WARN' : settings.logLevel) })
     return await work(deps)
   } finally {
     await database?.stop()
   }
+}
+
+/**
+ * Why the data a command is about to use may not be the data the agent looks at: the data dir
+ * held no table (a typo in DOCKET_DATA_DIR, or the server runs elsewhere), or a server runs on the
+ * default data dir while this command uses another one.
+ */
+export async function dataDirWarnings(settings: Pick<RuntimeSettings, 'dataDir' | 'tableName' | 'dynamodbEndpoint'>, running: RuntimeInfo | undefined, table: 'created' | 'existing'): Promise<string[]> {
+  const warnings: string[] = []
+  const where = settings.dynamodbEndpoint ? `table ${settings.tableName} at ${settings.dynamodbEndpoint}` : `data dir ${settings.dataDir}`
+  if (table === 'created') warnings.push(`${where} held no Docket table: a new, empty one was created. If your server keeps its data elsewhere, set DOCKET_DATA_DIR to its data dir.`)
+  if (running && settings.dynamodbEndpoint && settings.dynamodbEndpoint !== running.dynamodbEndpoint) {
+    warnings.push(`the server running on ${settings.dataDir} (pid ${running.pid}) uses DynamoDB at ${running.dynamodbEndpoint}, but DOCKET_DYNAMODB_ENDPOINT points this command at ${settings.dynamodbEndpoint}.`)
+  }
+  const defaultDir = resolve('.docket')
+  if (!running && defaultDir !== settings.dataDir) {
+    const other = await readRunningServer(defaultDir)
+    if (other) warnings.push(`a Docket server is running on ${defaultDir} (pid ${other.pid}, ${other.httpUrl}), but this command uses ${settings.dataDir}: its changes will not show there. Set DOCKET_DATA_DIR=${defaultDir} to work on the server's data.`)
+  }
+  return warnings
 }
 
 function failPrerequisites(): boolean {

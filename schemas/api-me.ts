@@ -111,8 +111,20 @@ export const MetaResponseSchema = z
     priorities: z.array(z.object({ id: z.number().int().min(1).max(5), name: z.string() })),
     queues: z.array(QueueAccessSchema).meta({ description: 'The queues you can read, with your rights on each.' }),
     agents: z
-      .array(z.object({ login: z.string(), firstName: z.string(), lastName: z.string(), name: z.string() }))
-      .meta({ description: 'Enabled agents, for owner and responsible pickers.' }),
+      .array(
+        z.object({
+          login: z.string(),
+          firstName: z.string(),
+          lastName: z.string(),
+          name: z.string(),
+          queues: z.array(z.string()).meta({ description: 'Of your queues, those where this agent may work (rw): they may be owner or responsible of its tickets.' }),
+          outOfOffice: z
+            .object({ until: z.string().nullable() })
+            .nullable()
+            .meta({ description: 'Set while the agent is out of office today (until: their last day away, or null when open-ended).' }),
+        }),
+      )
+      .meta({ description: 'Enabled agents, for owner and responsible pickers: offer for a ticket only those whose queues hold its queue.' }),
     templates: z
       .array(z.object({ name: z.string(), type: z.enum(['answer', 'forward', 'note', 'create']), queues: z.array(z.string()).nullable().meta({ description: 'Only in these queues; null: every queue.' }) }))
       .meta({ description: 'Templates (templateId of compose and articles): answers for reply/reply-all, forward, note; create: new phone and email tickets (GET /api/new-ticket/compose).' }),

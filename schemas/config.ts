@@ -389,7 +389,8 @@ const AgentSchema = z.strictObject({
     .default({ newTicket: true, followUp: true }),
 })
 
-export const ConfigSchema = z
+/** The configuration file, field by field (each field checked on its own). */
+export const ConfigShape = z
   .strictObject({
     system: z.strictObject({
       /** OTRS SystemID: part of every ticket number, so two installations never share numbers. */
@@ -402,8 +403,11 @@ export const ConfigSchema = z
         .default('UTC')
         .refine((zone) => isKnownTimeZone(zone), 'must be an IANA time zone such as "Europe/Amsterdam"'),
       name: z.string().default('Docket'),
-      /** Where agents open the web client: links in notifications point here. */
-      webUrl: z.url().default('http://127.0.0.1:3000'),
+      /**
+       * Where agents open the web client: links in notifications point here. Default: the address
+       * the local server listens on (DOCKET_HOST and PORT), filled in when the runtime starts.
+       */
+      webUrl: z.url().optional(),
     }),
     ticket: z
       .strictObject({
@@ -490,133 +494,141 @@ export const ConfigSchema = z
     /** Escalation times, assigned to queues (queues[].sla). */
     slas: z.array(SlaSchema).default([]),
   })
-  .superRefine((config, ctx) => {
-    const queueNames = new Set(config.queues.map((queue) => queue.name))
-    const groupNames = new Set(config.groups.map((group) => group.name))
-    const roleNames = new Set(config.roles.map((role) => role.name))
-    const stateNames = new Set(config.states.map((state) => state.name))
-    const mustBeQueue = (name: string | undefined, path: (string | number)[]) => {
-      if (name !== undefined && !queueNames.has(name)) {
-        ctx.addIssue({ code: 'custom', path, message: `unknown queue "${name}"; declare it under queues:` })
+
+/**
+ * What the fields must agree on across the file (queues, groups, roles, states, calendars, SLAs
+ * named elsewhere exist; names are unique). A function of its own so `docket config check` can run
+ * it on the sections that parsed even when other fields are wrong, and report every error in one run.
+ */
+export function checkConfigReferences(config: z.output<typeof ConfigShape>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
+  const queueNames = new Set(config.queues.map((queue) => queue.name))
+  const groupNames = new Set(config.groups.map((group) => group.name))
+  const roleNames = new Set(config.roles.map((role) => role.name))
+  const stateNames = new Set(config.states.map((state) => state.name))
+  const mustBeQueue = (name: string | undefined, path: (string | number)[]) => {
+    if (name !== undefined && !queueNames.has(name)) {
+      ctx.addIssue({ code: 'custom', path, message: `unknown queue "${name}"; declare it under queues:` })
+    }
+  }
+  config.mail.addresses.forEach((address, index) => mustBeQueue(address.queue, ['mail', 'addresses', index, 'queue']))
+  mustBeQueue(config.mail.defaultQueue, ['mail', 'defaultQueue'])
+  mustBeQueue(config.mail.spam?.queue, ['mail', 'spam', 'queue'])
+  mustBeQueue(config.mail.bounceQueue, ['mail', 'bounceQueue'])
+  config.queues.forEach((queue, index) => {
+    if (!groupNames.has(queue.group)) {
+      ctx.addIssue({ code: 'custom', path: ['queues', index, 'group'], message: `unknown group "${queue.group}"; declare it under groups:` })
+    }
+  })
+  config.roles.forEach((role, index) => {
+    for (const group of Object.keys(role.groups)) {
+      if (!groupNames.has(group)) {
+        ctx.addIssue({ code: 'custom', path: ['roles', index, 'groups', group], message: `unknown group "${group}"` })
       }
     }
-    config.mail.addresses.forEach((address, index) => mustBeQueue(address.queue, ['mail', 'addresses', index, 'queue']))
-    mustBeQueue(config.mail.defaultQueue, ['mail', 'defaultQueue'])
-    mustBeQueue(config.mail.spam?.queue, ['mail', 'spam', 'queue'])
-    mustBeQueue(config.mail.bounceQueue, ['mail', 'bounceQueue'])
-    config.queues.forEach((queue, index) => {
-      if (!groupNames.has(queue.group)) {
-        ctx.addIssue({ code: 'custom', path: ['queues', index, 'group'], message: `unknown group "${queue.group}"; declare it under groups:` })
-      }
-    })
-    config.roles.forEach((role, index) => {
-      for (const group of Object.keys(role.groups)) {
-        if (!groupNames.has(group)) {
-          ctx.addIssue({ code: 'custom', path: ['roles', index, 'groups', group], message: `unknown group "${group}"` })
-        }
-      }
-    })
-    config.agents.forEach((agent, index) => {
-      agent.roles.forEach((role, roleIndex) => {
-        if (!roleNames.has(role)) {
-          ctx.addIssue({ code: 'custom', path: ['agents', index, 'roles', roleIndex], message: `unknown role "${role}"; declare it under roles:` })
-        }
-      })
-    })
-    findDuplicates(config.queues.map((queue) => queue.name)).forEach((name) =>
-      ctx.addIssue({ code: 'custom', path: ['queues'], message: `queue "${name}" is declared twice` }),
-    )
-    findDuplicates(config.agents.map((agent) => agent.login)).forEach((login) =>
-      ctx.addIssue({ code: 'custom', path: ['agents'], message: `agent "${login}" is declared twice` }),
-    )
-    findDuplicates(config.mail.addresses.map((address) => address.address.toLowerCase())).forEach((address) =>
-      ctx.addIssue({ code: 'custom', path: ['mail', 'addresses'], message: `address "${address}" is declared twice` }),
-    )
-    const responseNames = new Set(config.autoResponses.map((response) => response.name))
-    config.queues.forEach((queue, index) => {
-      for (const [occasion, name] of Object.entries(queue.autoResponses)) {
-        if (name !== undefined && !responseNames.has(name)) {
-          ctx.addIssue({ code: 'custom', path: ['queues', index, 'autoResponses', occasion], message: `unknown auto response "${name}"; declare it under autoResponses:` })
-        }
-      }
-    })
-    config.templates.forEach((template, index) => {
-      template.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['templates', index, 'queues', queueIndex]))
-    })
-    const builtIn = new Set<string>(builtInJobs)
-    config.genericAgent.forEach((job, index) => {
-      if (builtIn.has(job.name)) ctx.addIssue({ code: 'custom', path: ['genericAgent', index, 'name'], message: `"${job.name}" is the name of a built-in job; choose another` })
-      job.select.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['genericAgent', index, 'select', 'queues', queueIndex]))
-      mustBeQueue(job.actions.queue, ['genericAgent', index, 'actions', 'queue'])
-      for (const [path, state] of [['select', job.select.states ?? []], ['actions', job.actions.state ? [job.actions.state] : []]] as const) {
-        state.forEach((name) => {
-          if (!stateNames.has(name)) ctx.addIssue({ code: 'custom', path: ['genericAgent', index, path, path === 'select' ? 'states' : 'state'], message: `unknown state "${name}"` })
-        })
-      }
-    })
-    findDuplicates(config.genericAgent.map((job) => job.name)).forEach((name) =>
-      ctx.addIssue({ code: 'custom', path: ['genericAgent'], message: `job "${name}" is declared twice` }),
-    )
-    findDuplicates(config.templates.map((template) => template.name)).forEach((name) =>
-      ctx.addIssue({ code: 'custom', path: ['templates'], message: `template "${name}" is declared twice` }),
-    )
-    config.agents.forEach((agent, index) => {
-      agent.myQueues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['agents', index, 'myQueues', queueIndex]))
-    })
-    config.postmasterFilters.forEach((filter, index) => {
-      for (const [header, value] of Object.entries(filter.set)) {
-        if (/^X-Docket-(FollowUp-)?Queue$/i.test(header) && !value.includes('${')) mustBeQueue(value, ['postmasterFilters', index, 'set', header])
-        if (/^X-Docket-(FollowUp-)?State$/i.test(header) && !value.includes('${') && !stateNames.has(value)) {
-          ctx.addIssue({ code: 'custom', path: ['postmasterFilters', index, 'set', header], message: `unknown state "${value}"` })
-        }
-      }
-    })
-    const calendarNames = new Set(config.calendars.map((calendar) => calendar.name))
-    const slaNames = new Set(config.slas.map((sla) => sla.name))
-    findDuplicates(config.calendars.map((calendar) => calendar.name)).forEach((name) =>
-      ctx.addIssue({ code: 'custom', path: ['calendars'], message: `calendar "${name}" is declared twice` }),
-    )
-    findDuplicates(config.slas.map((sla) => sla.name)).forEach((name) => ctx.addIssue({ code: 'custom', path: ['slas'], message: `SLA "${name}" is declared twice` }))
-    config.calendars.forEach((calendar, index) => {
-      for (const [day, periods] of Object.entries(calendar.workingHours)) {
-        const sorted = [...(periods ?? [])].sort()
-        sorted.slice(1).forEach((period, position) => {
-          if (period.split('-')[0]! < sorted[position]!.split('-')[1]!) {
-            ctx.addIssue({ code: 'custom', path: ['calendars', index, 'workingHours', day], message: `periods "${sorted[position]}" and "${period}" overlap` })
-          }
-        })
-      }
-      if (!Object.values(calendar.workingHours).some((periods) => (periods ?? []).length > 0)) {
-        ctx.addIssue({ code: 'custom', path: ['calendars', index, 'workingHours'], message: 'give at least one working period, e.g. mon: ["08:00-17:00"]' })
-      }
-    })
-    config.slas.forEach((sla, index) => {
-      if (sla.calendar !== undefined && !calendarNames.has(sla.calendar)) {
-        ctx.addIssue({ code: 'custom', path: ['slas', index, 'calendar'], message: `unknown calendar "${sla.calendar}"; declare it under calendars:` })
-      }
-      if (sla.firstResponseMinutes === undefined && sla.updateMinutes === undefined && sla.solutionMinutes === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['slas', index], message: 'give at least one of firstResponseMinutes, updateMinutes, solutionMinutes' })
-      }
-    })
-    config.queues.forEach((queue, index) => {
-      if (queue.sla !== undefined && !slaNames.has(queue.sla)) {
-        ctx.addIssue({ code: 'custom', path: ['queues', index, 'sla'], message: `unknown SLA "${queue.sla}"; declare it under slas:` })
-      }
-    })
-    if (config.auth.lockout.maxDelaySeconds < config.auth.lockout.baseDelaySeconds) {
-      ctx.addIssue({ code: 'custom', path: ['auth', 'lockout', 'maxDelaySeconds'], message: `must be at least baseDelaySeconds (${config.auth.lockout.baseDelaySeconds})` })
-    }
-    for (const required of ['new', 'open', 'merged', 'removed'] as const) {
-      if (!config.states.some((state) => state.type === required)) {
-        ctx.addIssue({ code: 'custom', path: ['states'], message: `a state of type "${required}" is required` })
-      }
-    }
-    config.states.forEach((state, index) => {
-      if (state.type === 'pending auto' && (state.autoCloseTo === undefined || !stateNames.has(state.autoCloseTo))) {
-        ctx.addIssue({ code: 'custom', path: ['states', index, 'autoCloseTo'], message: 'a pending auto state needs autoCloseTo: the name of a closed state' })
+  })
+  config.agents.forEach((agent, index) => {
+    agent.roles.forEach((role, roleIndex) => {
+      if (!roleNames.has(role)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', index, 'roles', roleIndex], message: `unknown role "${role}"; declare it under roles:` })
       }
     })
   })
+  findDuplicates(config.queues.map((queue) => queue.name)).forEach((name) =>
+    ctx.addIssue({ code: 'custom', path: ['queues'], message: `queue "${name}" is declared twice` }),
+  )
+  findDuplicates(config.agents.map((agent) => agent.login)).forEach((login) =>
+    ctx.addIssue({ code: 'custom', path: ['agents'], message: `agent "${login}" is declared twice` }),
+  )
+  findDuplicates(config.mail.addresses.map((address) => address.address.toLowerCase())).forEach((address) =>
+    ctx.addIssue({ code: 'custom', path: ['mail', 'addresses'], message: `address "${address}" is declared twice` }),
+  )
+  const responseNames = new Set(config.autoResponses.map((response) => response.name))
+  config.queues.forEach((queue, index) => {
+    for (const [occasion, name] of Object.entries(queue.autoResponses)) {
+      if (name !== undefined && !responseNames.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['queues', index, 'autoResponses', occasion], message: `unknown auto response "${name}"; declare it under autoResponses:` })
+      }
+    }
+  })
+  config.templates.forEach((template, index) => {
+    template.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['templates', index, 'queues', queueIndex]))
+  })
+  const builtIn = new Set<string>(builtInJobs)
+  config.genericAgent.forEach((job, index) => {
+    if (builtIn.has(job.name)) ctx.addIssue({ code: 'custom', path: ['genericAgent', index, 'name'], message: `"${job.name}" is the name of a built-in job; choose another` })
+    job.select.queues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['genericAgent', index, 'select', 'queues', queueIndex]))
+    mustBeQueue(job.actions.queue, ['genericAgent', index, 'actions', 'queue'])
+    for (const [path, state] of [['select', job.select.states ?? []], ['actions', job.actions.state ? [job.actions.state] : []]] as const) {
+      state.forEach((name) => {
+        if (!stateNames.has(name)) ctx.addIssue({ code: 'custom', path: ['genericAgent', index, path, path === 'select' ? 'states' : 'state'], message: `unknown state "${name}"` })
+      })
+    }
+  })
+  findDuplicates(config.genericAgent.map((job) => job.name)).forEach((name) =>
+    ctx.addIssue({ code: 'custom', path: ['genericAgent'], message: `job "${name}" is declared twice` }),
+  )
+  findDuplicates(config.templates.map((template) => template.name)).forEach((name) =>
+    ctx.addIssue({ code: 'custom', path: ['templates'], message: `template "${name}" is declared twice` }),
+  )
+  config.agents.forEach((agent, index) => {
+    agent.myQueues?.forEach((queue, queueIndex) => mustBeQueue(queue, ['agents', index, 'myQueues', queueIndex]))
+  })
+  config.postmasterFilters.forEach((filter, index) => {
+    for (const [header, value] of Object.entries(filter.set)) {
+      if (/^X-Docket-(FollowUp-)?Queue$/i.test(header) && !value.includes('${')) mustBeQueue(value, ['postmasterFilters', index, 'set', header])
+      if (/^X-Docket-(FollowUp-)?State$/i.test(header) && !value.includes('${') && !stateNames.has(value)) {
+        ctx.addIssue({ code: 'custom', path: ['postmasterFilters', index, 'set', header], message: `unknown state "${value}"` })
+      }
+    }
+  })
+  const calendarNames = new Set(config.calendars.map((calendar) => calendar.name))
+  const slaNames = new Set(config.slas.map((sla) => sla.name))
+  findDuplicates(config.calendars.map((calendar) => calendar.name)).forEach((name) =>
+    ctx.addIssue({ code: 'custom', path: ['calendars'], message: `calendar "${name}" is declared twice` }),
+  )
+  findDuplicates(config.slas.map((sla) => sla.name)).forEach((name) => ctx.addIssue({ code: 'custom', path: ['slas'], message: `SLA "${name}" is declared twice` }))
+  config.calendars.forEach((calendar, index) => {
+    for (const [day, periods] of Object.entries(calendar.workingHours)) {
+      const sorted = [...(periods ?? [])].sort()
+      sorted.slice(1).forEach((period, position) => {
+        if (period.split('-')[0]! < sorted[position]!.split('-')[1]!) {
+          ctx.addIssue({ code: 'custom', path: ['calendars', index, 'workingHours', day], message: `periods "${sorted[position]}" and "${period}" overlap` })
+        }
+      })
+    }
+    if (!Object.values(calendar.workingHours).some((periods) => (periods ?? []).length > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['calendars', index, 'workingHours'], message: 'give at least one working period, e.g. mon: ["08:00-17:00"]' })
+    }
+  })
+  config.slas.forEach((sla, index) => {
+    if (sla.calendar !== undefined && !calendarNames.has(sla.calendar)) {
+      ctx.addIssue({ code: 'custom', path: ['slas', index, 'calendar'], message: `unknown calendar "${sla.calendar}"; declare it under calendars:` })
+    }
+    if (sla.firstResponseMinutes === undefined && sla.updateMinutes === undefined && sla.solutionMinutes === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['slas', index], message: 'give at least one of firstResponseMinutes, updateMinutes, solutionMinutes' })
+    }
+  })
+  config.queues.forEach((queue, index) => {
+    if (queue.sla !== undefined && !slaNames.has(queue.sla)) {
+      ctx.addIssue({ code: 'custom', path: ['queues', index, 'sla'], message: `unknown SLA "${queue.sla}"; declare it under slas:` })
+    }
+  })
+  if (config.auth.lockout.maxDelaySeconds < config.auth.lockout.baseDelaySeconds) {
+    ctx.addIssue({ code: 'custom', path: ['auth', 'lockout', 'maxDelaySeconds'], message: `must be at least baseDelaySeconds (${config.auth.lockout.baseDelaySeconds})` })
+  }
+  for (const required of ['new', 'open', 'merged', 'removed'] as const) {
+    if (!config.states.some((state) => state.type === required)) {
+      ctx.addIssue({ code: 'custom', path: ['states'], message: `a state of type "${required}" is required` })
+    }
+  }
+  config.states.forEach((state, index) => {
+    if (state.type === 'pending auto' && (state.autoCloseTo === undefined || !stateNames.has(state.autoCloseTo))) {
+      ctx.addIssue({ code: 'custom', path: ['states', index, 'autoCloseTo'], message: 'a pending auto state needs autoCloseTo: the name of a closed state' })
+    }
+  })
+}
+
+export const ConfigSchema = ConfigShape.superRefine(checkConfigReferences)
 
 export type DocketConfig = z.infer<typeof ConfigSchema>
 export type QueueConfig = DocketConfig['queues'][number]

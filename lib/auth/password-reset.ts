@@ -5,7 +5,7 @@ import type { BlobStore } from '../blobs/ports.ts'
 import { generatedMailHeaders } from '../mail/auto-response.ts'
 import { composeMail } from '../mail/compose-mail.ts'
 import type { Clock } from '../platform/clock.ts'
-import { systemAddressOf } from '../platform/config.ts'
+import { systemAddressOf, webUrlOf } from '../platform/config.ts'
 import { invalidRequest } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
 import type { OutboundMailRecord } from '../ticket/model.ts'
@@ -58,7 +58,7 @@ async function mailResetLink(deps: PasswordResetDeps, login: string): Promise<vo
 
   const token = randomBytes(32).toString('base64url')
   const expiresAt = new Date(now.getTime() + config.auth.passwordReset.tokenMinutes * 60_000)
-  const link = `${config.system.webUrl.replace(/\/$/, '')}/reset-password?token=${token}`
+  const link = `${webUrlOf(config)}/reset-password?token=${token}`
   const from = systemAddressOf(config, config.mail.defaultQueue)
   const id = newId(now)
   const subject = `${config.system.name}: reset your password`

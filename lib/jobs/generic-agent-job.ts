@@ -135,7 +135,7 @@ export function genericAgentJob(job: GenericAgentConfig): Job {
         for (const ticket of selected.slice(start, start + job.batchLimit)) {
           try {
             if (actions.delete) {
-              if (await purgeTicket(deps, ticket.number, ticket.version, { by: `GenericAgent ${job.name}`, reason: `deleted by GenericAgent job "${job.name}"`, at: now })) changed++
+              if (await purgeTicket(deps, ticket.number, ticket.version, { by: `GenericAgent ${job.name}`, reason: `deleted by GenericAgent job "${job.name}"`, at: deps.clock.now() })) changed++
               continue
             }
             if (hasPatch) await updateTicket(deps, identity, ticket.number, patch, 'bulk')

@@ -71,7 +71,7 @@ export function junkPurgeJob(schedule: string, afterMonths: number): Job {
       if (dryRun) return { job: 'junk-purge', selected: candidates.length, changed: 0, dryRun, details: candidates.map((ticket) => ticket.number) }
       let changed = 0
       await forEachLimited(candidates, 4, async (ticket) => {
-        if (await purgeTicket(deps, ticket.number, ticket.version, { by: 'junk-purge', reason: `Junk removed at ${ticket.removedAt}, ${afterMonths} month(s) or more ago`, at: now })) changed++
+        if (await purgeTicket(deps, ticket.number, ticket.version, { by: 'junk-purge', reason: `Junk removed at ${ticket.removedAt}, ${afterMonths} month(s) or more ago`, at: deps.clock.now() })) changed++
       })
       return { job: 'junk-purge', selected: candidates.length, changed, dryRun }
     },

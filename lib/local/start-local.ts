@@ -185,6 +185,8 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     }
     const exposed = await findExposedListeners(listeners)
     if (exposed.length > 0) throw new ListenerExposedError(exposed)
+    // PORT=0 (a free port): the default web URL is known only now (see withDefaultWebUrl).
+    if (settings.httpPort === 0 && deps.config.system.webUrl?.endsWith(':0')) deps.config.system.webUrl = httpUrl
     ready = true
 
     if (options.writeRuntimeFile !== false) {

@@ -1,7 +1,7 @@
 import type { AgentConfig } from '../../schemas/config.ts'
 import { mayReadQueue } from '../auth/permissions.ts'
 import type { BlobStore } from '../blobs/ports.ts'
-import { systemAddressOf, type DocketConfig } from '../platform/config.ts'
+import { systemAddressOf, webUrlOf, type DocketConfig } from '../platform/config.ts'
 import { newId } from '../platform/ids.ts'
 import type { OutboundMailRecord, Ticket } from '../ticket/model.ts'
 import { generatedMailHeaders } from './auto-response.ts'
@@ -32,7 +32,7 @@ export async function prepareAgentMail(
     to: readers.map((agent) => `${`${agent.firstName} ${agent.lastName}`.trim()} <${agent.email}>`),
     cc: [],
     subject,
-    text: [...message.lines, '', `Open the ticket: ${config.system.webUrl.replace(/\/$/, '')}/tickets/${ticket.number}`].join('\n'),
+    text: [...message.lines, '', `Open the ticket: ${webUrlOf(config)}/tickets/${ticket.number}`].join('\n'),
     messageId: `${id}.notification@${config.system.fqdn}`,
     inReplyTo: null,
     references: [],

@@ -19,7 +19,7 @@ import { SmtpRelayMailSender } from '../mail/adapters/smtp-relay-mail-sender.ts'
 import type { IngestDeps } from '../mail/ingest-mail.ts'
 import type { SendArticleDeps } from '../mail/send-article-mail.ts'
 import { systemClock, type Clock } from '../platform/clock.ts'
-import { loadConfigFile, type DocketConfig } from '../platform/config.ts'
+import { loadConfigFile, withDefaultWebUrl, type DocketConfig } from '../platform/config.ts'
 import { createLogger, type DocketLogger } from '../platform/logger.ts'
 import type { RuntimeSettings } from '../platform/runtime-settings.ts'
 import { FsWorkQueue } from '../queue/adapters/fs-work-queue.ts'
@@ -33,7 +33,7 @@ import type { SearchIndex } from '../search/ports.ts'
 import type { SavedSearchStore } from '../search/saved-searches.ts'
 import { DocketError } from '../platform/errors.ts'
 import { ConcurrencyGate } from '../platform/concurrency-gate.ts'
-import { TicketNumberBlocks } from '../ticket/ticket-number-blocks.ts'
+import { TicketCounter } from '../ticket/ticket-counter.ts'
 import { DynamoMailStateStore } from '../mail/adapters/dynamodb-mail-state-store.ts'
 import type { AgentArticleDeps } from '../ticket/agent-article.ts'
 import { DynamoCustomerStore } from '../customers/adapters/dynamodb-customer-store.ts'
@@ -61,7 +61,7 @@ export interface BuildOptions {
 
 /** The one place that chooses adapters: AWS services in Lambda, their local stand-ins otherwise. */
 export async function buildDependencies(settings: RuntimeSettings, options: BuildOptions = {}): Promise<Dependencies> {
-  const config = options.config ?? loadConfigFile(settings.configPath)
+  const config = withDefaultWebUrl(options.config ?? loadConfigFile(settings.configPath), settings.host, settings.httpPort)
   const logger = options.logger ?? createLogger(settings.logLevel)
   const clock = options.clock ?? systemClock
   if (settings.runtime === 'local' && !settings.dynamodbEndpoint) {
@@ -74,8 +74,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const savedSearches = new DynamoSavedSearchStore(documents, settings.tableName)
   const auditTrail = new DynamoAuditTrail(documents, settings.tableName)
   const customers = new DynamoCustomerStore(documents, settings.tableName)
-  // Blocks of 10: the counter item takes a tenth of the writes; a stopped process leaves at most 9 numbers unused.
-  const ticketNumbers = new TicketNumberBlocks(tickets, 10)
+  const ticketNumbers = new TicketCounter(tickets)
   const passwordHashing = passwordHashParametersForCost(settings.passwordHashCost)
   const passwordChecks = new ConcurrencyGate(config.auth.loginRate.hashingConcurrency, config.auth.loginRate.hashingQueue)
   const common = {

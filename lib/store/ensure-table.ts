@@ -13,7 +13,7 @@ import { projectionType, table } from './table.ts'
  * Local runtime only (CDK owns the table in AWS): creates the table from its declaration, with
  * its stream, TTL and indexes, or adds indexes a newer Docket declares to an older data dir.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existing'> {
   const description = await describe(client, tableName)
   if (!description) {
     const attributes = new Set<string>([table.partitionKey, table.sortKey])
@@ -40,7 +40,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     )
     await waitActive(client, tableName)
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: table.timeToLiveAttribute } }))
-    return
+    return 'created'
   }
   const existing = new Set((description.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName))
   for (const index of Object.values(table.indexes)) {
@@ -68,6 +68,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     )
     await waitActive(client, tableName)
   }
+  return 'existing'
 }
 
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {

@@ -201,6 +201,7 @@ export type HistoryType =
   | 'SendAutoReply'
   | 'SendAgentNotification'
   | 'TimeAccounting'
+  | 'TicketDynamicFieldUpdate'
   /** A deadline of the SLA was reached (OTRS: EscalationResponseTimeStart, …UpdateTimeStart, …SolutionTimeStart). */
   | 'Escalation'
   /** An agent started or stopped watching the ticket (OTRS: Subscribe, Unsubscribe). */

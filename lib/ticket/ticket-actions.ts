@@ -11,6 +11,7 @@ import { assertCanRead, assertRight, hideUnreadableTickets } from './access.ts'
 import { ConcurrentUpdateError } from './errors.ts'
 import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket } from './model.ts'
 import type { TicketChange } from './ports.ts'
+import { cleanSubject } from './subject.ts'
 import { planTicketPatch, type PatchSource, type TicketPatch } from './ticket-patch.ts'
 import { describeChanges, historyEntry, newTicketRecord, nextVersion } from './ticket-rules.ts'
 import { changeTicket, createTicket, settleEscalation, type TicketServiceDeps } from './ticket-service.ts'
@@ -70,6 +71,8 @@ async function assignmentMails(deps: TicketActionDeps, identity: AgentIdentity, 
 export async function updateTicket(deps: TicketActionDeps, identity: AgentIdentity, number: string, patch: TicketPatch, source: PatchSource = 'zoom'): Promise<Ticket> {
   return changeTicket(deps, number, async (ticket, at) => {
     const fields = planTicketPatch(deps.config, identity.agent, ticket, patch, at, source)
+    // Asking for what the ticket already is (the same priority, unlocking an unlocked ticket) changes nothing: no write, no history.
+    if (!patch.note && describeChanges(ticket, nextVersion(ticket, at, fields), identity.login, at).length === 0) return { change: null, result: ticket }
     const updated = nextVersion(ticket, at, fields)
     const newArticles = patch.note ? [internalNote(identity, number, patch.note, at)] : []
     updated.articleCount += newArticles.length
@@ -131,7 +134,8 @@ export async function splitTicket(deps: TicketActionDeps, identity: AgentIdentit
       ticket: newTicketRecord({
         number: newNumber,
         at,
-        title: ticketTitle(options.title ?? '') || ticketTitle(article.subject) || thread.ticket.title,
+        // The split article's subject carries the original's "[Ticket#…]": the new ticket's title must not (issue 14.4.7).
+        title: ticketTitle(cleanSubject(options.title ?? '', deps.config.ticket.hook)) || ticketTitle(cleanSubject(article.subject, deps.config.ticket.hook)) || cleanSubject(thread.ticket.title, deps.config.ticket.hook) || '(no subject)',
         queue,
         state: firstStateOfType(deps.config, 'open'),
         stateType: 'open',

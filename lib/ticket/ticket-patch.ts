@@ -3,7 +3,7 @@ import { mayOwnIn, rightsOn, type Right } from '../auth/permissions.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
 import { findQueue } from '../platform/config.ts'
 import { ticketTitle } from '../platform/plain-text.ts'
-import { conflict, forbidden, invalidRequest, notFound } from '../platform/errors.ts'
+import { forbidden, invalidRequest, notFound } from '../platform/errors.ts'
 import type { Ticket } from './model.ts'
 import { resolveStateChange } from './ticket-rules.ts'
 
@@ -26,6 +26,18 @@ export interface TicketPatch {
 
 /** From where: the zoom asks for a note when closing; bulk actions and jobs do not. */
 export type PatchSource = 'zoom' | 'bulk'
+
+/** Who may own a ticket or be responsible for it in a queue (OTRS: the owner/responsible lists hold agents with rw there). */
+export function mayOwn(config: DocketConfig, candidate: AgentConfig, queue: string): boolean {
+  return candidate.enabled && rightsOn(config, candidate, queue).has('rw')
+}
+
+/** Agents who may be picked as owner or responsible of a ticket in this queue: the pickers offer exactly these. */
+export function assignableAgents(config: DocketConfig, queue: string): AgentConfig[] {
+  return config.agents.filter((candidate) => mayOwn(config, candidate, queue))
+}
+
+const agentLabel = (agent: AgentConfig) => `${`${agent.firstName} ${agent.lastName}`.trim() || agent.login} (${agent.login})`
 
 const fieldOf = (source: PatchSource, name: string) => (source === 'bulk' ? `body.changes.${name}` : `body.${name}`)
 
@@ -50,9 +62,12 @@ export function lockAfterMove(config: DocketConfig, ticket: Pick<Ticket, 'lock' 
  */
 export function assignableAgent(config: DocketConfig, role: 'owner' | 'responsible', login: string, queue: string, field: string): string {
   const agent = config.agents.find((candidate) => candidate.login === login && candidate.enabled)
-  if (role === 'owner' && (!agent || !rightsOn(config, agent, queue).has('rw'))) throw invalidRequest(`"${login}" is not an agent who may work in queue ${queue}`, field)
-  if (role === 'responsible' && (!agent || !rightsOn(config, agent, queue).has('ro'))) throw invalidRequest(`"${login}" is not an agent who may read queue ${queue}`, field)
-  return agent!.login
+  // Owner and responsible alike: an agent who may work in the queue (the pickers offer exactly these, issue 14.4.3).
+  if (!agent || !mayOwn(config, agent, queue)) {
+    const what = role === 'owner' ? 'be the owner' : 'be responsible'
+    throw invalidRequest(`${agent ? agentLabel(agent) : `"${login}"`} cannot ${what}: they have no write access to queue ${queue}. Pick one of the agents offered.`, field)
+  }
+  return agent.login
 }
 
 /**
@@ -69,9 +84,14 @@ export function planTicketPatch(config: DocketConfig, agent: AgentConfig, ticket
   if (patch.note) requireRight(config, agent, ticket.queue, 'note', 'add a note')
 
   // OTRS "required lock": while another agent holds the lock, only they (or an admin) move, close or reassign it.
-  const lockedByOther = ticket.lock === 'lock' && ticket.owner !== null && ticket.owner !== agent.login && !agent.admin
-  if (lockedByOther && (patch.state !== undefined || patch.queue !== undefined || patch.owner !== undefined)) {
-    throw forbidden(`ticket ${ticket.number} is locked by ${ticket.owner}; only the owner can change its state, queue or owner (a note is possible)`)
+  // Taking the ticket over (lock it, or make oneself the owner) is the way in for anyone with the "owner" right.
+  const lockHolder = ticket.lock === 'lock' && ticket.owner !== null && ticket.owner !== agent.login ? ticket.owner : null
+  const takesOver = lockHolder !== null && (patch.lock === 'lock' || patch.owner === agent.login)
+  if (takesOver && !rights.has('owner')) {
+    throw forbidden(`${lockHolder} is working on ticket ${ticket.number} (it is locked to them). Ask them to release it, or ask an admin for the "owner" permission on queue ${ticket.queue} to take it over.`)
+  }
+  if (lockHolder !== null && !takesOver && !agent.admin && (patch.state !== undefined || patch.queue !== undefined || patch.owner !== undefined)) {
+    throw forbidden(`${lockHolder} is working on ticket ${ticket.number} (it is locked to them): only they can change its state, queue or owner. You can add a note, or take the ticket over.`)
   }
 
   const next: Partial<Ticket> = {}
@@ -97,11 +117,11 @@ export function planTicketPatch(config: DocketConfig, agent: AgentConfig, ticket
     next.priority = patch.priority
   }
   const queueAfter = next.queue ?? ticket.queue
-  if (patch.owner !== undefined) {
+  if (patch.owner !== undefined && patch.owner !== ticket.owner) {
     requireRight(config, agent, ticket.queue, 'owner', 'change the owner')
     next.owner = assignableAgent(config, 'owner', patch.owner, queueAfter, fieldOf(source, 'owner'))
   }
-  if (patch.responsible !== undefined) {
+  if (patch.responsible !== undefined && patch.responsible !== ticket.responsible) {
     requireRight(config, agent, ticket.queue, 'rw', 'change the responsible agent')
     next.responsible = patch.responsible === null ? null : assignableAgent(config, 'responsible', patch.responsible, queueAfter, fieldOf(source, 'responsible'))
   }
@@ -110,13 +130,15 @@ export function planTicketPatch(config: DocketConfig, agent: AgentConfig, ticket
     next.lock = 'lock'
     // OTRS: locking takes the ticket: it is locked to whoever locks it (unless an owner was given).
     next.owner ??= agent.login
-  } else if (patch.lock === 'lock' && ticket.owner !== agent.login && patch.owner === undefined) {
-    throw conflict(`ticket ${ticket.number} is already locked by ${ticket.owner}`)
+  } else if (patch.lock === 'lock' && lockHolder !== null && patch.owner === undefined) {
+    // Taking over a ticket locked by someone else (checked above: the "owner" right): it stays locked, now to this agent.
+    next.owner = agent.login
   }
   if (patch.lock === 'unlock' && ticket.lock === 'lock') {
-    const stateTypeAfter = next.stateType ?? ticket.stateType
-    if (stateTypeAfter === 'closed') throw conflict(`ticket ${ticket.number} is closed; closed tickets cannot be unlocked`)
-    if (ticket.owner !== agent.login) requireRight(config, agent, ticket.queue, 'owner', "release another agent's lock")
+    // OTRS AgentTicketLock: "Sorry, you need to be the ticket owner to perform this action." Others take it over instead.
+    if (ticket.owner !== null && ticket.owner !== agent.login && (next.owner ?? ticket.owner) !== agent.login) {
+      throw forbidden(`only ${ticket.owner}, who holds the lock of ticket ${ticket.number}, can unlock it. You can take it over instead (needs the "owner" permission on queue ${ticket.queue}).`)
+    }
     next.lock = 'unlock'
   }
   if (next.queue !== undefined && lockAfterMove(config, { lock: next.lock ?? ticket.lock, owner: next.owner ?? ticket.owner }, next.queue) === 'unlock') next.lock = 'unlock'

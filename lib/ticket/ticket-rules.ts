@@ -87,6 +87,8 @@ export function nextVersion(ticket: Ticket, at: Date, patch: Partial<Ticket>): T
   if (next.stateType !== 'removed' && ticket.removedAt) next.removedAt = null
   if (next.stateType === 'closed' && ticket.stateType !== 'closed') next.closedAt = at.toISOString()
   if (next.stateType !== 'closed' && ticket.closedAt) next.closedAt = null
+  // OTRS (AgentTicketActionCommon) unlocks a ticket set to a close state: a closed ticket is never left locked, whoever closes it.
+  if (next.stateType === 'closed' && next.lock === 'lock') next.lock = 'unlock'
   return next
 }
 
@@ -108,12 +110,23 @@ export function describeChanges(before: Ticket, after: Ticket, by: string, at: D
   if (changed('state')) entry('StateUpdate', 'state', `Old: "${before.state}" New: "${after.state}"`)
   if (changed('queue')) entry('Move', 'queue', `Ticket moved from queue "${before.queue}" to "${after.queue}"`)
   if (changed('lock')) entry(after.lock === 'lock' ? 'Lock' : 'Unlock', 'lock', after.lock === 'lock' ? 'Ticket locked' : 'Ticket unlocked')
-  if (changed('owner')) entry('OwnerUpdate', 'owner', `New owner is "${after.owner ?? '-'}"`)
+  const takenOver = before.lock === 'lock' && after.lock === 'lock' && before.owner !== null
+  if (changed('owner')) entry('OwnerUpdate', 'owner', `New owner is "${after.owner ?? '-'}"${takenOver ? ` (took over the lock from "${before.owner}")` : ''}`)
   if (changed('responsible')) entry('ResponsibleUpdate', 'responsible', `New responsible is "${after.responsible ?? '-'}"`)
   if (changed('priority')) entry('PriorityUpdate', 'priority', `Changed priority from ${before.priority} to ${after.priority}`)
   if (changed('title')) entry('TitleUpdate', 'title', `Title changed from "${before.title}" to "${after.title}"`)
   if (changed('customer')) entry('CustomerUpdate', 'customer', `Customer changed to "${after.customer ?? '-'}"`)
+  else if (changed('customerId')) entry('CustomerUpdate', 'customerId', `CustomerID changed to "${after.customerId ?? '-'}"`)
   if (changed('mergedInto') && after.mergedInto) entry('Merged', 'mergedInto', `Merged into ticket ${after.mergedInto}`)
   if (changed('pendingUntil') && after.pendingUntil) entry('SetPendingTime', 'pendingUntil', `Pending time set to ${after.pendingUntil}`)
+  // OTRS writes one TicketDynamicFieldUpdate per field: "FieldName=…;Value=…;OldValue=…".
+  const fields = new Set([...Object.keys(before.dynamicFields ?? {}), ...Object.keys(after.dynamicFields ?? {})])
+  for (const name of [...fields].sort()) {
+    const old = before.dynamicFields?.[name] ?? ''
+    const value = after.dynamicFields?.[name] ?? ''
+    if (old === value) continue
+    const change = { [`dynamicFields.${name}`]: { before: old || null, after: value || null } }
+    entries.push(historyEntry('TicketDynamicFieldUpdate', by, at, `FieldName=${name};Value=${value};OldValue=${old}`, change))
+  }
   return entries
 }

@@ -6,13 +6,13 @@ import { basisFromThread, computeEscalation, emptyBasis, escalationPolicyFor } f
 import type { Ticket } from './model.ts'
 import type { TicketChange, TicketStore } from './ports.ts'
 import { formatTicketNumber, ticketNumberDay } from './ticket-number.ts'
-import type { TicketNumberBlocks } from './ticket-number-blocks.ts'
+import type { TicketCounter } from './ticket-counter.ts'
 
 export interface TicketServiceDeps {
   config: DocketConfig
   tickets: TicketStore
   clock: Clock
-  ticketNumbers: TicketNumberBlocks
+  ticketNumbers: TicketCounter
 }
 
 // Many writers on one ticket (a busy thread, a bulk action) take turns: retries back off with

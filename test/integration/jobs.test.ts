@@ -98,9 +98,12 @@ describe('Junk jobs', () => {
     const deps = await testDependencies({}, { clock })
     const spam = await ingestRaw(deps, mail({ subject: 'purge me', messageId: 'purge-me@spam.example', headers: { 'X-Spam-Score': '9' } }))
     const movedOut = (await ingestRaw(deps, mail({ subject: 'removed then rescued', headers: { 'X-Spam-Score': '9' } }))).ticketNumber!
+    // A job stamps its changes with the real time (the clock), and decides as of the run's time (issue 14.4.13).
+    clock.set('2026-10-03T00:00:00Z')
     await run(deps, 'junk-cleanup', '2026-10-03T00:00:00Z')
     clock.set('2026-10-05T00:00:00Z')
     const fresh = (await ingestRaw(deps, mail({ subject: 'recently removed', headers: { 'X-Spam-Score': '9' } }))).ticketNumber!
+    clock.set('2026-10-20T00:00:00Z')
     await run(deps, 'junk-cleanup', '2026-10-20T00:00:00Z')
     await setTicket(deps, movedOut, { queue: 'Support' })
     const article = (await deps.tickets.getThread(spam.ticketNumber!))!.articles[0]!

@@ -413,6 +413,32 @@ describe('senders OTRS gets wrong', () => {
     expect(articles[0]!.notes.join(' ')).toContain('taken from Reply-To')
   })
 
+  it('a sender is found like a person would (issue 14.4.15): no-dot domains and quoted local parts are addresses', async () => {
+    for (const [from, customer] of [
+      ['root@localhost', 'root@localhost'],
+      ['Intranet Admin <admin@intranet>', 'admin@intranet'],
+      ['"john smith"@example.com', '"john smith"@example.com'],
+    ]) {
+      const outcome = await ingestRaw(deps, mail({ subject: `from ${from}`, from }))
+      const { ticket, articles } = await ticketOf(deps, outcome.ticketNumber)
+      expect(ticket.customer, from).toBe(customer)
+      expect(articles[0]!.notes.join(' '), from).not.toContain('From address')
+    }
+  })
+
+  it('two From headers: the first usable one wins, before Sender, Reply-To and Return-Path', async () => {
+    const twoFroms = mail({ subject: 'two froms', from: 'undisclosed', headers: { Sender: 'list@lists.example', 'Reply-To': 'rita@customer.example' } }).replace(
+      /^From: undisclosed\r\n/,
+      'From: undisclosed\r\nFrom: Bob <bob@customer.example>\r\nFrom: Carl <carl@customer.example>\r\n',
+    )
+    const { ticket } = await ticketOf(deps, (await ingestRaw(deps, twoFroms)).ticketNumber)
+    expect(ticket.customer).toBe('bob@customer.example')
+    const firstGood = mail({ subject: 'first from good', from: 'Ann <ann@customer.example>' }).replace(/^(From: .*\r\n)/, '$1From: Zed <zed@customer.example>\r\n')
+    expect((await ticketOf(deps, (await ingestRaw(deps, firstGood)).ticketNumber)).ticket.customer).toBe('ann@customer.example')
+    const fallback = mail({ subject: 'only fallbacks', from: 'nobody', headers: { Sender: 'not an address', 'Reply-To': 'rita@customer.example', 'Return-Path': '<bounce@customer.example>' } })
+    expect((await ticketOf(deps, (await ingestRaw(deps, fallback)).ticketNumber)).ticket.customer).toBe('rita@customer.example')
+  })
+
   it('no address at all: an "unknown sender" customer', async () => {
     const raw = mail({ subject: 'anonymous' }).replace(/^From: .*\r\n/, '')
     const outcome = await ingestRaw(deps, raw)

@@ -256,7 +256,7 @@ async function countTickets(deps: Dependencies): Promise<number> {
 
 // --- 5. Parallel ticket creates -----------------------------------------------------------------
 
-export async function parallelCreates(deps: Dependencies, count: number, concurrency: number): Promise<{ creates: number; duplicateNumbers: number; ms: number }> {
+export async function parallelCreates(deps: Dependencies, count: number, concurrency: number): Promise<{ creates: number; duplicateNumbers: number; ms: number; numbers: string[] }> {
   const started = performance.now()
   const numbers = await inParallel(count, concurrency, async () => {
     const created = await createTicket(deps, (number, at) => ({
@@ -268,7 +268,7 @@ export async function parallelCreates(deps: Dependencies, count: number, concurr
     }))
     return created.ticket.number
   })
-  return { creates: count, duplicateNumbers: count - new Set(numbers).size, ms: performance.now() - started }
+  return { creates: count, duplicateNumbers: count - new Set(numbers).size, ms: performance.now() - started, numbers }
 }
 
 // --- 6. Scheduled jobs fired twice, at once -----------------------------------------------------

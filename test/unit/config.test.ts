@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, systemAddressOf } from '../../lib/platform/config.ts'
+import { ConfigError, parseConfig, systemAddressOf, webUrlOf, withDefaultWebUrl } from '../../lib/platform/config.ts'
 
 const demo = readFileSync('docket.config.yaml', 'utf8')
 
@@ -67,5 +67,47 @@ describe('docket.config.yaml', () => {
 
   it('YAML syntax errors say so', () => {
     expect(() => parseConfig('system: [oops')).toThrow(/YAML syntax/)
+  })
+})
+
+/** Issue 14.4 (14, 6): every error in one run; the web URL follows the port the server listens on. */
+describe('first-hour defects: config check and web URL', () => {
+  const problems = (text: string) => {
+    try {
+      parseConfig(text)
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems
+      throw error
+    }
+    throw new Error('expected a ConfigError')
+  }
+
+  it('reports every error in one run: a wrong type no longer hides the reference errors', () => {
+    const broken = demo
+      .replace('id: "42"', 'id: 42')
+      .replace('threshold: 5 ', 'threshold: five ')
+      .replace('queue: Sales\n', 'queue: Salez\n')
+      .replace('roles: [Sales agent]', 'roles: [Salez agent]')
+    expect(problems(broken)).toEqual([
+      'system.id: Invalid input: expected string, received number',
+      'mail.spam.threshold: Invalid input: expected number, received string',
+      'mail.addresses[1].queue: unknown queue "Salez"; declare it under queues:',
+      'agents[1].roles[0]: unknown role "Salez agent"; declare it under roles:',
+    ])
+  })
+
+  it('a wrong part does not cause made-up reference errors elsewhere', () => {
+    const found = problems(demo.replace('  - name: Sales\n    group: sales\n', '  - name: Sales\n    group: 5\n').replace('roles: [Sales agent]', 'roles: [Salez agent]'))
+    expect(found).toEqual(['queues[2].group: Invalid input: expected string, received number', 'agents[1].roles[0]: unknown role "Salez agent"; declare it under roles:'])
+  })
+
+  it('system.webUrl defaults to the address the local server listens on (any PORT); a configured one stays', () => {
+    const config = parseConfig(demo)
+    expect(config.system.webUrl).toBeUndefined()
+    expect(withDefaultWebUrl(config, '127.0.0.1', 8123).system.webUrl).toBe('http://127.0.0.1:8123')
+    expect(withDefaultWebUrl(config, '0.0.0.0', 80).system.webUrl).toBe('http://127.0.0.1:80')
+    const configured = parseConfig(demo.replace('  name: Docket\n', '  name: Docket\n  webUrl: https://help.example.com/\n'))
+    expect(withDefaultWebUrl(configured, '127.0.0.1', 8123).system.webUrl).toBe('https://help.example.com/')
+    expect(webUrlOf(configured)).toBe('https://help.example.com')
   })
 })

@@ -10,9 +10,10 @@ import {
 import type { AgentConfig, DocketConfig } from '../../../schemas/config.ts'
 import { canManageCustomers, readableQueues, rightsOn, type Right } from '../../auth/permissions.ts'
 import { changeOwnPassword } from '../../auth/auth-service.ts'
-import { effectivePreferences, getOwnPreferences, languages, updateOwnPreferences } from '../../auth/preferences.ts'
+import { effectivePreferences, getOwnPreferences, isOutOfOffice, languages, loadEffectivePreferences, updateOwnPreferences } from '../../auth/preferences.ts'
 import { totpStatus } from '../../auth/two-factor.ts'
 import type { Dependencies } from '../../runtime/dependencies.ts'
+import { mayOwn } from '../../ticket/ticket-patch.ts'
 import type { ApiApp } from '../app.ts'
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description })
@@ -112,8 +113,12 @@ export function registerMeRoutes(app: ApiApp, deps: Dependencies): void {
     return c.body(null, 204)
   })
 
-  app.openapi(metaRoute, (c) => {
+  app.openapi(metaRoute, async (c) => {
     const { config } = deps
+    const readable = readableQueues(config, c.get('identity').agent)
+    const enabled = config.agents.filter((agent) => agent.enabled)
+    const preferences = await loadEffectivePreferences(deps, enabled)
+    const now = deps.clock.now()
     return c.json(
       {
         ticketHook: config.ticket.hook,
@@ -122,9 +127,17 @@ export function registerMeRoutes(app: ApiApp, deps: Dependencies): void {
         states: config.states.map((state) => ({ name: state.name, type: state.type })),
         priorities: config.priorities.map((name, index) => ({ id: index + 1, name })),
         queues: queueAccess(config, c.get('identity').agent),
-        agents: config.agents
-          .filter((agent) => agent.enabled)
-          .map((agent) => ({ login: agent.login, firstName: agent.firstName, lastName: agent.lastName, name: `${agent.firstName} ${agent.lastName}`.trim() })),
+        agents: enabled.map((agent) => {
+          const away = preferences.get(agent.login)!
+          return {
+            login: agent.login,
+            firstName: agent.firstName,
+            lastName: agent.lastName,
+            name: `${agent.firstName} ${agent.lastName}`.trim(),
+            queues: readable.filter((queue) => mayOwn(config, agent, queue)),
+            outOfOffice: isOutOfOffice(away, now) ? { until: away.outOfOffice.until } : null,
+          }
+        }),
         templates: config.templates.map((template) => ({ name: template.name, type: template.type, queues: template.queues ?? null })),
       },
       200,

@@ -3,10 +3,12 @@ import type { StateType } from '../../../schemas/config.ts'
 import { ticketTitle } from '../../platform/plain-text.ts'
 import { lockAfterMove } from '../../ticket/ticket-patch.ts'
 import type { Ticket } from '../../ticket/model.ts'
+import { cleanSubject } from '../../ticket/subject.ts'
 import { stateAfterCustomerFollowUp } from '../../ticket/ticket-rules.ts'
 import { customerIdFor, unknownSender } from '../customer-id.ts'
 import type { InboundMail } from '../parse-mail.ts'
 import { control, isYes, type PostmasterContext } from './pipeline.ts'
+import { isUsableSender } from './sender.ts'
 
 /**
  * From the postmaster's decision to ticket fields: control values are validated here (an unknown
@@ -86,7 +88,7 @@ export function newTicketFields(config: DocketConfig, context: PostmasterContext
   const stateType = stateTypeOf(config, state)!
   const pendingUntil = stateType.startsWith('pending') ? (parsePendingTime(controls.get(control.pendingTime), now) ?? new Date(now.getTime() + 86_400_000).toISOString()) : null
   const requestedCustomer = controls.get(control.customerUser)?.trim().toLowerCase()
-  const customer = requestedCustomer && /^[^@\s]+@[^@\s]+$/.test(requestedCustomer) ? requestedCustomer : context.sender.address || unknownSender.address
+  const customer = isUsableSender(requestedCustomer) ? requestedCustomer : context.sender.address || unknownSender.address
   return {
     queue,
     state,
@@ -95,8 +97,9 @@ export function newTicketFields(config: DocketConfig, context: PostmasterContext
     priority: parsePriority(config, controls.get(control.priority)) ?? 3,
     owner: isAgent(config, controls.get(control.owner)) ?? null,
     responsible: isAgent(config, controls.get(control.responsible)) ?? null,
-    // X-Docket-Title comes from header values (filter captures, trusted headers): cleaned like any subject.
-    title: ticketTitle(controls.get(control.title) ?? '') || ticketTitle(mail.subject) || '(no subject)',
+    // X-Docket-Title comes from header values (filter captures, trusted headers): cleaned like any subject. Never another
+    // ticket's number in a title: "Re: [Ticket#…] …" from a stranger becomes a new ticket titled "…" (issue 14.4.7).
+    title: ticketTitle(controls.get(control.title) ?? '') || ticketTitle(cleanSubject(mail.subject, config.ticket.hook)) || '(no subject)',
     customer,
     customerId: controls.get(control.customerId)?.trim() || customerIdFor(config, customer),
     dynamicFields: dynamicFieldsFrom(controls, 'X-Docket-DynamicField-'),

@@ -239,7 +239,7 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async reserveTicketCounters(day: string, count: number): Promise<number> {
-    // One item per day; callers reserve blocks (TicketNumberBlocks), so it takes one write per block, not per ticket.
+    // One item per day, one atomic ADD per new ticket (TicketCounter): consecutive numbers, never a duplicate.
     const result = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,

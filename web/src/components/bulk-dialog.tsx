@@ -12,7 +12,7 @@ import { TicketNumberInput } from './ticket-actions.tsx'
 type MergeChoice = '' | 'oldest' | 'other'
 
 /** OTRS bulk action: the same changes on every selected ticket; each ticket succeeds or fails on its own. */
-export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; onClose: () => void; onDone: () => void }) {
+export function BulkDialog({ numbers, queues, onClose, onDone }: { numbers: string[]; queues: string[]; onClose: () => void; onDone: () => void }) {
   const i18n = useI18n()
   const { t } = i18n
   const { meta } = useApp()
@@ -146,14 +146,14 @@ export function BulkDialog({ numbers, onClose, onDone }: { numbers: string[]; on
             <label htmlFor="bulk-owner">{t('ticket.owner')}</label>
             <select id="bulk-owner" value={owner} onChange={(event) => setOwner(event.target.value)}>
               <option value="">{t('common.unchanged')}</option>
-              <AgentOptions />
+              <AgentOptions queues={queue ? [queue] : queues} />
             </select>
           </div>
           <div className="field">
             <label htmlFor="bulk-responsible">{t('ticket.responsible')}</label>
             <select id="bulk-responsible" value={responsible} onChange={(event) => setResponsible(event.target.value)}>
               <option value="">{t('common.unchanged')}</option>
-              <AgentOptions />
+              <AgentOptions queues={queue ? [queue] : queues} />
             </select>
           </div>
         </div>

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react'
-import { AgentOptions } from './agent-options.tsx'
+import { AgentOptions, agentsForQueues } from './agent-options.tsx'
+import { cleanSubject } from '../../../lib/ticket/subject.ts'
 import { api, ApiError, get, ticketPath } from '../api/client.ts'
 import type { Page, SearchHit, TicketChanges, TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
@@ -176,7 +177,7 @@ function MoveForm({ ticket, busy, patch, onClose }: FormProps) {
 function AgentForm({ ticket, busy, patch, onClose, field }: FormProps & { field: 'owner' | 'responsible' }) {
   const { t } = useI18n()
   const { meta } = useApp()
-  const [login, setLogin] = useState((field === 'owner' ? ticket.owner : ticket.responsible) ?? meta.agents[0]?.login ?? '')
+  const [login, setLogin] = useState((field === 'owner' ? ticket.owner : ticket.responsible) ?? agentsForQueues(meta, [ticket.queue])[0]?.login ?? '')
   const [note, setNote] = useState('')
   return (
     <form
@@ -189,7 +190,7 @@ function AgentForm({ ticket, busy, patch, onClose, field }: FormProps & { field:
       <div className="field">
         <label htmlFor="action-agent">{t(field === 'owner' ? 'ticket.owner' : 'ticket.responsible')}</label>
         <select id="action-agent" value={login} onChange={(event) => setLogin(event.target.value)}>
-          <AgentOptions />
+          <AgentOptions queues={[ticket.queue]} />
         </select>
       </div>
       <NoteField value={note} onChange={setNote} required={false} />
@@ -402,7 +403,8 @@ function SplitForm({ ticket, busy, run, onClose, articleId }: FormProps & { arti
   const { t } = useI18n()
   const { meta } = useApp()
   const article = ticket.articles.find((candidate) => candidate.id === articleId)
-  const [title, setTitle] = useState(article?.subject.replace(/^((re|aw|fwd?|wg):\s*)+/i, '') || ticket.title)
+  // The new ticket's title without the original's "[Ticket#…]" and reply prefixes (the server cleans it the same way).
+  const [title, setTitle] = useState((article && cleanSubject(article.subject, meta.ticketHook)) || cleanSubject(ticket.title, meta.ticketHook))
   const [queue, setQueue] = useState(ticket.queue)
   return (
     <form

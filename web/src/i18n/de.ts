@@ -553,4 +553,9 @@ export const de: Messages = {
   'compose.keepAttachment': '{name} doch mitsenden',
   'print.printedAt': 'Gedruckt',
   'print.article': 'Artikel {index} von {count}',
+
+  'agent.outOfOffice': '{name} (abwesend)',
+  'agent.outOfOfficeUntil': '{name} (abwesend bis {until})',
+  'action.takeOver': 'Übernehmen',
+  'zoom.takenOver': 'Übernommen: Das Ticket gehört jetzt Ihnen.',
 }

@@ -551,4 +551,9 @@ export const en = {
   'compose.keepAttachment': 'Send {name} along after all',
   'print.printedAt': 'Printed',
   'print.article': 'Article {index} of {count}',
+
+  'agent.outOfOffice': '{name} (out of office)',
+  'agent.outOfOfficeUntil': '{name} (out of office until {until})',
+  'action.takeOver': 'Take over',
+  'zoom.takenOver': 'Taken over: the ticket is now yours.',
 } as const

@@ -553,4 +553,9 @@ export const nl: Messages = {
   'compose.keepAttachment': '{name} toch meesturen',
   'print.printedAt': 'Afgedrukt',
   'print.article': 'Artikel {index} van {count}',
+
+  'agent.outOfOffice': '{name} (afwezig)',
+  'agent.outOfOfficeUntil': '{name} (afwezig tot {until})',
+  'action.takeOver': 'Overnemen',
+  'zoom.takenOver': 'Overgenomen: het ticket is nu van jou.',
 }

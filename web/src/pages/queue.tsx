@@ -119,6 +119,7 @@ export function QueuePage({ queue }: { queue: string }) {
       {bulk && (
         <BulkDialog
           numbers={[...selected]}
+          queues={[...new Set(tickets.filter((ticket) => selected.has(ticket.number)).map((ticket) => ticket.queue))]}
           onClose={() => setBulk(false)}
           onDone={() => {
             setSelected(new Set())
@@ -345,6 +346,7 @@ export function StatusPage() {
       {bulk && (
         <BulkDialog
           numbers={[...selected]}
+          queues={[...new Set(tickets.filter((ticket) => selected.has(ticket.number)).map((ticket) => ticket.queue))]}
           onClose={() => setBulk(false)}
           onDone={() => {
             setSelected(new Set())

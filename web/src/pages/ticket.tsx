@@ -84,6 +84,10 @@ export function TicketPage({ number }: { number: string }) {
   const selected = articles.find((article) => article.id === selectedId) ?? [...articles].reverse().find((article) => article.sender !== 'system') ?? articles.at(-1)
   const lastCustomerMail = [...articles].reverse().find((article) => article.sender === 'customer' && article.channel !== 'note')
   const locked = detail?.lock === 'lock'
+  // OTRS: only the owner unlocks; anyone else with the owner permission takes a locked ticket over.
+  const lockedByOther = locked && detail.owner !== null && detail.owner !== app.me.login
+  const toggleLock = () =>
+    lockedByOther ? patch({ lock: 'lock' }, t('zoom.takenOver')) : patch({ lock: locked ? 'unlock' : 'lock' }, locked ? t('zoom.unlocked') : t('zoom.locked'))
 
   const refresh = async () => {
     await Promise.all([ticket.reload(), draft.reload()])
@@ -112,7 +116,7 @@ export function TicketPage({ number }: { number: string }) {
     n: () => detail && setCompose({ type: 'note' }),
     c: () => detail && setAction({ kind: 'close' }),
     m: () => detail && setAction({ kind: 'move' }),
-    l: () => detail && void patch({ lock: locked ? 'unlock' : 'lock' }, locked ? t('zoom.unlocked') : t('zoom.locked')),
+    l: () => detail && void toggleLock(),
     j: () => moveSelection(1),
     k: () => moveSelection(-1),
     Escape: () => setMessage(null),
@@ -172,8 +176,8 @@ export function TicketPage({ number }: { number: string }) {
         </p>
       )}
       <nav className="zoom-actions" aria-label={t('zoom.actions')}>
-        <button type="button" onClick={() => void patch({ lock: locked ? 'unlock' : 'lock' }, locked ? t('zoom.unlocked') : t('zoom.locked'))}>
-          {locked ? t('action.unlock') : t('action.lock')}
+        <button type="button" onClick={() => void toggleLock()}>
+          {lockedByOther ? t('action.takeOver') : locked ? t('action.unlock') : t('action.lock')}
         </button>
         <TemplateMenu label={t('action.reply')} templates={templatesFor('answer')} onPick={(template) => setCompose({ type: 'reply', articleId: lastCustomerMail?.id, template })} />
         <TemplateMenu label={t('action.replyAll')} templates={templatesFor('answer')} onPick={(template) => setCompose({ type: 'reply-all', articleId: lastCustomerMail?.id, template })} />
@@ -452,8 +456,8 @@ function ArticleDetail({
             {t('action.replyToNote')}
           </button>
         )}
-        {article.ticketNumber === ticket.number && (
-          <>
+        {/* Articles that came through a merge split like the ticket's own (issue 14.4.9). */}
+        <>
             <button type="button" onClick={onSplit}>
               {t('action.split')}
             </button>
@@ -465,7 +469,6 @@ function ArticleDetail({
               {t('action.splitEmail')}
             </button>
           </>
-        )}
       </div>
       <div className="article-body">
         {view === 'html' && <ArticleFrame ticketNumber={article.ticketNumber} articleId={article.id} title={t('article.frameTitle', { subject: article.subject })} />}

@@ -12,7 +12,7 @@ import { assertRight } from './access.ts'
 import { buildAgentMail, storeUploads, type AgentArticleDeps, type UploadedAttachment } from './agent-article.ts'
 import { findTemplate, templateVariables } from './compose-article.ts'
 import type { Article, Attachment, HistoryEntry, OutboundMailRecord, Ticket, TicketThread } from './model.ts'
-import { cleanSubject, buildTicketSubject } from './subject.ts'
+import { buildTicketSubject, newTicketTitle } from './subject.ts'
 import { recordSplitOnSource } from './ticket-actions.ts'
 import { assignableAgent } from './ticket-patch.ts'
 import { describeChanges, historyEntry, newTicketRecord, resolveStateChange } from './ticket-rules.ts'
@@ -120,7 +120,7 @@ export async function openTicket(deps: OpenTicketDeps, identity: AgentIdentity, 
   if (input.type === 'email' && input.cc?.trim() && cc.length === 0) throw invalidRequest('must be mail addresses separated by commas', 'body.cc')
   if (input.type !== 'email' && input.cc) throw invalidRequest('only email tickets have Cc recipients', 'body.cc')
   if (input.type !== 'phone' && input.direction) throw invalidRequest('only phone tickets have a direction', 'body.direction')
-  const title = cleanSubject(input.subject, config.ticket.hook) || input.subject.trim()
+  const title = newTicketTitle(input.subject, config.ticket.hook) || input.subject.trim()
   if (!title) throw invalidRequest('must not be empty', 'body.subject')
   if (!input.body.trim()) throw invalidRequest('must not be empty', 'body.body')
   const now = deps.clock.now()

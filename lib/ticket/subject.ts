@@ -28,6 +28,16 @@ export function cleanSubject(subject: string, hook: string): string {
   return clean
 }
 
+/**
+ * The title of a new ticket from a subject: as OTRS, the subject as it is ("FW: Daniel Smith" stays),
+ * but a subject that quotes a ticket number of ours (a stranger's "Re: [Ticket#…]", a split
+ * article) loses the hook, the number and the reply prefixes, so no list shows another ticket's number.
+ */
+export function newTicketTitle(subject: string, hook: string): string {
+  const marker = new RegExp(`${escapeRegExp(hook)}\\s*:?\\s*\\d+`, 'i')
+  return marker.test(subject) ? cleanSubject(subject, hook) : subject.replace(/\s+/g, ' ').trim()
+}
+
 export function buildTicketSubject(subject: string, hook: string, number: string, prefix: 'Re' | 'Fwd' | null): string {
   const clean = cleanSubject(subject, hook)
   const marked = `[${hook}${number}]${clean ? ` ${clean}` : ''}`

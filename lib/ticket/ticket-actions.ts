@@ -11,7 +11,7 @@ import { assertCanRead, assertRight, hideUnreadableTickets } from './access.ts'
 import { ConcurrentUpdateError } from './errors.ts'
 import type { Article, HistoryEntry, LinkType, OutboundMailRecord, Ticket } from './model.ts'
 import type { TicketChange } from './ports.ts'
-import { cleanSubject } from './subject.ts'
+import { cleanSubject, newTicketTitle } from './subject.ts'
 import { planTicketPatch, type PatchSource, type TicketPatch } from './ticket-patch.ts'
 import { describeChanges, historyEntry, newTicketRecord, nextVersion } from './ticket-rules.ts'
 import { changeTicket, createTicket, settleEscalation, type TicketServiceDeps } from './ticket-service.ts'
@@ -135,7 +135,7 @@ export async function splitTicket(deps: TicketActionDeps, identity: AgentIdentit
         number: newNumber,
         at,
         // The split article's subject carries the original's "[Ticket#…]": the new ticket's title must not (issue 14.4.7).
-        title: ticketTitle(cleanSubject(options.title ?? '', deps.config.ticket.hook)) || ticketTitle(cleanSubject(article.subject, deps.config.ticket.hook)) || cleanSubject(thread.ticket.title, deps.config.ticket.hook) || '(no subject)',
+        title: ticketTitle(newTicketTitle(options.title ?? '', deps.config.ticket.hook)) || ticketTitle(newTicketTitle(article.subject, deps.config.ticket.hook)) || cleanSubject(thread.ticket.title, deps.config.ticket.hook) || '(no subject)',
         queue,
         state: firstStateOfType(deps.config, 'open'),
         stateType: 'open',

@@ -78,8 +78,8 @@ describe('login flood', () => {
     expect(again.status).toBe(200)
     // Before: admin login 20.5 s behind every check of the flood, queue view 9.1 s. Now the flood's address has at most one
     // check running and one waiting: the admin waits for those two at most, the agent at a known address for one.
-    expect(admin.ms).toBeLessThan(5 * quiet + 2000)
-    expect(again.ms).toBeLessThan(4 * quiet + 2000)
+    expect(admin.ms).toBeLessThan(6 * quiet + 3000)
+    expect(again.ms).toBeLessThan(5 * quiet + 3000)
     // The target is < 1 s (npm run bench -- abuse measures it); a shared, busy machine gets slack relative to its quiet views.
     expect(percentile(views, 95)).toBeLessThan(Math.max(1000, 4 * Math.max(...quietViews)))
     expect(salesToken).toMatch(/^ey/)

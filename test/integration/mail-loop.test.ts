@@ -104,7 +104,7 @@ describe('customer mail → ticket → agent reply → threaded follow-up', () =
     expect(raws.filter((raw) => raw.includes('Message-ID: <first-mail@customer.example>'))).toHaveLength(1)
   })
 
-  it('an agent reply is mailed from the queue address, threaded, and locks the ticket', async () => {
+  it('an agent reply is mailed from the queue address, threaded, makes the agent owner, and its close unlocks (OTRS)', async () => {
     const { status, body: article } = await api(`/api/tickets/${number}/articles`, { method: 'POST', body: JSON.stringify({ type: 'reply', body: 'Please unplug it.', state: 'closed successful' }) })
     expect(status).toBe(201)
     expect(article).toMatchObject({ sender: 'agent', channel: 'email', subject: `Re: [Ticket#${number}] My printer is on fire`, inReplyTo: customerMessageId })
@@ -117,7 +117,7 @@ describe('customer mail → ticket → agent reply → threaded follow-up', () =
     expect(sent.replace(/\r?\n\s+/g, ' ')).toContain(`Message-ID: <${article.messageId as string}>`)
 
     const { body: detail } = await api(`/api/tickets/${number}`)
-    expect(detail).toMatchObject({ state: 'closed successful', lock: 'lock', owner: 'admin' })
+    expect(detail).toMatchObject({ state: 'closed successful', lock: 'unlock', owner: 'admin' })
     const reply = (detail.articles as { id: string; transmission: { status: string } }[]).find((entry) => entry.id === article.id)
     await waitFor(async () => {
       const { body } = await api(`/api/tickets/${number}`)
@@ -125,7 +125,7 @@ describe('customer mail → ticket → agent reply → threaded follow-up', () =
       return current?.transmission?.status === 'sent' ? true : undefined
     }, 'the transmission to be recorded as sent')
     expect(reply).toBeDefined()
-    expect((detail.history as { type: string }[]).map((entry) => entry.type)).toEqual(expect.arrayContaining(['SendAnswer', 'StateUpdate', 'Lock', 'OwnerUpdate']))
+    expect((detail.history as { type: string }[]).map((entry) => entry.type)).toEqual(expect.arrayContaining(['SendAnswer', 'StateUpdate', 'OwnerUpdate']))
   })
 
   it('the customer answer lands in the same ticket and reopens it', async () => {

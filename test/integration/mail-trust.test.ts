@@ -79,7 +79,8 @@ describe('attacks through mail and the API (issue 13)', () => {
 
     it("the stranger's own later mail is a stranger's: a new linked ticket, no auto response to them", async () => {
       await deliver(mail({ from: 'Mallory <mallory@evil.example>', subject: `Re: [Ticket#${number}] contract renewal (mallory)`, body: 'it is me, Ann' }), { from: 'mallory@evil.example', to: ['support@example.com'] })
-      const injected = await ticketTitled(`Re: [Ticket#${number}] contract renewal (mallory)`)
+      // A new ticket drops our hook and the quoted number from its title (issue 14.4.7).
+      const injected = await ticketTitled('contract renewal (mallory)')
       expect(injected).not.toBe(number)
       const detail = await ticket(injected)
       expect(detail.links.map((link) => link.ticketNumber)).toContain(number)

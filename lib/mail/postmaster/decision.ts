@@ -3,7 +3,7 @@ import type { StateType } from '../../../schemas/config.ts'
 import { ticketTitle } from '../../platform/plain-text.ts'
 import { lockAfterMove } from '../../ticket/ticket-patch.ts'
 import type { Ticket } from '../../ticket/model.ts'
-import { cleanSubject } from '../../ticket/subject.ts'
+import { newTicketTitle } from '../../ticket/subject.ts'
 import { stateAfterCustomerFollowUp } from '../../ticket/ticket-rules.ts'
 import { customerIdFor, unknownSender } from '../customer-id.ts'
 import type { InboundMail } from '../parse-mail.ts'
@@ -99,7 +99,7 @@ export function newTicketFields(config: DocketConfig, context: PostmasterContext
     responsible: isAgent(config, controls.get(control.responsible)) ?? null,
     // X-Docket-Title comes from header values (filter captures, trusted headers): cleaned like any subject. Never another
     // ticket's number in a title: "Re: [Ticket#…] …" from a stranger becomes a new ticket titled "…" (issue 14.4.7).
-    title: ticketTitle(controls.get(control.title) ?? '') || ticketTitle(cleanSubject(mail.subject, config.ticket.hook)) || '(no subject)',
+    title: ticketTitle(controls.get(control.title) ?? '') || ticketTitle(newTicketTitle(mail.subject, config.ticket.hook)) || '(no subject)',
     customer,
     customerId: controls.get(control.customerId)?.trim() || customerIdFor(config, customer),
     dynamicFields: dynamicFieldsFrom(controls, 'X-Docket-DynamicField-'),

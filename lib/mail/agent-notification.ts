@@ -6,7 +6,8 @@ import type { BlobStore } from '../blobs/ports.ts'
 import type { DocketConfig } from '../platform/config.ts'
 import type { HistoryEntry, OutboundMailRecord, Ticket } from '../ticket/model.ts'
 import { historyEntry } from '../ticket/ticket-rules.ts'
-import { prepareAgentMail } from './agent-mail.ts'
+import { prepareAgentMail, type AgentMessage } from './agent-mail.ts'
+import { firstLines, type NotificationTexts } from './notification-texts.ts'
 
 /**
  * new-ticket: a ticket in the agent's queues. follow-up: a customer wrote on the agent's ticket.
@@ -114,15 +115,27 @@ export async function prepareFollowUpNotice(
   return { event: 'owner-away', preferences, unlock }
 }
 
-const headline: Record<NotificationEvent, (ticket: Ticket) => string> = {
-  'new-ticket': (ticket) => `New ticket in ${ticket.queue}`,
-  'follow-up': () => 'Customer follow-up',
-  'owner-away': (ticket) => `Customer follow-up, unlocked (the owner ${ticket.owner ?? '-'} is out of office)`,
+/**
+ * The OTRS default notification of the event in the agent's language: "Hi Ann, ticket [2026…] has
+ * been created in queue Support. Ben Customer wrote: <first lines> <link>".
+ */
+export function notificationMessage(event: NotificationEvent, ticket: Ticket, summary: { from: string; text: string }): (texts: NotificationTexts, agent: AgentConfig) => AgentMessage {
+  return (texts, agent) => {
+    const followUp = ticket.lock === 'lock' && event === 'follow-up' ? texts.followUpLocked : texts.followUpUnlocked
+    const { subject, intro } =
+      event === 'new-ticket'
+        ? { subject: texts.newTicket.subject(ticket.title), intro: [texts.newTicket.body(ticket.number, ticket.queue)] }
+        : {
+            subject: followUp.subject(ticket.title),
+            intro: [followUp.body(ticket.number), ...(event === 'owner-away' ? [texts.ownerAway(ticket.owner ?? '-')] : [])],
+          }
+    return { subject, lines: [texts.greeting(agent.firstName || agent.login), '', ...intro, '', texts.wrote(summary.from), firstLines(summary.text)] }
+  }
 }
 
 /**
- * One notification mail for the event (agents as recipients), stored and recorded for the outbox
- * relay. Recipients follow their preferences, read with one batch read unless the caller has them.
+ * The notification mails of the event, one per agent in the agent's language, stored and recorded
+ * for the outbox relay. Recipients follow their preferences, read with one batch read unless the caller has them.
  */
 export async function prepareNotification(
   deps: NotificationDeps,
@@ -132,23 +145,11 @@ export async function prepareNotification(
   writer: string,
   at: Date,
   preferences?: PreferencesByAgent,
-): Promise<OutboundMailRecord | null> {
+): Promise<OutboundMailRecord[]> {
   const { config } = deps
   const candidates = notificationCandidates(config, event, ticket).filter((agent) => agent.email.toLowerCase() !== writer.toLowerCase())
-  if (candidates.length === 0) return null
-  const recipients = notificationRecipients(config, event, ticket, writer, { preferences: preferences ?? (await loadEffectivePreferences(deps, candidates)), at })
-  if (recipients.length === 0) return null
-  const what = headline[event](ticket)
-  const excerpt = summary.text.length > 2000 ? `${summary.text.slice(0, 2000)}…` : summary.text
-  const lines = [
-    `${what}: ${ticket.title}`,
-    '',
-    `From:     ${summary.from}`,
-    `Queue:    ${ticket.queue}`,
-    `State:    ${ticket.state}`,
-    `Priority: ${config.priorities[ticket.priority - 1] ?? ticket.priority}`,
-    '',
-    excerpt,
-  ]
-  return prepareAgentMail(deps, ticket, recipients, { subject: `${what}: ${ticket.title}`, lines }, at)
+  if (candidates.length === 0) return []
+  const known = preferences ?? (await loadEffectivePreferences(deps, candidates))
+  const recipients = notificationRecipients(config, event, ticket, writer, { preferences: known, at })
+  return prepareAgentMail(deps, ticket, recipients, notificationMessage(event, ticket, summary), at, known)
 }

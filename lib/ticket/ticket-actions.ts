@@ -1,3 +1,4 @@
+import type { AgentStore } from '../auth/ports.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { rightsOn } from '../auth/permissions.ts'
 import type { BlobStore } from '../blobs/ports.ts'
@@ -18,6 +19,8 @@ import { changeTicket, createTicket, settleEscalation, type TicketServiceDeps } 
 
 export interface TicketActionDeps extends TicketServiceDeps {
   attachments: BlobStore
+  /** For the preferences (language) of an agent told of an assignment. */
+  agents: Pick<AgentStore, 'getPreferences'>
 }
 
 const agentName = (identity: AgentIdentity) => `${identity.agent.firstName} ${identity.agent.lastName}`.trim()
@@ -58,11 +61,22 @@ async function assignmentMails(deps: TicketActionDeps, identity: AgentIdentity, 
     if (!login || login === before[role] || login === identity.login) continue
     const agent = deps.config.agents.find((candidate) => candidate.login === login)
     if (!agent) continue
-    const mail = await prepareAgentMail(deps, after, [agent], {
-      subject: `You are now the ${role} of: ${after.title}`,
-      lines: [`${agentName(identity)} made you the ${role} of ticket ${after.number} (${after.queue}, ${after.state}).`, ...(note ? ['', note] : [])],
-    }, at)
-    if (mail) mails.push(mail)
+    const by = agentName(identity)
+    const name = `${agent.firstName} ${agent.lastName}`.trim() || agent.login
+    const mail = await prepareAgentMail(
+      deps,
+      after,
+      [agent],
+      (texts) => {
+        const update = role === 'owner' ? texts.ownerUpdate : texts.responsibleUpdate
+        return {
+          subject: update.subject(name, after.title),
+          lines: [texts.greeting(agent.firstName || agent.login), '', update.body(after.number, name, by), ...(note ? ['', texts.comment, note] : [])],
+        }
+      },
+      at,
+    )
+    mails.push(...mail)
   }
   return mails
 }

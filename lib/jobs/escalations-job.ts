@@ -1,4 +1,5 @@
 import { mailedAgents, prepareAgentMail } from '../mail/agent-mail.ts'
+import { escalationMessage } from '../mail/agent-notification.ts'
 import { escalationNames, escalationPolicyFor, reachedDeadlines } from '../ticket/escalation.ts'
 import type { HistoryEntry, Ticket } from '../ticket/model.ts'
 import { describeChanges, historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
@@ -39,23 +40,8 @@ export function escalationsJob(schedule: string): Job {
           const notified = { ...ticket.escalation.notified, ...Object.fromEntries(reached.map(({ kind, due }) => [kind, due])) }
           const updated = nextVersion(ticket, at, { escalation: { ...ticket.escalation, notified }, ...(raise ? { priority: ticket.priority + 1 } : {}) })
           const recipients = await ownerOrQueueWatchers(deps, ticket, now)
-          const mails = await prepareAgentMail(
-            deps,
-            updated,
-            recipients,
-            (texts, agent) => ({
-              subject: texts.escalation.subject(ticket.title),
-              lines: [
-                texts.greeting(agent.firstName || agent.login),
-                '',
-                texts.escalation.body(ticket.number),
-                '',
-                ...reached.map(({ kind, due }) => texts.escalation.reached(`${texts.deadline[kind]} (${due})`, ticket.escalation!.sla)),
-                ...(raise ? [texts.escalation.priorityRaised(updated.priority)] : []),
-              ],
-            }),
-            at,
-          )
+          const message = escalationMessage(updated, ticket.escalation.sla, reached, raise ? updated.priority : null)
+          const mails = await prepareAgentMail(deps, updated, recipients, message, at)
           const sentTo = mails.length > 0 ? `notified ${mailedAgents(mails)}` : 'no agent is available to be notified'
           const history: HistoryEntry[] = [
             ...reached.map(({ kind, due }) => historyEntry('Escalation', 'system', at, `${escalationNames[kind].otrs}: ${escalationNames[kind].label} of SLA "${ticket.escalation!.sla}" reached (due ${due}); ${sentTo}`)),

@@ -1,4 +1,5 @@
 import { mailedAgents, prepareAgentMail } from '../mail/agent-mail.ts'
+import { pendingReminderMessage } from '../mail/agent-notification.ts'
 import type { Ticket } from '../ticket/model.ts'
 import { historyEntry, nextVersion, pendingDueAt, pendingReminderRepeatMs, resolveState } from '../ticket/ticket-rules.ts'
 import { changeTicket } from '../ticket/ticket-service.ts'
@@ -41,16 +42,7 @@ export function pendingJob(schedule: string): Job {
           }
           const count = ticket.reminder?.for === ticket.pendingUntil ? ticket.reminder.count + 1 : 1
           const recipients = await ownerOrQueueWatchers(deps, ticket, now)
-          const mails = await prepareAgentMail(
-            deps,
-            ticket,
-            recipients,
-            (texts, agent) => ({
-              subject: texts.pendingReminder.subject(ticket.title),
-              lines: [texts.greeting(agent.firstName || agent.login), '', texts.pendingReminder.body(ticket.number, ticket.pendingUntil!), texts.pendingReminder.repeat(count)],
-            }),
-            at,
-          )
+          const mails = await prepareAgentMail(deps, ticket, recipients, pendingReminderMessage(ticket, count), at)
           const updated = nextVersion(ticket, at, { reminder: { for: ticket.pendingUntil!, count, nextAt: new Date(now.getTime() + pendingReminderRepeatMs).toISOString() } })
           const sent = mails.length > 0 ? `Pending reminder ${count} sent to ${mailedAgents(mails)}` : `Pending reminder ${count} due, but no agent is available to be reminded`
           const history = [historyEntry('SendAgentNotification', 'system', at, sent)]

@@ -16,8 +16,11 @@ export interface AgentMessage {
   lines: string[]
 }
 
+/** The message for one agent, from the catalog of the agent's language. */
+export type AgentMessageBuilder = (texts: NotificationTexts, agent: AgentConfig) => AgentMessage
+
 /** The message in the agent's language, or one fixed text for all (a GenericAgent job's own words). */
-export type AgentMessageFor = AgentMessage | ((texts: NotificationTexts, agent: AgentConfig) => AgentMessage)
+export type AgentMessageFor = AgentMessage | AgentMessageBuilder
 
 export interface AgentMailDeps {
   config: DocketConfig

@@ -6,7 +6,8 @@ import type { BlobStore } from '../blobs/ports.ts'
 import type { DocketConfig } from '../platform/config.ts'
 import type { HistoryEntry, OutboundMailRecord, Ticket } from '../ticket/model.ts'
 import { historyEntry } from '../ticket/ticket-rules.ts'
-import { prepareAgentMail, type AgentMessage } from './agent-mail.ts'
+import type { EscalationKind } from '../ticket/model.ts'
+import { prepareAgentMail, type AgentMessageBuilder } from './agent-mail.ts'
 import { firstLines, type NotificationTexts } from './notification-texts.ts'
 
 /**
@@ -119,7 +120,7 @@ export async function prepareFollowUpNotice(
  * The OTRS default notification of the event in the agent's language: "Hi Ann, ticket [2026…] has
  * been created in queue Support. Ben Customer wrote: <first lines> <link>".
  */
-export function notificationMessage(event: NotificationEvent, ticket: Ticket, summary: { from: string; text: string }): (texts: NotificationTexts, agent: AgentConfig) => AgentMessage {
+export function notificationMessage(event: NotificationEvent, ticket: Ticket, summary: { from: string; text: string }): AgentMessageBuilder {
   return (texts, agent) => {
     const followUp = ticket.lock === 'lock' && event === 'follow-up' ? texts.followUpLocked : texts.followUpUnlocked
     const { subject, intro } =
@@ -129,8 +130,41 @@ export function notificationMessage(event: NotificationEvent, ticket: Ticket, su
             subject: followUp.subject(ticket.title),
             intro: [followUp.body(ticket.number), ...(event === 'owner-away' ? [texts.ownerAway(ticket.owner ?? '-')] : [])],
           }
-    return { subject, lines: [texts.greeting(agent.firstName || agent.login), '', ...intro, '', texts.wrote(summary.from), firstLines(summary.text)] }
+    return { subject, lines: [greeting(texts, agent), '', ...intro, '', texts.wrote(summary.from), firstLines(summary.text)] }
   }
+}
+
+const greeting = (texts: NotificationTexts, agent: AgentConfig) => texts.greeting(agent.firstName || agent.login)
+
+/** OTRS "Ticket owner update" / "Ticket responsible update", with the note given with the change as its comment. */
+export function assignmentMessage(role: 'owner' | 'responsible', ticket: Ticket, name: string, by: string, note: string | undefined): AgentMessageBuilder {
+  return (texts, agent) => {
+    const update = role === 'owner' ? texts.ownerUpdate : texts.responsibleUpdate
+    return { subject: update.subject(name, ticket.title), lines: [greeting(texts, agent), '', update.body(ticket.number, name, by), ...(note ? ['', texts.comment, note] : [])] }
+  }
+}
+
+/** OTRS "Ticket pending reminder": the reminder time was reached; `count` says how often we reminded. */
+export function pendingReminderMessage(ticket: Ticket, count: number): AgentMessageBuilder {
+  return (texts, agent) => ({
+    subject: texts.pendingReminder.subject(ticket.title),
+    lines: [greeting(texts, agent), '', texts.pendingReminder.body(ticket.number, ticket.pendingUntil ?? '-'), texts.pendingReminder.repeat(count)],
+  })
+}
+
+/** OTRS "Ticket escalation": which deadlines of the SLA were reached, and the raised priority if it was raised. */
+export function escalationMessage(ticket: Ticket, sla: string, reached: { kind: EscalationKind; due: string }[], raisedTo: number | null): AgentMessageBuilder {
+  return (texts, agent) => ({
+    subject: texts.escalation.subject(ticket.title),
+    lines: [
+      greeting(texts, agent),
+      '',
+      texts.escalation.body(ticket.number),
+      '',
+      ...reached.map(({ kind, due }) => texts.escalation.reached(`${texts.deadline[kind]} (${due})`, sla)),
+      ...(raisedTo === null ? [] : [texts.escalation.priorityRaised(raisedTo)]),
+    ],
+  })
 }
 
 /**

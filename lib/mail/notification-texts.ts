@@ -1,4 +1,5 @@
 import type { Language } from '../auth/preferences.ts'
+import type { EscalationKind } from '../ticket/model.ts'
 
 /**
  * The wording of system mails to agents and of the lines Docket writes into articles, one catalog
@@ -33,7 +34,7 @@ export interface NotificationTexts {
     priorityRaised: (priority: number) => string
   }
   /** Names of the escalation deadlines, as OTRS shows them. */
-  deadline: { firstResponse: string; update: string; solution: string }
+  deadline: Record<EscalationKind, string>
   /** The quote line above a quoted article: "On 2026-12-07 21:30 UTC, Ann <ann@example.com> wrote:". */
   quoteLine: (date: string, from: string) => string
 }

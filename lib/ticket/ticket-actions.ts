@@ -3,6 +3,7 @@ import type { AgentIdentity } from '../auth/auth-service.ts'
 import { rightsOn } from '../auth/permissions.ts'
 import type { BlobStore } from '../blobs/ports.ts'
 import { prepareAgentMail } from '../mail/agent-mail.ts'
+import { assignmentMessage } from '../mail/agent-notification.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
 import { firstStateOfType } from '../platform/config.ts'
 import { ticketTitle } from '../platform/plain-text.ts'
@@ -63,19 +64,7 @@ async function assignmentMails(deps: TicketActionDeps, identity: AgentIdentity, 
     if (!agent) continue
     const by = agentName(identity)
     const name = `${agent.firstName} ${agent.lastName}`.trim() || agent.login
-    const mail = await prepareAgentMail(
-      deps,
-      after,
-      [agent],
-      (texts) => {
-        const update = role === 'owner' ? texts.ownerUpdate : texts.responsibleUpdate
-        return {
-          subject: update.subject(name, after.title),
-          lines: [texts.greeting(agent.firstName || agent.login), '', update.body(after.number, name, by), ...(note ? ['', texts.comment, note] : [])],
-        }
-      },
-      at,
-    )
+    const mail = await prepareAgentMail(deps, after, [agent], assignmentMessage(role, after, name, by, note), at)
     mails.push(...mail)
   }
   return mails

@@ -48,7 +48,7 @@ describe('the quote line ("On … wrote:")', () => {
   })
 
   it("a reply quotes in the queue's language: the customer reads it under the queue's salutation", () => {
-    const german = parseConfig(yaml.replace(/(\n  - name: Support\n)/, '$1    language: de\n'))
+    const german = parseConfig(yaml.replace(/(\n {2}- name: Support\n)/, '$1    language: de\n'))
     expect(german.queues.find((queue) => queue.name === 'Support')!.language).toBe('de')
     const body = composeArticle(german, identity, thread, 'reply', {}).body
     expect(body).toContain('Am 2026-12-24 09:30 UTC schrieb Ann Customer <ann@customer.example>:\n> It smokes.')

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { TotpStatusSchema } from './api-auth.ts'
-import { stateTypes } from './config.ts'
+import { languages, stateTypes } from './config.ts'
 
 /**
  * The caller (GET /api/me), their preferences (OTRS: Personal Preferences), their password, and
@@ -9,8 +9,7 @@ import { stateTypes } from './config.ts'
  */
 
 const rights = ['ro', 'rw', 'create', 'move_into', 'note', 'owner', 'priority'] as const
-/** Languages the web client offers. */
-export const languages = ['en', 'de', 'nl'] as const
+export { languages }
 
 const day = z.iso.date({ message: 'must be a date such as 2026-12-24' })
 

@@ -53,6 +53,9 @@ export const defaultFreemailDomains = [
   'hotmail.nl', 'live.nl', 'ziggo.nl', 'kpnmail.nl', 'xs4all.nl', 'planet.nl', 'outlook.de', 'freenet.de',
 ]
 
+/** Languages the web client offers, agents may choose for their mails, and a queue may write to its customers in. */
+export const languages = ['en', 'de', 'nl'] as const
+
 const QueueSchema = z.strictObject({
   name: z.string().min(1).regex(/^[^#/]+$/, 'queue names may not contain "#" or "/"'),
   /** The group whose members may work in this queue (OTRS: every queue belongs to one group). */
@@ -64,6 +67,8 @@ const QueueSchema = z.strictObject({
   /** Lock the ticket to its owner again when a customer follow-up reopens it (OTRS default). */
   lockOnFollowUp: z.boolean().default(true),
   salutation: z.string().default('Dear {{customer.name}},'),
+  /** The language of the queue's salutation and signature: the quote line of a reply ("On … wrote:") is written in it. */
+  language: z.enum(languages).default('en'),
   signature: z.string().default('Your {{queue.name}} team'),
   /** Auto responses by occasion: names from autoResponses:. */
   autoResponses: z

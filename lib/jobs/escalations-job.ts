@@ -1,4 +1,5 @@
-import { prepareAgentMail } from '../mail/agent-mail.ts'
+import { mailedAgents, prepareAgentMail } from '../mail/agent-mail.ts'
+import { escalationMessage } from '../mail/agent-notification.ts'
 import { escalationNames, escalationPolicyFor, reachedDeadlines } from '../ticket/escalation.ts'
 import type { HistoryEntry, Ticket } from '../ticket/model.ts'
 import { describeChanges, historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
@@ -39,20 +40,14 @@ export function escalationsJob(schedule: string): Job {
           const notified = { ...ticket.escalation.notified, ...Object.fromEntries(reached.map(({ kind, due }) => [kind, due])) }
           const updated = nextVersion(ticket, at, { escalation: { ...ticket.escalation, notified }, ...(raise ? { priority: ticket.priority + 1 } : {}) })
           const recipients = await ownerOrQueueWatchers(deps, ticket, now)
-          const what = reached.map(({ kind, due }) => `${escalationNames[kind].label} (due ${due})`).join(', ')
-          const mail = await prepareAgentMail(deps, updated, recipients, {
-            subject: `Escalation: ${ticket.title}`,
-            lines: [
-              `Ticket ${ticket.number} (${ticket.queue}, ${ticket.state}) escalated: the ${what} of SLA "${ticket.escalation.sla}" was reached.`,
-              ...(raise ? [`Its priority was raised to ${updated.priority}.`] : []),
-            ],
-          }, at)
-          const sentTo = mail ? `notified ${mail.recipients.join(', ')}` : 'no agent is available to be notified'
+          const message = escalationMessage(updated, ticket.escalation.sla, reached, raise ? updated.priority : null)
+          const mails = await prepareAgentMail(deps, updated, recipients, message, at)
+          const sentTo = mails.length > 0 ? `notified ${mailedAgents(mails)}` : 'no agent is available to be notified'
           const history: HistoryEntry[] = [
             ...reached.map(({ kind, due }) => historyEntry('Escalation', 'system', at, `${escalationNames[kind].otrs}: ${escalationNames[kind].label} of SLA "${ticket.escalation!.sla}" reached (due ${due}); ${sentTo}`)),
             ...describeChanges(ticket, updated, 'system', at),
           ]
-          return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mail ? [mail] : [] }, result: true }
+          return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mails }, result: true }
         })
         if (acted) changed++
       })

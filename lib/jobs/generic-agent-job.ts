@@ -4,7 +4,7 @@ import { stateTypes } from '../../schemas/config.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { queueReaders } from '../auth/permissions.ts'
 import { loadEffectivePreferences } from '../auth/preferences.ts'
-import { prepareAgentMail } from '../mail/agent-mail.ts'
+import { mailedAgents, prepareAgentMail } from '../mail/agent-mail.ts'
 import { renderTemplate } from '../mail/render-template.ts'
 import { stateTypeOf } from '../platform/config.ts'
 import type { Ticket, TicketThread } from '../ticket/model.ts'
@@ -160,10 +160,10 @@ async function notify(deps: JobDeps, job: GenericAgentConfig, number: string): P
   await changeTicket(deps, number, async (ticket, at) => {
     const agents = await recipients(deps, job, ticket)
     const variables = { 'ticket.number': ticket.number, 'ticket.title': ticket.title, 'queue.name': ticket.queue, 'job.name': job.name }
-    const mail = await prepareAgentMail(deps, ticket, agents, { subject: renderTemplate(job.actions.notify!.subject, variables), lines: [renderTemplate(job.actions.notify!.body, variables)] }, at)
-    if (!mail) return { change: null, result: undefined }
+    const mails = await prepareAgentMail(deps, ticket, agents, { subject: renderTemplate(job.actions.notify!.subject, variables), lines: [renderTemplate(job.actions.notify!.body, variables)] }, at)
+    if (mails.length === 0) return { change: null, result: undefined }
     return {
-      change: { ticket: nextVersion(ticket, at, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('SendAgentNotification', 'system', at, `GenericAgent "${job.name}" notified ${mail.recipients.join(', ')}`)], outboundMails: [mail] },
+      change: { ticket: nextVersion(ticket, at, {}), expectedVersion: ticket.version, newArticles: [], messageIds: [], history: [historyEntry('SendAgentNotification', 'system', at, `GenericAgent "${job.name}" notified ${mailedAgents(mails)}`)], outboundMails: mails },
       result: undefined,
     }
   })

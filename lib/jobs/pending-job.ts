@@ -1,4 +1,5 @@
-import { prepareAgentMail } from '../mail/agent-mail.ts'
+import { mailedAgents, prepareAgentMail } from '../mail/agent-mail.ts'
+import { pendingReminderMessage } from '../mail/agent-notification.ts'
 import type { Ticket } from '../ticket/model.ts'
 import { historyEntry, nextVersion, pendingDueAt, pendingReminderRepeatMs, resolveState } from '../ticket/ticket-rules.ts'
 import { changeTicket } from '../ticket/ticket-service.ts'
@@ -41,13 +42,11 @@ export function pendingJob(schedule: string): Job {
           }
           const count = ticket.reminder?.for === ticket.pendingUntil ? ticket.reminder.count + 1 : 1
           const recipients = await ownerOrQueueWatchers(deps, ticket, now)
-          const mail = await prepareAgentMail(deps, ticket, recipients, {
-            subject: `Reminder: ${ticket.title}`,
-            lines: [`The pending time of ticket ${ticket.number} (${ticket.queue}) was reached at ${ticket.pendingUntil}.`, count > 1 ? `This is reminder ${count}; the next follows in 24 hours unless the ticket is handled.` : 'Please handle it now; another reminder follows every 24 hours until then.'],
-          }, at)
+          const mails = await prepareAgentMail(deps, ticket, recipients, pendingReminderMessage(ticket, count), at)
           const updated = nextVersion(ticket, at, { reminder: { for: ticket.pendingUntil!, count, nextAt: new Date(now.getTime() + pendingReminderRepeatMs).toISOString() } })
-          const history = [historyEntry('SendAgentNotification', 'system', at, mail ? `Pending reminder ${count} sent to ${mail.recipients.join(', ')}` : `Pending reminder ${count} due, but no agent is available to be reminded`)]
-          return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mail ? [mail] : [] }, result: true }
+          const sent = mails.length > 0 ? `Pending reminder ${count} sent to ${mailedAgents(mails)}` : `Pending reminder ${count} due, but no agent is available to be reminded`
+          const history = [historyEntry('SendAgentNotification', 'system', at, sent)]
+          return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mails }, result: true }
         })
         if (acted) changed++
       })

@@ -6,7 +6,9 @@ import type { BlobStore } from '../blobs/ports.ts'
 import type { DocketConfig } from '../platform/config.ts'
 import type { HistoryEntry, OutboundMailRecord, Ticket } from '../ticket/model.ts'
 import { historyEntry } from '../ticket/ticket-rules.ts'
-import { prepareAgentMail } from './agent-mail.ts'
+import type { EscalationKind } from '../ticket/model.ts'
+import { prepareAgentMail, type AgentMessageBuilder } from './agent-mail.ts'
+import { firstLines, type NotificationTexts } from './notification-texts.ts'
 
 /**
  * new-ticket: a ticket in the agent's queues. follow-up: a customer wrote on the agent's ticket.
@@ -114,15 +116,60 @@ export async function prepareFollowUpNotice(
   return { event: 'owner-away', preferences, unlock }
 }
 
-const headline: Record<NotificationEvent, (ticket: Ticket) => string> = {
-  'new-ticket': (ticket) => `New ticket in ${ticket.queue}`,
-  'follow-up': () => 'Customer follow-up',
-  'owner-away': (ticket) => `Customer follow-up, unlocked (the owner ${ticket.owner ?? '-'} is out of office)`,
+/**
+ * The OTRS default notification of the event in the agent's language: "Hi Ann, ticket [2026…] has
+ * been created in queue Support. Ben Customer wrote: <first lines> <link>".
+ */
+export function notificationMessage(event: NotificationEvent, ticket: Ticket, summary: { from: string; text: string }): AgentMessageBuilder {
+  return (texts, agent) => {
+    const followUp = ticket.lock === 'lock' && event === 'follow-up' ? texts.followUpLocked : texts.followUpUnlocked
+    const { subject, intro } =
+      event === 'new-ticket'
+        ? { subject: texts.newTicket.subject(ticket.title), intro: [texts.newTicket.body(ticket.number, ticket.queue)] }
+        : {
+            subject: followUp.subject(ticket.title),
+            intro: [followUp.body(ticket.number), ...(event === 'owner-away' ? [texts.ownerAway(ticket.owner ?? '-')] : [])],
+          }
+    return { subject, lines: [greeting(texts, agent), '', ...intro, '', texts.wrote(summary.from), firstLines(summary.text)] }
+  }
+}
+
+const greeting = (texts: NotificationTexts, agent: AgentConfig) => texts.greeting(agent.firstName || agent.login)
+
+/** OTRS "Ticket owner update" / "Ticket responsible update", with the note given with the change as its comment. */
+export function assignmentMessage(role: 'owner' | 'responsible', ticket: Ticket, name: string, by: string, note: string | undefined): AgentMessageBuilder {
+  return (texts, agent) => {
+    const update = role === 'owner' ? texts.ownerUpdate : texts.responsibleUpdate
+    return { subject: update.subject(name, ticket.title), lines: [greeting(texts, agent), '', update.body(ticket.number, name, by), ...(note ? ['', texts.comment, note] : [])] }
+  }
+}
+
+/** OTRS "Ticket pending reminder": the reminder time was reached; `count` says how often we reminded. */
+export function pendingReminderMessage(ticket: Ticket, count: number): AgentMessageBuilder {
+  return (texts, agent) => ({
+    subject: texts.pendingReminder.subject(ticket.title),
+    lines: [greeting(texts, agent), '', texts.pendingReminder.body(ticket.number, ticket.pendingUntil ?? '-'), texts.pendingReminder.repeat(count)],
+  })
+}
+
+/** OTRS "Ticket escalation": which deadlines of the SLA were reached, and the raised priority if it was raised. */
+export function escalationMessage(ticket: Ticket, sla: string, reached: { kind: EscalationKind; due: string }[], raisedTo: number | null): AgentMessageBuilder {
+  return (texts, agent) => ({
+    subject: texts.escalation.subject(ticket.title),
+    lines: [
+      greeting(texts, agent),
+      '',
+      texts.escalation.body(ticket.number),
+      '',
+      ...reached.map(({ kind, due }) => texts.escalation.reached(`${texts.deadline[kind]} (${due})`, sla)),
+      ...(raisedTo === null ? [] : [texts.escalation.priorityRaised(raisedTo)]),
+    ],
+  })
 }
 
 /**
- * One notification mail for the event (agents as recipients), stored and recorded for the outbox
- * relay. Recipients follow their preferences, read with one batch read unless the caller has them.
+ * The notification mails of the event, one per agent in the agent's language, stored and recorded
+ * for the outbox relay. Recipients follow their preferences, read with one batch read unless the caller has them.
  */
 export async function prepareNotification(
   deps: NotificationDeps,
@@ -132,23 +179,11 @@ export async function prepareNotification(
   writer: string,
   at: Date,
   preferences?: PreferencesByAgent,
-): Promise<OutboundMailRecord | null> {
+): Promise<OutboundMailRecord[]> {
   const { config } = deps
   const candidates = notificationCandidates(config, event, ticket).filter((agent) => agent.email.toLowerCase() !== writer.toLowerCase())
-  if (candidates.length === 0) return null
-  const recipients = notificationRecipients(config, event, ticket, writer, { preferences: preferences ?? (await loadEffectivePreferences(deps, candidates)), at })
-  if (recipients.length === 0) return null
-  const what = headline[event](ticket)
-  const excerpt = summary.text.length > 2000 ? `${summary.text.slice(0, 2000)}…` : summary.text
-  const lines = [
-    `${what}: ${ticket.title}`,
-    '',
-    `From:     ${summary.from}`,
-    `Queue:    ${ticket.queue}`,
-    `State:    ${ticket.state}`,
-    `Priority: ${config.priorities[ticket.priority - 1] ?? ticket.priority}`,
-    '',
-    excerpt,
-  ]
-  return prepareAgentMail(deps, ticket, recipients, { subject: `${what}: ${ticket.title}`, lines }, at)
+  if (candidates.length === 0) return []
+  const known = preferences ?? (await loadEffectivePreferences(deps, candidates))
+  const recipients = notificationRecipients(config, event, ticket, writer, { preferences: known, at })
+  return prepareAgentMail(deps, ticket, recipients, notificationMessage(event, ticket, summary), at, known)
 }

@@ -7,6 +7,7 @@ import type { IngestAction, IngestIdentity, IngestRecord } from '../ticket/ports
 import { describeChanges, historyEntry, newTicketRecord, nextVersion } from '../ticket/ticket-rules.ts'
 import { changeTicket, createTicket, type TicketServiceDeps } from '../ticket/ticket-service.ts'
 import { prepareFollowUpNotice, prepareNotification, type NotificationDeps } from './agent-notification.ts'
+import { mailedAgents } from './agent-mail.ts'
 import { autoResponseArticle, autoResponseMail, countAutoResponse, prepareAutoResponse, type AutoResponseDeps, type PreparedAutoResponse } from './auto-response.ts'
 import { unknownSender } from './customer-id.ts'
 import type { CustomerStore } from '../customers/ports.ts'
@@ -221,10 +222,10 @@ async function createFromMail(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     }
     const outboundMails: OutboundMailRecord[] = []
     if (!context.spam) {
-      const notification = await prepareNotification(deps, 'new-ticket', ticket, { from: senderDisplay(context), text: mail.text }, context.sender.address, at)
-      if (notification) {
-        outboundMails.push(notification)
-        history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${notification.recipients.join(', ')} of the new ticket`))
+      const notifications = await prepareNotification(deps, 'new-ticket', ticket, { from: senderDisplay(context), text: mail.text }, context.sender.address, at)
+      if (notifications.length > 0) {
+        outboundMails.push(...notifications)
+        history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${mailedAgents(notifications)} of the new ticket`))
       }
     }
     const linkedTo = context.newTicketLinkedTo
@@ -275,10 +276,10 @@ async function appendFollowUp(deps: IngestDeps, ingestion: Ingestion, parts: Sto
     }
     const outboundMails: OutboundMailRecord[] = []
     if (notice) {
-      const notification = await prepareNotification(deps, notice.event, updated, { from: senderDisplay(context), text: mail.text }, context.sender.address, at, notice.preferences)
-      if (notification) {
-        outboundMails.push(notification)
-        history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${notification.recipients.join(', ')} of the follow-up`))
+      const notifications = await prepareNotification(deps, notice.event, updated, { from: senderDisplay(context), text: mail.text }, context.sender.address, at, notice.preferences)
+      if (notifications.length > 0) {
+        outboundMails.push(...notifications)
+        history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${mailedAgents(notifications)} of the follow-up`))
       }
     }
     return {

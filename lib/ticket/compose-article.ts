@@ -1,5 +1,6 @@
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { formatAddress, parseAddressList } from '../mail/parse-mail.ts'
+import { textsFor } from '../mail/notification-texts.ts'
 import { renderTemplate, type TemplateVariables } from '../mail/render-template.ts'
 import { findQueue, isSystemAddress, type DocketConfig } from '../platform/config.ts'
 import { invalidRequest } from '../platform/errors.ts'
@@ -77,9 +78,10 @@ export function templateVariables(
   }
 }
 
-function quote(article: Article): string {
+/** The quoted article under its quote line, in the language of whoever reads it (the customer: the queue's; an agent: theirs). */
+function quote(article: Article, language: string | undefined): string {
   const lines = article.bodyText.replace(/\r\n/g, '\n').trimEnd().split('\n').slice(0, 500)
-  return [`On ${article.createdAt.slice(0, 16).replace('T', ' ')} UTC, ${article.from} wrote:`, ...lines.map((line) => `> ${line}`)].join('\n')
+  return [textsFor(language).quoteLine(article.createdAt.slice(0, 16).replace('T', ' '), article.from), ...lines.map((line) => `> ${line}`)].join('\n')
 }
 
 function forwardedBlock(article: Article): string {
@@ -98,9 +100,10 @@ export function findTemplate(config: DocketConfig, name: string | undefined, typ
 /**
  * What the agent starts from (OTRS's reply screen): recipients, subject with the ticket marker,
  * and the body: the queue's salutation, the template, the queue's signature, the quoted mail.
- * "Empty answer" is simply no template.
+ * "Empty answer" is simply no template. A reply's quote line is in the queue's language (the customer
+ * reads it), a note's in the agent's (`agentLanguage`, their preference).
  */
-export function composeArticle(config: DocketConfig, identity: AgentIdentity, thread: TicketThread, type: AgentArticleType, options: { articleId?: string | undefined; templateId?: string | undefined }): ComposedArticle {
+export function composeArticle(config: DocketConfig, identity: AgentIdentity, thread: TicketThread, type: AgentArticleType, options: { articleId?: string | undefined; templateId?: string | undefined; agentLanguage?: string | undefined }): ComposedArticle {
   const { ticket } = thread
   const base = baseArticle(thread, options.articleId)
   const variables = templateVariables(config, identity, ticket, base)
@@ -116,7 +119,7 @@ export function composeArticle(config: DocketConfig, identity: AgentIdentity, th
       const others = parseAddressList([base.to, base.cc].filter(Boolean).join(', ')).filter((address) => !isSystemAddress(config, address.address) && !excluded.has(address.address.toLowerCase()))
       cc = others.map(formatAddress).join(', ')
     }
-    const parts = [render(queue?.salutation ?? ''), render(template.body), render(queue?.signature ?? ''), base ? quote(base) : ''].filter(Boolean)
+    const parts = [render(queue?.salutation ?? ''), render(template.body), render(queue?.signature ?? ''), base ? quote(base, queue?.language) : ''].filter(Boolean)
     return { to, cc, subject: buildTicketSubject(base?.subject || ticket.title, hook, ticket.number, 'Re'), body: parts.join('\n\n'), attachments: [], articleId: base?.id ?? null, untrustedReplyTo }
   }
   if (type === 'forward') {
@@ -131,6 +134,6 @@ export function composeArticle(config: DocketConfig, identity: AgentIdentity, th
   // A note answering an article (OTRS: reply to a note) quotes it; without one a note starts empty.
   const answered = options.articleId !== undefined ? base : undefined
   const subject = answered ? `Re: ${answered.subject.replace(/^(re:\s*)+/i, '')}` : type === 'phone' ? 'Phone call' : 'Note'
-  const body = [render(template.body), answered ? quote(answered) : ''].filter(Boolean).join('\n\n')
+  const body = [render(template.body), answered ? quote(answered, options.agentLanguage) : ''].filter(Boolean).join('\n\n')
   return { to: '', cc: '', subject, body, attachments: [], articleId: base?.id ?? null, untrustedReplyTo: null }
 }

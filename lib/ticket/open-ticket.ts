@@ -1,6 +1,7 @@
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { rightsOn } from '../auth/permissions.ts'
 import { prepareNotification, type NotificationDeps } from '../mail/agent-notification.ts'
+import { mailedAgents } from '../mail/agent-mail.ts'
 import { autoResponseArticle, countAutoResponse, prepareAutoResponseTo, type AutoResponseDeps } from '../mail/auto-response.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
 import { formatAddress, parseAddressList, type MailAddress } from '../mail/parse-mail.ts'
@@ -227,10 +228,10 @@ export async function openTicket(deps: OpenTicketDeps, identity: AgentIdentity, 
       }
     }
     const outboundMails: OutboundMailRecord[] = []
-    const notification = await prepareNotification(deps, 'new-ticket', ticket, { from: input.type === 'email' ? agentName(identity) : article.from, text: input.body }, identity.agent.email, at)
-    if (notification) {
-      outboundMails.push(notification)
-      history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${notification.recipients.join(', ')} of the new ticket`))
+    const notifications = await prepareNotification(deps, 'new-ticket', ticket, { from: input.type === 'email' ? agentName(identity) : article.from, text: input.body }, identity.agent.email, at)
+    if (notifications.length > 0) {
+      outboundMails.push(...notifications)
+      history.push(historyEntry('SendAgentNotification', 'system', at, `Notified ${mailedAgents(notifications)} of the new ticket`))
     }
     return {
       ticket,

@@ -1,7 +1,9 @@
+import type { AgentStore } from '../auth/ports.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { rightsOn } from '../auth/permissions.ts'
 import type { BlobStore } from '../blobs/ports.ts'
 import { prepareAgentMail } from '../mail/agent-mail.ts'
+import { assignmentMessage } from '../mail/agent-notification.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
 import { firstStateOfType } from '../platform/config.ts'
 import { ticketTitle } from '../platform/plain-text.ts'
@@ -18,6 +20,8 @@ import { changeTicket, createTicket, settleEscalation, type TicketServiceDeps } 
 
 export interface TicketActionDeps extends TicketServiceDeps {
   attachments: BlobStore
+  /** For the preferences (language) of an agent told of an assignment. */
+  agents: Pick<AgentStore, 'getPreferences'>
 }
 
 const agentName = (identity: AgentIdentity) => `${identity.agent.firstName} ${identity.agent.lastName}`.trim()
@@ -58,11 +62,10 @@ async function assignmentMails(deps: TicketActionDeps, identity: AgentIdentity, 
     if (!login || login === before[role] || login === identity.login) continue
     const agent = deps.config.agents.find((candidate) => candidate.login === login)
     if (!agent) continue
-    const mail = await prepareAgentMail(deps, after, [agent], {
-      subject: `You are now the ${role} of: ${after.title}`,
-      lines: [`${agentName(identity)} made you the ${role} of ticket ${after.number} (${after.queue}, ${after.state}).`, ...(note ? ['', note] : [])],
-    }, at)
-    if (mail) mails.push(mail)
+    const by = agentName(identity)
+    const name = `${agent.firstName} ${agent.lastName}`.trim() || agent.login
+    const mail = await prepareAgentMail(deps, after, [agent], assignmentMessage(role, after, name, by, note), at)
+    mails.push(...mail)
   }
   return mails
 }

@@ -92,7 +92,7 @@ describe('customer mail → ticket → agent reply → threaded follow-up', () =
   })
 
   it('the admin (Support in My Queues) is notified of the new ticket', async () => {
-    const notification = await outboxMail(`New ticket in Support: My printer is on fire`)
+    const notification = await outboxMail(`Ticket Created: My printer is on fire`)
     expect(notification).toMatch(/^To: Admin Agent <admin@example\.com>/m)
     expect(notification).toContain(`/tickets/${number}`)
   })

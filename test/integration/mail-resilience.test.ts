@@ -107,7 +107,7 @@ describe('failures, dead letters and replay (local runtime)', () => {
     const notification = await waitFor(async () => {
       for (const file of (await readdir(outbox).catch(() => [])).filter((name) => name.endsWith('.eml'))) {
         const text = await readFile(join(outbox, file), 'utf8')
-        if (text.includes('Customer follow-up') && text.includes(number)) return text
+        if (text.includes('Ticket Follow-Up') && text.includes(number)) return text
       }
       return undefined
     }, 'the follow-up notification')

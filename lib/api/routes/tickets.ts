@@ -1,3 +1,4 @@
+import { getOwnPreferences } from '../../auth/preferences.ts'
 import { createRoute, z } from '@hono/zod-openapi'
 import {
   ArticleSchema,
@@ -313,7 +314,8 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
     const identity = c.get('identity')
     const query = c.req.valid('query')
     const thread = await getTicketThread(deps, identity, c.req.valid('param').number)
-    const composed = composeArticle(deps.config, identity, thread, query.type, { articleId: query.articleId, templateId: query.templateId })
+    const { language: agentLanguage } = await getOwnPreferences(deps, identity)
+    const composed = composeArticle(deps.config, identity, thread, query.type, { articleId: query.articleId, templateId: query.templateId, agentLanguage })
     return c.json({ ...composed, attachments: composed.attachments.map(({ id, name, size, contentType, inline, contentId }) => ({ id, name, size, contentType, inline, contentId })) }, 200)
   })
 

@@ -8,14 +8,9 @@ import { useResource } from '../use-resource.ts'
 import { SessionList } from '../components/session-list.tsx'
 import { StatusNotice, type Status } from '../components/status-notice.tsx'
 import { PasswordPolicyHint, TotpEnrolment } from './login.tsx'
+import { pickableTimeZones } from '../time-zones.ts'
 
-const timeZones: string[] = (() => {
-  try {
-    return Intl.supportedValuesOf('timeZone')
-  } catch {
-    return ['UTC', 'Europe/Amsterdam', 'Europe/Berlin', 'Europe/London', 'America/New_York']
-  }
-})()
+const timeZones = pickableTimeZones()
 
 /** OTRS Personal Preferences: password, My Queues, notifications, out of office, language, time zone. */
 export function PreferencesPage() {

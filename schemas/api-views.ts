@@ -23,7 +23,7 @@ export const ViewParamSchema = z.object({
       'escalated: tickets with an SLA deadline (first response, update or solution) that has passed. ' +
       'escalating-soon: tickets whose next SLA deadline comes within the warnBeforeMinutes of their SLA. ' +
       'escalation: the escalation view (OTRS AgentTicketEscalationView), tickets by escalation time up to the end of `when`. ' +
-      'status: the status view, tickets of one stateType (closed, merged and removed too).',
+      'status: the status view, tickets of one stateType (closed, merged and removed too), or of every open state type (new, open, pending) without one.',
   }),
 })
 
@@ -32,7 +32,7 @@ const cursor = z.string().max(4000).optional().meta({ description: 'The `next` o
 
 export const ViewQuerySchema = z.strictObject({
   queue: z.string().min(1).optional().meta({ description: 'Only this queue (404 if unknown or not readable); every queue you may read when absent.' }),
-  stateType: z.enum(stateTypes).optional().meta({ description: 'Status view only (required there): the state type to list.' }),
+  stateType: z.enum(stateTypes).optional().meta({ description: 'Status view only: the state type to list; absent: every open state type (new, open, pending reminder, pending auto), as OTRS opens it.' }),
   filter: z
     .enum(['all', 'mine', 'locked', 'unlocked', 'watched', 'responsible', 'my-queues'])
     .optional()

@@ -44,7 +44,7 @@ export const inMemorySortCap = 2000
 export interface ViewRequest {
   /** Narrows the view to one queue (404 when unknown or not readable). */
   queue?: string | undefined
-  /** Status view only: the state type to list (required there). */
+  /** Status view only: the state type to list; every open one (new, open, pending) when absent. */
   stateType?: StateType | undefined
   /** The dashboard filter (views of many owners only): see viewFilters. */
   filter?: ViewFilter | undefined
@@ -170,10 +170,10 @@ async function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName,
       }
     }
     case 'status': {
-      if (request.stateType === undefined) throw invalidRequest('the status view needs a stateType (new, open, pending reminder, pending auto, closed, merged or removed)', 'query.stateType')
-      const stateType = request.stateType
+      // OTRS's status view opens on "Open tickets": every state type not closed (new, open, pending).
+      const types = request.stateType === undefined ? viewableStateTypes : [request.stateType]
       const queues = scopeQueues(deps, identity, request.queue)
-      return { queries: queues.map((queue) => ({ by: 'queue', queue, stateType })), filter: { queues } }
+      return { queries: queues.flatMap((queue) => types.map((stateType) => ({ by: 'queue' as const, queue, stateType }))), filter: { queues } }
     }
   }
 }

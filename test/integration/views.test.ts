@@ -156,9 +156,13 @@ describe('agent views and customers', () => {
     expect(await numbers('/api/views/status?stateType=pending%20reminder')).toEqual([t.reminderDue, t.reminderLater])
     expect(await numbers('/api/views/status?stateType=new&queue=Junk')).toEqual([t.junk])
     expect(await numbers('/api/views/status?stateType=closed', sales)).toEqual([])
-    const missing = await request('/api/views/status')
-    expect(missing.status).toBe(400)
-    expect(((await missing.json()) as ErrorBody).error.field).toBe('query.stateType')
+  })
+
+  it('status: opens on every open state type (new, open, pending), as OTRS; paged in creation order (issue 14.4.4)', async () => {
+    const open = [t.supportNew, t.supportOpenMine, t.supportOpenUnlocked, t.salesNew, t.reminderDue, t.reminderLater, t.autoDue, t.responsibleOpen, t.salesOpenMine, t.salesOpenSales, t.junk, t.raw]
+    expect(await numbers('/api/views/status')).toEqual(open)
+    expect(await walk('/api/views/status', admin, 5)).toEqual(open)
+    expect(await numbers('/api/views/status?queue=Sales', sales)).toEqual([t.salesNew, t.salesOpenMine, t.salesOpenSales])
   })
 
   it('bad parameters are 400s naming the field; unknown views too', async () => {

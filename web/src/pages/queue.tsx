@@ -247,7 +247,8 @@ export function StatusPage() {
   const { meta } = useApp()
   const location = useLocation()
   const stateTypeParam = location.search.get('stateType')
-  const stateType: StateType = stateTypes.includes(stateTypeParam as StateType) ? (stateTypeParam as StateType) : 'open'
+  // OTRS opens the status view on "Open tickets": every state type not closed (new, open, pending).
+  const stateType: StateType | undefined = stateTypes.includes(stateTypeParam as StateType) ? (stateTypeParam as StateType) : undefined
   const queue = location.search.get('queue') ?? ''
   useDocumentTitle(t('nav.status'))
   const [density, setDensity] = useState<Density>(rememberedDensity())
@@ -258,7 +259,7 @@ export function StatusPage() {
   const [next, setNext] = useState<string | null>(null)
   const serverSort = (['created', 'priority', 'changed', 'title'] as const).find((key) => key === sort.key) ?? 'created'
 
-  const query = (cursor?: string) => ({ stateType, sort: serverSort, order: sort.order, limit: 200, ...(queue ? { queue } : {}), ...(cursor ? { cursor } : {}) })
+  const query = (cursor?: string) => ({ ...(stateType ? { stateType } : {}), sort: serverSort, order: sort.order, limit: 200, ...(queue ? { queue } : {}), ...(cursor ? { cursor } : {}) })
   const resource = useResource((signal) => get<Page<TicketSummary>>('/api/views/status', query(), signal), [stateType, queue, serverSort, sort.order])
   useShortcuts({ b: () => selected.size > 0 && setBulk(true) })
   useEffect(() => {
@@ -283,6 +284,9 @@ export function StatusPage() {
         <DensitySwitch density={density} onChange={setDensity} />
       </div>
       <div className="filter-tabs" role="group" aria-label={t('ticket.stateType')}>
+        <button type="button" aria-pressed={stateType === undefined} onClick={() => setParam('stateType', '')}>
+          {t('queue.filterAll')}
+        </button>
         {stateTypes.map((candidate) => (
           <button key={candidate} type="button" aria-pressed={candidate === stateType} onClick={() => setParam('stateType', candidate)}>
             {stateTypeLabel(i18n, candidate)}
@@ -327,7 +331,7 @@ export function StatusPage() {
         selected={selected}
         onSelect={setSelected}
         keyboard
-        label={stateTypeLabel(i18n, stateType)}
+        label={stateType ? stateTypeLabel(i18n, stateType) : t('queue.filterAll')}
       />
       {next && (
         <button

@@ -53,11 +53,16 @@ export async function ticketDocument(thread: TicketThread, attachments: BlobStor
 
 const minutesBetween = (from: string, to: string | null) => (to === null ? null : Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 6_000) / 10))
 
-/** First response and solution (from the escalation basis the writes keep, else from the articles), and the SLA breaches. */
+/**
+ * First response (from the escalation basis the writes keep, else from the articles), solution and
+ * the SLA breaches. The statistics count a ticket as solved exactly when they count it as closed: on
+ * its last close (closedAt), while it is closed; a reopened ticket counts in neither until closed
+ * again. The SLA's own solution deadline (the escalation basis) stays met by the first close.
+ */
 function statisticsFields(ticket: Ticket, articles: Article[]): Pick<TicketDocument, 'sla' | 'firstResponseAt' | 'firstResponseMinutes' | 'solvedAt' | 'solutionMinutes' | 'breaches'> {
   const basis = ticket.escalation?.basis ?? foldArticles(emptyBasis, articles)
   const firstResponseAt = basis.firstResponseAt
-  const solvedAt = basis.solvedAt ?? ticket.closedAt ?? null
+  const solvedAt = ticket.stateType === 'closed' ? (ticket.closedAt ?? null) : null
   return {
     sla: ticket.escalation?.sla ?? null,
     firstResponseAt,

@@ -156,4 +156,32 @@ describe('GET /api/statistics through the local stack', () => {
     const sales = await apiLogin(runtime.httpUrl, 'sales', demoPassword)
     expect((await call('GET', `/api/statistics?from=${today}&to=${today}&queue=Support`, { token: sales })).status).toBe(404)
   })
+
+  it('a reopened ticket counts alike in closed and in solution times: on its last close, or nowhere while open again (issue 14.4.12)', async () => {
+    const { timeZone } = (await call('GET', '/api/me/preferences', { token: admin })).body as { timeZone: string }
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
+    const figures = async () => {
+      await runtime.drainIndex()
+      const body = (await call('GET', `/api/statistics?from=${today}&to=${today}&queue=Support`, { token: admin })).body as {
+        perDay: { closed: number }[]
+        solution: { tickets: number }
+      }
+      return { closed: body.perDay[0]!.closed, solved: body.solution.tickets }
+    }
+    const setState = async (number: string, state: string) => {
+      const answer = await call('PATCH', `/api/tickets/${number}`, { token: admin, body: { state, ...(state.startsWith('closed') ? { note: 'Solved.' } : {}) } })
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    }
+    const before = await figures()
+    const stillOpen = (await ingestRaw(runtime.deps, mail({ subject: 'Closed, then reopened', from: 'ann@customer.example' }))).ticketNumber!
+    const closedAgain = (await ingestRaw(runtime.deps, mail({ subject: 'Closed, reopened, closed', from: 'bob@customer.example' }))).ticketNumber!
+    for (const number of [stillOpen, closedAgain]) await setState(number, 'closed successful')
+    expect(await figures()).toEqual({ closed: before.closed + 2, solved: before.solved + 2 })
+    for (const number of [stillOpen, closedAgain]) await setState(number, 'open')
+    // Open again: in neither figure.
+    expect(await figures()).toEqual({ closed: before.closed, solved: before.solved })
+    await setState(closedAgain, 'closed successful')
+    // Closed again: once in each, on the last close.
+    expect(await figures()).toEqual({ closed: before.closed + 1, solved: before.solved + 1 })
+  })
 })

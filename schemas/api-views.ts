@@ -14,7 +14,7 @@ export const ViewParamSchema = z.object({
     param: { name: 'view', in: 'path' },
     example: 'open',
     description:
-      'new: state type new in your My Queues (every readable queue unless configured). ' +
+      'new: state type new in every queue you may read; filter=my-queues: in the My Queues of your preferences. ' +
       'open: state type open ("Open tickets / need to be answered"), see filter. ' +
       'locked: "My locked tickets", locked to you, every state type not closed. ' +
       'responsible: "My responsibilities", you are responsible, every state type not closed. ' +

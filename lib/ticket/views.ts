@@ -72,14 +72,14 @@ interface ViewPlan {
 }
 
 /** The queues a view covers: the one asked for (checked), or every readable queue. */
-function scopeQueues(deps: ViewDeps, identity: AgentIdentity, queue: string | undefined, fallback?: string[]): string[] {
+function scopeQueues(deps: ViewDeps, identity: AgentIdentity, queue: string | undefined): string[] {
   const readable = readableQueues(deps.config, identity.agent)
   if (queue !== undefined) {
     // Unknown and unreadable queues look the same: 404, as for GET /api/tickets?queue=.
     if (!findQueue(deps.config, queue) || !rightsOn(deps.config, identity.agent, queue).has('ro')) throw notFound(`queue ${queue}`)
     return [queue]
   }
-  return fallback ? fallback.filter((name) => readable.includes(name)) : readable
+  return readable
 }
 
 /** The agent's My Queues as they chose them (preferences over the config); read only for the my-queues filter. */
@@ -117,8 +117,9 @@ async function planView(deps: ViewDeps, identity: AgentIdentity, view: ViewName,
   const filtered = (queues: string[]) => filterConditions(deps, identity, request.filter ?? 'all', queues)
   switch (view) {
     case 'new': {
-      // OTRS "New Tickets": the agent's My Queues when configured, else every readable queue.
-      const queues = scopeQueues(deps, identity, request.queue, identity.agent.myQueues)
+      // OTRS "New Tickets": "All" is every readable queue; the my-queues filter narrows to the My Queues
+      // the agent chose in the preferences (over the config's), never to the config's alone.
+      const queues = scopeQueues(deps, identity, request.queue)
       const filter = await filtered(queues)
       return { queries: (filter.queues ?? []).map((queue) => ({ by: 'queue', queue, stateType: 'new' })), filter }
     }

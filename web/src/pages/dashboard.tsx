@@ -26,6 +26,22 @@ const widgetFilterLabels: Record<WidgetFilter, MessageKey> = {
 const commonFilters: WidgetFilter[] = ['all', 'mine', 'watched', 'responsible', 'my-queues']
 
 /**
+ * The filter the agent chose per widget is kept (as OTRS keeps it in the user's dashboard
+ * preferences), so "New tickets" stays on "Tickets in My Queues" once chosen.
+ */
+const filtersKey = 'docket.dashboardFilters'
+const defaultFilters: Record<string, WidgetFilter> = { new: 'all', open: 'all', reminders: 'all', escalated: 'all' }
+function rememberedFilters(): Record<string, WidgetFilter> {
+  try {
+    const stored = JSON.parse(localStorage.getItem(filtersKey) ?? '{}') as Record<string, unknown>
+    const kept = Object.entries(stored).filter(([widget, filter]) => widget in defaultFilters && typeof filter === 'string' && filter in widgetFilterLabels)
+    return { ...defaultFilters, ...(Object.fromEntries(kept) as Record<string, WidgetFilter>) }
+  } catch {
+    return defaultFilters
+  }
+}
+
+/**
  * OTRS dashboard: New tickets, Open tickets / need to be answered, reminders reached, escalations,
  * each with OTRS's filters (my locked, my watched, my responsibilities, tickets in My Queues); on
  * the side my saved searches and tickets per queue.
@@ -33,7 +49,13 @@ const commonFilters: WidgetFilter[] = ['all', 'mine', 'watched', 'responsible', 
 export function DashboardPage() {
   const { t } = useI18n()
   useDocumentTitle(t('nav.dashboard'))
-  const [filters, setFilters] = useState<Record<string, WidgetFilter>>({ new: 'all', open: 'all', reminders: 'all', escalated: 'all' })
+  const [filters, setFilters] = useState<Record<string, WidgetFilter>>(rememberedFilters)
+  const chooseFilter = (widget: string, filter: WidgetFilter) =>
+    setFilters((current) => {
+      const chosen = { ...current, [widget]: filter }
+      localStorage.setItem(filtersKey, JSON.stringify(chosen))
+      return chosen
+    })
   const view = (name: string, filter: WidgetFilter) => (signal: AbortSignal) =>
     get<Page<TicketSummary>>(`/api/views/${name}`, { limit: widgetSize, ...(filter === 'all' ? {} : { filter }) }, signal)
 
@@ -47,7 +69,7 @@ export function DashboardPage() {
   const filterTabs = (widget: string, label: string, choices: WidgetFilter[] = commonFilters) => (
     <div className="filter-tabs" role="group" aria-label={t('dashboard.widgetFilter', { widget: label })}>
       {choices.map((filter) => (
-        <button key={filter} type="button" aria-pressed={filters[widget] === filter} onClick={() => setFilters((current) => ({ ...current, [widget]: filter }))}>
+        <button key={filter} type="button" aria-pressed={filters[widget] === filter} onClick={() => chooseFilter(widget, filter)}>
           {t(widgetFilterLabels[filter])}
           {filter === 'mine' && counts.data ? ` (${counts.data.mine.locked})` : ''}
           {filter === 'watched' && counts.data ? ` (${counts.data.mine.watched})` : ''}

@@ -365,6 +365,18 @@ describe('an agent at work', () => {
     await table.getByRole('button', { name: /Title/ }).click()
     await table.locator('th[aria-sort="descending"]', { hasText: 'Title' }).waitFor()
 
+    // The status view opens on every open state type: a new and a pending ticket both show (issue 14.4.4).
+    const [fresh, waiting] = await Promise.all([
+      mailTicket('Status view: a new one', { from: 'Cleo <cleo@other.example>' }),
+      mailTicket('Status view: a pending one', { from: 'Cleo <cleo@other.example>' }),
+    ])
+    await api(`/api/tickets/${waiting.number}`, { method: 'PATCH', body: JSON.stringify({ state: 'pending reminder', pendingUntil: new Date(Date.now() + 86_400_000).toISOString() }) })
+    await page.goto(`${runtime.httpUrl}/status`)
+    await page.locator('button[aria-pressed="true"]', { hasText: 'All open (new, open, pending)' }).waitFor()
+    const allOpen = page.getByRole('table', { name: 'All open (new, open, pending)' })
+    await allOpen.getByRole('link', { name: fresh.title }).waitFor()
+    await allOpen.getByRole('link', { name: 'Status view: a pending one' }).waitFor()
+
     await page.goto(`${runtime.httpUrl}/status?stateType=closed`)
     await page.getByRole('heading', { name: 'Status view' }).waitFor()
     await page.getByText('Printer on fire in room 12').waitFor()
@@ -393,6 +405,8 @@ describe('an agent at work', () => {
     await page.getByRole('heading', { name: 'Preferences', level: 1 }).waitFor()
     await page.getByText(/^At least 10 characters, with/).waitFor()
     await screenshot(page, 'preferences', true)
+    // UTC is offered even though Chromium's Intl.supportedValuesOf('timeZone') leaves it out (issue 14.4.5).
+    expect(await page.getByLabel('Time zone').locator('option[value="UTC"]').count()).toBe(1)
     // Keyboard focus is visible: a 3 px outline on whatever has it.
     await page.getByLabel('Language').focus()
     await page.keyboard.press('Tab')

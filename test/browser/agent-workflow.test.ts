@@ -397,7 +397,11 @@ describe('an agent at work', () => {
     expect(csv).toMatch(/\r\n\d{4}-\d{2}-\d{2},Support,\d+,\d+\r\n/)
 
     await page.goto(`${runtime.httpUrl}/customers/ann%40customer.example`)
-    await page.getByRole('heading', { name: 'Customer: ann@customer.example' }).waitFor()
+    // The customer user's page is headed by their name (a customer record since issue 14.2).
+    await page.getByRole('heading', { name: /^Customer: /, level: 1 }).waitFor()
+    await page.getByText('ann@customer.example').first().waitFor()
+    // The customer information center opens on open tickets; this one was closed above.
+    await page.getByRole('tab', { name: /^Closed \(\d+\)$/ }).click()
     await page.getByText('Printer on fire in room 12').waitFor()
     await screenshot(page, 'customer')
 

@@ -16,18 +16,18 @@ describe('concurrency through DynamoDB Local', () => {
     expect(await parallelCreates(deps, 1000, 50)).toMatchObject({ creates: 1000, duplicateNumbers: 0 })
   }, 180_000)
 
-  it('ticket numbers are consecutive within a day, also across a restart (issue 14.4.8); 10,000 parallel creates: 0 duplicates', async () => {
+  it('ticket numbers are consecutive within a day, also across a restart; 1,000 parallel creates: 0 duplicates (npm run bench -- faults does 10,000)', async () => {
     const fresh = await testDependencies()
     const counters = (numbers: string[]) => numbers.map((number) => Number(number.slice(10))).sort((a, b) => a - b)
-    const first = await parallelCreates(fresh, 10_000, 50)
-    expect(first).toMatchObject({ creates: 10_000, duplicateNumbers: 0 })
-    expect(counters(first.numbers)).toEqual(Array.from({ length: 10_000 }, (_, index) => index + 1))
+    const first = await parallelCreates(fresh, 1_000, 50)
+    expect(first).toMatchObject({ creates: 1_000, duplicateNumbers: 0 })
+    expect(counters(first.numbers)).toEqual(Array.from({ length: 1_000 }, (_, index) => index + 1))
     // A restart is a new process: new dependencies on the same table. Its first ticket takes the next number.
     const restarted = await buildDependencies(fresh.settings, { config: fresh.config, logger: createLogger('ERROR') })
     const after = await parallelCreates(restarted, 3, 3)
-    expect(counters(after.numbers)).toEqual([10_001, 10_002, 10_003])
-    console.log(`10,000 parallel creates (concurrency 50): ${Math.round(first.ms)} ms, ${Math.round(10_000_000 / first.ms)} creates/s`)
-  }, 600_000)
+    expect(counters(after.numbers)).toEqual([1_001, 1_002, 1_003])
+    console.log(`1,000 parallel creates (concurrency 50): ${Math.round(first.ms)} ms, ${Math.round(1_000_000 / first.ms)} creates/s`)
+  }, 180_000)
 
   it('the same stored mail notified 200× at concurrency 50 makes one article', async () => {
     const key = await storeRawMail(deps.rawMail, Buffer.from(mail({ subject: 'delivered many times' })), { recipients: [] })

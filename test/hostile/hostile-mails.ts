@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 
 /**
- * The hostile mail corpus (issue 9.3, ../shared/docs/reliability.md "Parser limits" and "Mail
+ * The hostile mail corpus (issue 9.3, the reliability checklist's "Parser limits" and "Mail
  * loops"): every case is generated here, with what it attacks and the safe outcome it must have.
  * Cases that need a ticket to attack (thread injection, forged bounces) get one through
  * `HostileContext`. Fuzz finds (test/hostile/fuzz.test.ts) are added here as regression cases.

@@ -9,7 +9,7 @@ import { ingestRaw, testDependencies } from '../support/local-stack.ts'
  * Every mail must ingest without error and keep its raw form; sender, subject and attachment names
  * must be at least as good as OTRS's. Where OTRS is wrong, we do better and say so.
  */
-const corpus = '../shared/corpus/otrs'
+const corpus = 'test/fixtures/corpus/otrs'
 const files = readdirSync(corpus).filter((file) => /\.(box|eml)$/.test(file)).sort()
 
 interface Outcome {

@@ -49,7 +49,7 @@ describe('HTML to text', () => {
 
 describe('delivery status notifications', () => {
   it('reads failed recipients and the bounced message', async () => {
-    const raw = readFileSync('../shared/corpus/otrs/PostMaster-Test10.box')
+    const raw = readFileSync('test/fixtures/corpus/otrs/PostMaster-Test10.box')
     const report = readDeliveryReport(await parseMail(raw))
     expect(report).not.toBeNull()
     expect(report!.originalSubject).toContain('[Ticket#2007070610001801]')

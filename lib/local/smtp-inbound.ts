@@ -61,6 +61,7 @@ const inMemoryBytes = 256 * 1024
  */
 class MailSpool {
   bytes = 0
+  private failure: Error | undefined
   private chunks: Buffer[] = []
   private file: WriteStream | undefined
   private readonly path: string
@@ -89,6 +90,9 @@ class MailSpool {
     }
     if (!this.file) {
       this.file = createWriteStream(this.path, { mode: 0o600 })
+      // A write still queued when the spool is discarded fails with ERR_STREAM_DESTROYED; without a
+      // listener that error would be thrown from the event loop and take the whole server down.
+      this.file.on('error', (error) => (this.failure ??= error))
       for (const held of this.chunks) this.file.write(held)
       this.chunks = []
     }
@@ -104,6 +108,7 @@ class MailSpool {
     if (!this.file) return Buffer.concat(this.chunks)
     const file = this.file
     await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())))
+    if (this.failure) throw this.failure
     return readFile(this.path)
   }
 

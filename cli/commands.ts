@@ -71,14 +71,18 @@ export async function withLocalDependencies<T>(work: (deps: Dependencies) => Pro
  * held no table (a typo in DOCKET_DATA_DIR, or the server runs elsewhere), or a server runs on the
  * default data dir while this command uses another one.
  */
-export async function dataDirWarnings(settings: Pick<RuntimeSettings, 'dataDir' | 'tableName' | 'dynamodbEndpoint'>, running: RuntimeInfo | undefined, table: 'created' | 'existing'): Promise<string[]> {
+export async function dataDirWarnings(
+  settings: Pick<RuntimeSettings, 'dataDir' | 'tableName' | 'dynamodbEndpoint'>,
+  running: RuntimeInfo | undefined,
+  table: 'created' | 'existing',
+  defaultDir = resolve('.docket'),
+): Promise<string[]> {
   const warnings: string[] = []
   const where = settings.dynamodbEndpoint ? `table ${settings.tableName} at ${settings.dynamodbEndpoint}` : `data dir ${settings.dataDir}`
   if (table === 'created') warnings.push(`${where} held no Docket table: a new, empty one was created. If your server keeps its data elsewhere, set DOCKET_DATA_DIR to its data dir.`)
   if (running && settings.dynamodbEndpoint && settings.dynamodbEndpoint !== running.dynamodbEndpoint) {
     warnings.push(`the server running on ${settings.dataDir} (pid ${running.pid}) uses DynamoDB at ${running.dynamodbEndpoint}, but DOCKET_DYNAMODB_ENDPOINT points this command at ${settings.dynamodbEndpoint}.`)
   }
-  const defaultDir = resolve('.docket')
   if (!running && defaultDir !== settings.dataDir) {
     const other = await readRunningServer(defaultDir)
     if (other) warnings.push(`a Docket server is running on ${defaultDir} (pid ${other.pid}, ${other.httpUrl}), but this command uses ${settings.dataDir}: its changes will not show there. Set DOCKET_DATA_DIR=${defaultDir} to work on the server's data.`)

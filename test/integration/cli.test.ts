@@ -9,6 +9,8 @@ import { verifyPassword } from '../../lib/auth/passwords.ts'
 import { createDocumentClient, createDynamoClient } from '../../lib/store/dynamodb-client.ts'
 import { ensureTable } from '../../lib/store/ensure-table.ts'
 import { mail } from '../support/local-stack.ts'
+import { dataDirWarnings } from '../../cli/commands.ts'
+import { writeRuntimeFile } from '../../lib/local/runtime-file.ts'
 
 const docket = (args: string[], env: Record<string, string>, input?: string) =>
   spawnSync(process.execPath, ['bin/docket.js', ...args], { encoding: 'utf8', env: { ...process.env, DOCKET_LOG_LEVEL: 'ERROR', ...env }, input, timeout: 120_000 })
@@ -100,6 +102,25 @@ describe('docket CLI', () => {
       expect(weak.stderr).toMatch(/password policy/)
     } finally {
       documents.destroy()
+    }
+  })
+
+  it('warns when the data a command uses is not the running server\'s: another DynamoDB endpoint, or a server on the default data dir', async () => {
+    const serverDir = await mkdtemp(join(tmpdir(), 'docket-cli-server-'))
+    try {
+      // A live process that is not this one stands in for the server (readRunningServer checks the pid).
+      const server = { pid: process.ppid, dynamodbEndpoint: 'http://127.0.0.1:1', httpUrl: 'http://127.0.0.1:2', smtp: '127.0.0.1:3', startedAt: new Date().toISOString() }
+      await writeRuntimeFile(serverDir, server)
+      const settings = { dataDir: dir, tableName: 'docket', dynamodbEndpoint: 'http://127.0.0.1:9' }
+      expect(await dataDirWarnings(settings, server, 'existing', serverDir)).toEqual([
+        `the server running on ${dir} (pid ${server.pid}) uses DynamoDB at http://127.0.0.1:1, but DOCKET_DYNAMODB_ENDPOINT points this command at http://127.0.0.1:9.`,
+      ])
+      const elsewhere = await dataDirWarnings({ ...settings, dynamodbEndpoint: undefined }, undefined, 'created', serverDir)
+      expect(elsewhere[0]).toBe(`data dir ${dir} held no Docket table: a new, empty one was created. If your server keeps its data elsewhere, set DOCKET_DATA_DIR to its data dir.`)
+      expect(elsewhere[1]).toContain(`a Docket server is running on ${serverDir} (pid ${server.pid}, http://127.0.0.1:2), but this command uses ${dir}`)
+      expect(await dataDirWarnings({ ...settings, dataDir: serverDir, dynamodbEndpoint: undefined }, undefined, 'existing', serverDir)).toEqual([])
+    } finally {
+      await rm(serverDir, { recursive: true, force: true })
     }
   })
 })

@@ -72,6 +72,43 @@ describe('pending job', () => {
     const messages = (await historyOf(deps, number)).filter((entry) => entry.message.startsWith('Pending reminder')).map((entry) => entry.message)
     expect(messages).toEqual(['Pending reminder 1 sent to admin@example.com', 'Pending reminder 1 sent to admin@example.com'])
   })
+  it('a reminder of an away owner goes to the responsible, else to the agents with the queue in My Queues, else to every agent of the queue', async () => {
+    const agent = (login: string) => `  - login: ${login}\n    firstName: ${login}\n    lastName: Support\n    email: ${login}@example.com\n    roles: [Support agent]\n`
+    const deps = await testDependenciesWithConfig((yaml) => yaml.replace('  - login: sales\n', `${agent('kim')}${agent('lee')}  - login: sales\n`))
+    const away = { outOfOffice: { enabled: true, from: '2026-11-20', until: '2026-11-30', autoUnlock: false } }
+    await deps.agents.setPreferences('kim', { set: away, reset: [] }, '2026-11-20T08:00:00Z')
+    // My Queues defaults to every queue an agent may read: here nobody watches Support at first.
+    for (const login of ['admin', 'lee']) await deps.agents.setPreferences(login, { set: { myQueues: [] }, reset: [] }, '2026-11-20T08:00:00Z')
+    const remindedFor = async (patch: Partial<Ticket>) => {
+      const number = (await ingestRaw(deps, mail({ subject: `away owner ${randomUUID()}` }))).ticketNumber!
+      await setTicket(deps, number, { queue: 'Support', state: 'pending reminder', stateType: 'pending reminder', pendingUntil: '2026-11-23T12:00:00.000Z', lock: 'lock', owner: 'kim', ...patch })
+      expect(await run(deps, 'pending', '2026-11-23T12:00:40Z')).toMatchObject({ changed: 1 })
+      await setTicket(deps, number, { state: 'open', stateType: 'open', pendingUntil: null })
+      return (await historyOf(deps, number)).filter((entry) => entry.message.startsWith('Pending reminder')).map((entry) => entry.message)
+    }
+    expect(await remindedFor({ responsible: 'lee' })).toEqual(['Pending reminder 1 sent to lee@example.com'])
+    expect(await remindedFor({ responsible: 'kim' })).toEqual(['Pending reminder 1 sent to admin@example.com, lee@example.com'])
+    await deps.agents.setPreferences('admin', { set: { myQueues: ['Support'] }, reset: [] }, '2026-11-20T08:00:00Z')
+    expect(await remindedFor({ responsible: null })).toEqual(['Pending reminder 1 sent to admin@example.com'])
+    // Back from holiday: the owner is reminded, nobody else.
+    await deps.agents.setPreferences('kim', { set: { outOfOffice: { ...away.outOfOffice, enabled: false } }, reset: [] }, '2026-11-20T08:00:00Z')
+    expect(await remindedFor({ responsible: 'lee' })).toEqual(['Pending reminder 1 sent to kim@example.com'])
+  })
+
+  it('docket job run --now decides as of that time, but stamps the changes with the real time', async () => {
+    const deps = await testDependencies()
+    const number = (await ingestRaw(deps, mail({ subject: 'auto close as of then' }))).ticketNumber!
+    await setTicket(deps, number, { state: 'pending auto close+', stateType: 'pending auto', pendingUntil: '2030-01-01T00:00:00.000Z' })
+    const before = Date.now()
+    expect(await run(deps, 'pending', '2030-01-01T00:05:00Z')).toMatchObject({ changed: 1 })
+    const ticket = (await deps.tickets.get(number))!
+    expect(ticket.state).toBe('closed successful')
+    const closing = (await historyOf(deps, number)).find((entry) => entry.type === 'StateUpdate' && entry.message.startsWith('Pending time'))!
+    for (const stamp of [closing.at, ticket.changedAt, ticket.closedAt!]) {
+      expect(Date.parse(stamp)).toBeGreaterThanOrEqual(before - 1000)
+      expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.now() + 1000)
+    }
+  })
 })
 
 describe('Junk jobs', () => {
@@ -193,10 +230,13 @@ describe('running jobs', () => {
     const result = spawnSync(process.execPath, ['bin/docket.js', 'job', 'run', 'junk-cleanup', '--now', '2026-11-30T00:00:00Z', '--dry-run'], { encoding: 'utf8', env, timeout: 60_000 })
     expect(result.status, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout.trim())).toEqual({ job: 'junk-cleanup', selected: 0, changed: 0, dryRun: true })
+    // A fresh table means the command does not see the server's data (a typo in DOCKET_DATA_DIR?): said once.
+    expect(result.stderr).toContain(`warning: table ${env.DOCKET_TABLE_NAME} at ${env.DOCKET_DYNAMODB_ENDPOINT} held no Docket table`)
     const unknown = spawnSync(process.execPath, ['bin/docket.js', 'job', 'run', 'nope'], { encoding: 'utf8', env, timeout: 60_000 })
     expect(unknown.status).toBe(1)
     expect(unknown.stderr).toContain('job "nope"')
     const list = spawnSync(process.execPath, ['bin/docket.js', 'job', 'list'], { encoding: 'utf8', env, timeout: 60_000 })
+    expect(list.stderr).not.toContain('warning:')
     expect(list.stdout).toMatch(/^junk-purge\s+0 0 \* \* 0\s+next 20\d\d-\d\d-\d\dT00:00:00\.000Z/m)
   })
 

@@ -91,6 +91,7 @@ describe('login and session', () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor()
     expect(new URL(page.url()).pathname).toBe('/queues/Support')
 
+    await page.getByRole('button', { name: /^Personal menu of / }).click()
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.getByText('You are logged out.').waitFor()
     await page.close()
@@ -113,6 +114,7 @@ describe('two-factor authentication', () => {
     await page.getByRole('button', { name: 'Continue' }).click()
     await page.getByText(/On since/).waitFor()
 
+    await page.getByRole('button', { name: /^Personal menu of / }).click()
     await page.getByRole('button', { name: 'Log out' }).click()
     await logIn(page, 'sales')
     const codeField = page.getByLabel('Authentication code')

@@ -241,31 +241,16 @@ function Layout() {
           <NavLink href={paths.statistics()} active={route.name === 'statistics'}>
             {t('nav.statistics')}
           </NavLink>
-          <NavLink href={paths.preferences()} active={route.name === 'preferences'}>
-            {t('nav.preferencesShort')}
-          </NavLink>
           {app.me.admin && (
             <NavLink href={paths.adminSessions()} active={route.name === 'admin-sessions'}>
               {t('nav.admin')}
             </NavLink>
           )}
         </nav>
-        <div className="new-ticket-links">
-          <Link href={paths.newTicket('phone')} className="button" aria-current={route.name === 'new-ticket' && route.type === 'phone' ? 'page' : undefined}>
-            {t('nav.newPhoneTicket')}
-          </Link>
-          <Link href={paths.newTicket('email')} className="button" aria-current={route.name === 'new-ticket' && route.type === 'email' ? 'page' : undefined}>
-            {t('nav.newEmailTicket')}
-          </Link>
-        </div>
+        <NewTicketMenu current={route.name === 'new-ticket' ? route.type : undefined} />
         <QuickSearch inputRef={searchBox} />
         <div className="who">
-          <span className="who-name" title={t('nav.loggedInAs', { login: app.me.login })}>
-            {`${app.me.firstName} ${app.me.lastName}`.trim() || app.me.login}
-          </span>
-          <button type="button" className="link-button" onClick={() => void app.logout()}>
-            {t('nav.logout')}
-          </button>
+          <PersonalMenu current={route.name === 'preferences'} />
           <button type="button" className="icon-button" aria-label={t('shortcut.title')} title={t('shortcut.title')} onClick={() => setHelp(true)}>
             ?
           </button>
@@ -278,6 +263,84 @@ function Layout() {
       </main>
       {help && <ShortcutOverlay onClose={() => setHelp(false)} />}
     </div>
+  )
+}
+
+/**
+ * A button in the top bar that opens a small menu under it; closes on navigation, Escape or a
+ * click elsewhere.
+ */
+function BarMenu({ id, label, buttonLabel, active, className, children }: { id: string; label: ReactNode; buttonLabel?: string; active?: boolean; className: string; children: ReactNode }) {
+  const [open, setOpen] = useState(false)
+  const menu = useRef<HTMLDivElement>(null)
+  const location = useLocation()
+  useEffect(() => setOpen(false), [location.href])
+  useEffect(() => {
+    if (!open) return
+    const closeOutside = (event: MouseEvent) => {
+      if (!menu.current?.contains(event.target as Node)) setOpen(false)
+    }
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setOpen(false)
+    }
+    document.addEventListener('mousedown', closeOutside)
+    document.addEventListener('keydown', closeOnEscape)
+    return () => {
+      document.removeEventListener('mousedown', closeOutside)
+      document.removeEventListener('keydown', closeOnEscape)
+    }
+  }, [open])
+  return (
+    <div className={`bar-menu ${className}`} ref={menu}>
+      <button type="button" className={active ? 'active' : undefined} aria-label={buttonLabel} title={buttonLabel} aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
+        {label}
+      </button>
+      {open && (
+        <div id={id} className="bar-menu-items">
+          {children}
+        </div>
+      )}
+    </div>
+  )
+}
+
+/**
+ * OTRS keeps "New phone ticket" and "New email ticket" under one Tickets menu; one button here keeps
+ * the top bar on a single row at 1280 px in every language.
+ */
+function NewTicketMenu({ current }: { current: 'phone' | 'email' | undefined }) {
+  const { t } = useI18n()
+  return (
+    <BarMenu id="new-ticket-menu" className="new-ticket-menu" active={current !== undefined} label={<>{t('nav.newTicket')} <span aria-hidden="true">▾</span></>}>
+      <Link href={paths.newTicket('phone')} aria-current={current === 'phone' ? 'page' : undefined} aria-keyshortcuts="g n">
+        {t('nav.newPhoneTicket')} <kbd aria-hidden="true">g n</kbd>
+      </Link>
+      <Link href={paths.newTicket('email')} aria-current={current === 'email' ? 'page' : undefined} aria-keyshortcuts="g e">
+        {t('nav.newEmailTicket')} <kbd aria-hidden="true">g e</kbd>
+      </Link>
+    </BarMenu>
+  )
+}
+
+/** OTRS 6's avatar menu: the agent's initials open their name, personal preferences and log out. */
+function PersonalMenu({ current }: { current: boolean }) {
+  const { t } = useI18n()
+  const app = useApp()
+  const name = `${app.me.firstName} ${app.me.lastName}`.trim() || app.me.login
+  const initials = (app.me.firstName.charAt(0) + app.me.lastName.charAt(0) || app.me.login.slice(0, 2)).toUpperCase()
+  return (
+    <BarMenu id="personal-menu" className="personal-menu" active={current} buttonLabel={t('nav.personalMenu', { name })} label={<span className="avatar" aria-hidden="true">{initials}</span>}>
+      <p className="who-name">
+        {name}
+        <small>{t('nav.loggedInAs', { login: app.me.login })}</small>
+      </p>
+      <Link href={paths.preferences()} aria-current={current ? 'page' : undefined}>
+        {t('nav.preferencesShort')}
+      </Link>
+      <button type="button" className="link-button" onClick={() => void app.logout()}>
+        {t('nav.logout')}
+      </button>
+    </BarMenu>
   )
 }
 

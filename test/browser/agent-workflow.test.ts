@@ -126,6 +126,7 @@ describe('an agent at work', () => {
     expect(await open.getByRole('link', { name: 'Printer on fire in room 12' }).count()).toBe(0)
 
     // Advanced search: words, a queue and a state type; then saved, it shows on the dashboard.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Tickets' }).click()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search' }).click()
     await page.getByLabel('Words', { exact: true }).fill('dashboard')
     await page.getByLabel('Queues', { exact: true }).selectOption(['Support'])

@@ -60,6 +60,7 @@ describe('views and actions an OTRS agent misses', () => {
     await page.getByText('You watch this ticket').waitFor()
     await page.getByRole('button', { name: 'Stop watching' }).waitFor()
 
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Tickets' }).click()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My tickets' }).click()
     await page.getByRole('link', { name: /My watched tickets \(1\)/ }).click()
     await page.waitForURL('**/my/watched')
@@ -97,6 +98,7 @@ describe('views and actions an OTRS agent misses', () => {
     await escalating('Escalated an hour ago', -1)
     await escalating('Escalates in a month', 24 * 30)
     const page = await newLoggedInPage()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Tickets' }).click()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Escalations' }).click()
     await page.getByRole('heading', { name: 'Escalations', level: 1 }).waitFor()
     const table = () => page.getByRole('table')

@@ -223,20 +223,27 @@ function Layout() {
           <NavLink href="/queues" active={route.name === 'queue' || route.name === 'queues'}>
             {t('nav.queues')}
           </NavLink>
-          <NavLink href={paths.status()} active={route.name === 'status'}>
-            {t('nav.status')}
-          </NavLink>
-          <NavLink href={paths.myTickets('locked')} active={route.name === 'my-tickets'}>
-            {t('nav.myTickets')}
-          </NavLink>
-          <NavLink href={paths.escalations()} active={route.name === 'escalations'}>
-            {t('nav.escalations')}
-          </NavLink>
+          <BarMenu
+            id="tickets-menu"
+            className="tickets-menu"
+            active={['status', 'my-tickets', 'escalations', 'search'].includes(route.name)}
+            label={<>{t('nav.tickets')} <span aria-hidden="true">▾</span></>}
+          >
+            <NavLink href={paths.status()} active={route.name === 'status'}>
+              {t('nav.status')}
+            </NavLink>
+            <NavLink href={paths.escalations()} active={route.name === 'escalations'}>
+              {t('nav.escalations')}
+            </NavLink>
+            <NavLink href={paths.myTickets('locked')} active={route.name === 'my-tickets'}>
+              {t('nav.myTickets')}
+            </NavLink>
+            <NavLink href="/search" active={route.name === 'search'}>
+              {t('nav.search')}
+            </NavLink>
+          </BarMenu>
           <NavLink href="/customers" active={['customers', 'customer', 'company', 'admin-customer-users', 'admin-companies'].includes(route.name)}>
             {t('nav.customers')}
-          </NavLink>
-          <NavLink href="/search" active={route.name === 'search'}>
-            {t('nav.search')}
           </NavLink>
           <NavLink href={paths.statistics()} active={route.name === 'statistics'}>
             {t('nav.statistics')}
@@ -247,7 +254,14 @@ function Layout() {
             </NavLink>
           )}
         </nav>
-        <NewTicketMenu current={route.name === 'new-ticket' ? route.type : undefined} />
+        <div className="new-ticket-links">
+          <Link href={paths.newTicket('phone')} aria-current={route.name === 'new-ticket' && route.type === 'phone' ? 'page' : undefined} aria-keyshortcuts="g n">
+            {t('nav.newPhoneTicket')}
+          </Link>
+          <Link href={paths.newTicket('email')} aria-current={route.name === 'new-ticket' && route.type === 'email' ? 'page' : undefined} aria-keyshortcuts="g e">
+            {t('nav.newEmailTicket')}
+          </Link>
+        </div>
         <QuickSearch inputRef={searchBox} />
         <div className="who">
           <PersonalMenu current={route.name === 'preferences'} />
@@ -267,8 +281,8 @@ function Layout() {
 }
 
 /**
- * A button in the top bar that opens a small menu under it; closes on navigation, Escape or a
- * click elsewhere.
+ * A button in the top bar that opens a small menu under it, as OTRS's Tickets menu and avatar menu;
+ * closes on navigation, Escape or a click elsewhere.
  */
 function BarMenu({ id, label, buttonLabel, active, className, children }: { id: string; label: ReactNode; buttonLabel?: string; active?: boolean; className: string; children: ReactNode }) {
   const [open, setOpen] = useState(false)
@@ -301,24 +315,6 @@ function BarMenu({ id, label, buttonLabel, active, className, children }: { id: 
         </div>
       )}
     </div>
-  )
-}
-
-/**
- * OTRS keeps "New phone ticket" and "New email ticket" under one Tickets menu; one button here keeps
- * the top bar on a single row at 1280 px in every language.
- */
-function NewTicketMenu({ current }: { current: 'phone' | 'email' | undefined }) {
-  const { t } = useI18n()
-  return (
-    <BarMenu id="new-ticket-menu" className="new-ticket-menu" active={current !== undefined} label={<>{t('nav.newTicket')} <span aria-hidden="true">▾</span></>}>
-      <Link href={paths.newTicket('phone')} aria-current={current === 'phone' ? 'page' : undefined} aria-keyshortcuts="g n">
-        {t('nav.newPhoneTicket')} <kbd aria-hidden="true">g n</kbd>
-      </Link>
-      <Link href={paths.newTicket('email')} aria-current={current === 'email' ? 'page' : undefined} aria-keyshortcuts="g e">
-        {t('nav.newEmailTicket')} <kbd aria-hidden="true">g e</kbd>
-      </Link>
-    </BarMenu>
   )
 }
 

@@ -1,4 +1,6 @@
 import type { DocketConfig } from '../platform/config.ts'
+import { normalizeMessageId } from '../store/keys.ts'
+import type { Article } from '../ticket/model.ts'
 import type { TicketStore } from '../ticket/ports.ts'
 import { ticketNumberPattern } from '../ticket/ticket-number.ts'
 
@@ -35,4 +37,34 @@ export async function ticketOfOwnMessageId(
   if (await tickets.getArticle(parts.ticketNumber, parts.id)) return parts.ticketNumber
   const mail = await tickets.getOutboundMail(parts.id)
   return mail?.ticketNumber === parts.ticketNumber ? parts.ticketNumber : null
+}
+
+/** The Message-ID the recipients of a mail we sent got: the provider's where it replaced ours (SES), else ours. */
+export function deliveredMessageIdOf(article: Pick<Article, 'messageId' | 'transmission'>): string | null {
+  return article.transmission?.deliveredMessageId ?? article.messageId
+}
+
+/**
+ * In-Reply-To and References of a mail answering `base`, from what was really delivered: an id
+ * of ours that went out under the provider's Message-ID (SES) is quoted as that one, since no
+ * recipient ever saw ours. An article not sent yet keeps its own id (nothing better is known).
+ */
+export function threadingHeadersFor(
+  articles: Pick<Article, 'messageId' | 'transmission'>[],
+  base: Pick<Article, 'messageId' | 'references'> | undefined,
+  maxReferences = 20,
+): { inReplyTo: string | null; references: string[] } {
+  if (!base?.messageId) return { inReplyTo: null, references: [] }
+  const delivered = new Map<string, string>()
+  for (const article of articles) {
+    const id = deliveredMessageIdOf(article)
+    if (article.messageId && id && id !== article.messageId) delivered.set(normalizeMessageId(article.messageId), id)
+  }
+  const asDelivered = (id: string) => delivered.get(normalizeMessageId(id)) ?? id
+  const seen = new Set<string>()
+  const references = [...base.references.slice(-maxReferences), base.messageId].map(asDelivered).filter((id) => {
+    const key = normalizeMessageId(id)
+    return !seen.has(key) && seen.add(key)
+  })
+  return { inReplyTo: asDelivered(base.messageId), references }
 }

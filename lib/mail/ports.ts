@@ -1,3 +1,8 @@
+export interface SentMail {
+  providerMessageId: string
+  deliveredMessageId?: string | undefined
+}
+
 /** Sends a finished MIME message: SES in AWS; the outbox folder or an SMTP relay locally. */
 export interface MailSender {
   /**
@@ -5,8 +10,12 @@ export interface MailSender {
    * per key). SES and SMTP have no such key: a second send is a second mail.
    */
   readonly idempotent: boolean
-  /** Throws MailNotSentError when the provider certainly did not take the mail; any other error leaves it open. */
-  send(message: { raw: Buffer; from: string; recipients: string[]; idempotencyKey: string }): Promise<{ providerMessageId: string }>
+  /**
+   * Throws MailNotSentError when the provider certainly did not take the mail; any other error leaves it open.
+   * `deliveredMessageId`: the Message-ID the recipients got, when the provider replaced ours (SES
+   * does); absent when the mail went out with the Message-ID we composed (the outbox, SMTP).
+   */
+  send(message: { raw: Buffer; from: string; recipients: string[]; idempotencyKey: string }): Promise<SentMail>
 }
 
 export interface AddressStatus {

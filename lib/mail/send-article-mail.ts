@@ -1,17 +1,16 @@
 import type { BlobStore } from '../blobs/ports.ts'
-import type { Clock } from '../platform/clock.ts'
 import type { DocketLogger } from '../platform/logger.ts'
-import type { TicketStore } from '../ticket/ports.ts'
+import { normalizeMessageId } from '../store/keys.ts'
 import type { TransmissionStatus } from '../ticket/model.ts'
+import { historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
+import { changeTicket, type TicketServiceDeps } from '../ticket/ticket-service.ts'
 import type { OutboundMessage } from '../../schemas/messages.ts'
 import { MailNotSentError, MailSendThrottledError, SendInFlightError } from './errors.ts'
-import type { MailSender } from './ports.ts'
+import type { MailSender, SentMail } from './ports.ts'
 
-export interface SendArticleDeps {
-  tickets: TicketStore
+export interface SendArticleDeps extends TicketServiceDeps {
   attachments: BlobStore
   mailSender: MailSender
-  clock: Clock
   logger: DocketLogger
 }
 
@@ -57,8 +56,10 @@ interface SendRecord {
   recipients: string[]
   idempotencyKey: string
   /** Conditional on the state read: false when another attempt changed it first. */
-  write(next: SendState & { error: string | null; providerMessageId?: string | null }, expected: SendState | null): Promise<boolean>
+  write(next: SendState & { error: string | null } & Partial<SentMail>, expected: SendState | null): Promise<boolean>
   reread(): Promise<SendState | undefined>
+  /** Once the `sent` write is done: what else the provider's answer changes (the Message-ID replies quote). */
+  afterSent?(sent: SentMail): Promise<void>
 }
 
 /**
@@ -97,9 +98,9 @@ async function deliver(deps: SendArticleDeps, record: SendRecord): Promise<SendO
   const raw = await deps.attachments.get(record.rawBlobKey)
   const claim: SendState = { status: 'sending', attempts: state.attempts + 1, leaseUntil: new Date(now.getTime() + sendLeaseMs).toISOString() }
   if (!(await record.write({ ...claim, error: null }, state))) return retryAfterRace(deps, record)
-  let providerMessageId: string
+  let sent: SentMail
   try {
-    ;({ providerMessageId } = await deps.mailSender.send({ raw, from: record.sender, recipients: record.recipients, idempotencyKey: record.idempotencyKey }))
+    sent = await deps.mailSender.send({ raw, from: record.sender, recipients: record.recipients, idempotencyKey: record.idempotencyKey })
   } catch (error) {
     const message = (error as Error).message
     if (error instanceof MailNotSentError || idempotent) {
@@ -111,8 +112,9 @@ async function deliver(deps: SendArticleDeps, record: SendRecord): Promise<SendO
     return 'uncertain'
   }
   // Recorded whatever happened meanwhile: the mail went out, no later attempt may send it again.
-  await record.write({ status: 'sent', attempts: claim.attempts, leaseUntil: null, error: null, providerMessageId }, null)
-  deps.logger.info('mail sent', { what: record.what, providerMessageId })
+  await record.write({ status: 'sent', attempts: claim.attempts, leaseUntil: null, error: null, ...sent }, null)
+  deps.logger.info('mail sent', { what: record.what, providerMessageId: sent.providerMessageId, deliveredMessageId: sent.deliveredMessageId })
+  await record.afterSent?.(sent)
   return 'sent'
 }
 
@@ -129,6 +131,42 @@ export async function sendOutbound(deps: SendArticleDeps, message: OutboundMessa
   return message.kind === 'send-article' ? sendArticleMail(deps, message.ticketNumber, message.articleId) : sendOutboundMail(deps, message.outboundMailId)
 }
 
+/**
+ * SES replaces our Message-ID with its own, so a customer's reply quotes that one (In-Reply-To,
+ * References), never ours: it goes into the message-id index the postmaster threads by, with a
+ * history entry, through changeTicket. Our own id keeps threading as before (it names the ticket).
+ * Run after the `sent` write and again when a redelivery finds the mail sent, so a crash between
+ * the two writes is repaired by the queue's retry; `checkIndex` keeps that repair from writing twice.
+ */
+async function threadByDeliveredMessageId(
+  deps: SendArticleDeps,
+  mail: { ticketNumber: string | null; id: string; subject: string; ownMessageId: string | null },
+  deliveredMessageId: string | null | undefined,
+  checkIndex: boolean,
+): Promise<void> {
+  const { ticketNumber } = mail
+  if (!ticketNumber || !deliveredMessageId || normalizeMessageId(deliveredMessageId) === normalizeMessageId(mail.ownMessageId ?? '')) return
+  if (checkIndex) {
+    const hits = await deps.tickets.findByMessageIds([deliveredMessageId])
+    if (hits.some((hit) => hit.ticketNumber === ticketNumber && hit.articleId === mail.id)) return
+  }
+  if (!(await deps.tickets.get(ticketNumber))) {
+    deps.logger.warn('sent mail of a ticket that is gone; its Message-ID is not indexed', { ticketNumber, id: mail.id, deliveredMessageId })
+    return
+  }
+  const replacing = mail.ownMessageId ? `the mail provider set the Message-ID, not <${mail.ownMessageId}>` : 'the Message-ID the mail provider set'
+  await changeTicket(deps, ticketNumber, (ticket, at) => ({
+    change: {
+      ticket: nextVersion(ticket, at, {}),
+      expectedVersion: ticket.version,
+      newArticles: [],
+      history: [historyEntry('Misc', 'system', at, `Mail "${mail.subject}" went out as <${deliveredMessageId}> (${replacing}); replies thread by it`)],
+      messageIds: [{ messageId: deliveredMessageId, articleId: mail.id }],
+    },
+    result: undefined,
+  }))
+}
+
 export async function sendArticleMail(deps: SendArticleDeps, ticketNumber: string, articleId: string): Promise<SendOutcome> {
   const article = await deps.tickets.getArticle(ticketNumber, articleId)
   const transmission = article?.transmission
@@ -136,6 +174,8 @@ export async function sendArticleMail(deps: SendArticleDeps, ticketNumber: strin
     deps.logger.warn('outbound message for an article with nothing to send', { ticketNumber, articleId })
     return 'nothing-to-send'
   }
+  const indexed = { ticketNumber, id: articleId, subject: article.subject, ownMessageId: article.messageId }
+  if (transmission.status === 'sent') await threadByDeliveredMessageId(deps, indexed, transmission.deliveredMessageId, true)
   return deliver(deps, {
     what: `article ${articleId} of ticket ${ticketNumber}`,
     state: transmission,
@@ -143,9 +183,20 @@ export async function sendArticleMail(deps: SendArticleDeps, ticketNumber: strin
     sender: transmission.sender,
     recipients: transmission.recipients,
     idempotencyKey: articleId,
-    write: (next, expected) =>
-      deps.tickets.updateTransmission(ticketNumber, articleId, { ...transmission, ...next, providerMessageId: next.providerMessageId ?? transmission.providerMessageId, changedAt: deps.clock.now().toISOString() }, expected),
+    write: ({ providerMessageId, deliveredMessageId, ...next }, expected) => {
+      const delivered = deliveredMessageId ?? transmission.deliveredMessageId
+      const changedAt = deps.clock.now().toISOString()
+      const written = {
+        ...transmission,
+        ...next,
+        providerMessageId: providerMessageId ?? transmission.providerMessageId,
+        ...(delivered ? { deliveredMessageId: delivered } : {}),
+        changedAt,
+      }
+      return deps.tickets.updateTransmission(ticketNumber, articleId, written, expected)
+    },
     reread: async () => (await deps.tickets.getArticle(ticketNumber, articleId))?.transmission ?? undefined,
+    afterSent: (sent) => threadByDeliveredMessageId(deps, indexed, sent.deliveredMessageId, false),
   })
 }
 
@@ -155,6 +206,10 @@ export async function sendOutboundMail(deps: SendArticleDeps, id: string): Promi
     deps.logger.warn('outbound message for an unknown mail', { outboundMailId: id })
     return 'nothing-to-send'
   }
+  // A mail of a ticket that its customer may answer (a reject response, a bounced mail) threads like an
+  // article; agents' notifications do not (a write on the ticket per notified agent, for replies OTRS never threads).
+  const indexed = { ticketNumber: mail.kind === 'notification' ? null : mail.ticketNumber, id, subject: mail.subject, ownMessageId: null }
+  if (mail.status === 'sent') await threadByDeliveredMessageId(deps, indexed, mail.deliveredMessageId, true)
   return deliver(deps, {
     what: `${mail.kind} mail ${id}`,
     state: mail,
@@ -163,7 +218,20 @@ export async function sendOutboundMail(deps: SendArticleDeps, id: string): Promi
     recipients: mail.recipients,
     idempotencyKey: id,
     write: (next, expected) =>
-      deps.tickets.updateOutboundMail(id, { status: next.status, attempts: next.attempts, error: next.error, leaseUntil: next.leaseUntil ?? null, ...(next.providerMessageId ? { providerMessageId: next.providerMessageId } : {}), changedAt: deps.clock.now().toISOString() }, expected),
+      deps.tickets.updateOutboundMail(
+        id,
+        {
+          status: next.status,
+          attempts: next.attempts,
+          error: next.error,
+          leaseUntil: next.leaseUntil ?? null,
+          ...(next.providerMessageId ? { providerMessageId: next.providerMessageId } : {}),
+          ...(next.deliveredMessageId ? { deliveredMessageId: next.deliveredMessageId } : {}),
+          changedAt: deps.clock.now().toISOString(),
+        },
+        expected,
+      ),
     reread: () => deps.tickets.getOutboundMail(id),
+    afterSent: (sent) => threadByDeliveredMessageId(deps, indexed, sent.deliveredMessageId, false),
   })
 }

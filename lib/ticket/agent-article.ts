@@ -1,7 +1,7 @@
 import type { BlobStore } from '../blobs/ports.ts'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import { composeMail } from '../mail/compose-mail.ts'
-import { ownMessageId } from '../mail/message-id.ts'
+import { ownMessageId, threadingHeadersFor } from '../mail/message-id.ts'
 import { formatAddress, parseAddressList, type MailAddress } from '../mail/parse-mail.ts'
 import { firstStateOfType, isSystemAddress, systemAddressOf } from '../platform/config.ts'
 import { plainTextLine } from '../platform/plain-text.ts'
@@ -164,8 +164,8 @@ async function prepareMail(deps: AgentArticleDeps, identity: AgentIdentity, thre
     bcc: addresses(input.bcc),
     subject: input.subject ?? composed.subject,
     body: input.body ?? composed.body,
-    inReplyTo: threaded ? (base?.messageId ?? null) : null,
-    references: threaded && base?.messageId ? [...base.references.slice(-20), base.messageId] : [],
+    // Quoting the Message-IDs the recipients really got (SES replaces ours).
+    ...(threaded ? threadingHeadersFor(thread.articles, base) : { inReplyTo: null, references: [] }),
     uploads: input.attachments ?? [],
     forwarded,
     at,

@@ -132,6 +132,12 @@ export interface Transmission {
   error: string | null
   changedAt: string
   providerMessageId: string | null
+  /**
+   * The Message-ID the recipients got, where the provider replaced ours: SES sets its own
+   * (`<providerMessageId@region.amazonses.com>`). Replies thread by it (the message-id index) and
+   * later mails quote it in In-Reply-To/References. Absent when our own Message-ID went out.
+   */
+  deliveredMessageId?: string | null
   /** While sending: the attempt holds the mail until then. Absent on mails written before leases. */
   leaseUntil?: string | null
   /** Envelope: the queue's address and every recipient. */
@@ -266,4 +272,6 @@ export interface OutboundMailRecord {
   /** While sending: the attempt holds the mail until then. */
   leaseUntil?: string | null
   providerMessageId?: string | null
+  /** As an article's transmission: the Message-ID the recipients got, where the provider replaced ours. */
+  deliveredMessageId?: string | null
 }

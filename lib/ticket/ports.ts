@@ -72,7 +72,8 @@ export interface Tombstone {
 
 /** Tickets per queue and state type, kept by the writes themselves (no scans to count). */
 /** What a send attempt changes on an outbound mail. */
-export type OutboundMailPatch = Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'> & Partial<Pick<OutboundMailRecord, 'leaseUntil' | 'providerMessageId'>>
+export type OutboundMailPatch = Pick<OutboundMailRecord, 'status' | 'attempts' | 'error' | 'changedAt'> &
+  Partial<Pick<OutboundMailRecord, 'leaseUntil' | 'providerMessageId' | 'deliveredMessageId'>>
 
 export type QueueCounts = Record<string, Record<string, number>>
 

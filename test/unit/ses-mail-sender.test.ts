@@ -1,6 +1,6 @@
 import { LimitExceededException, MessageRejected, SendEmailCommand, SendingPausedException, SESv2Client, SESv2ServiceException, TooManyRequestsException } from '@aws-sdk/client-sesv2'
 import { describe, expect, it } from 'vitest'
-import { SesMailSender } from '../../lib/mail/adapters/ses-mail-sender.ts'
+import { SesMailSender, sesDeliveredMessageId } from '../../lib/mail/adapters/ses-mail-sender.ts'
 import { MailNotSentError, MailSendThrottledError } from '../../lib/mail/errors.ts'
 import { sendRetryDelaySeconds, throttledRetryBaseSeconds, throttledRetryMaxSeconds } from '../../lib/mail/send-article-mail.ts'
 
@@ -10,10 +10,11 @@ import { sendRetryDelaySeconds, throttledRetryBaseSeconds, throttledRetryMaxSeco
  * refused (failed: retried), or unknown (uncertain: never sent again by itself).
  */
 
-/** A client whose send answers with `answer` and remembers the commands it was given. */
-function fakeSes(answer: () => unknown): { client: SESv2Client; commands: SendEmailCommand[] } {
+/** A client in `region` whose send answers with `answer` and remembers the commands it was given. */
+function fakeSes(answer: () => unknown, region = 'eu-west-1'): { client: SESv2Client; commands: SendEmailCommand[] } {
   const commands: SendEmailCommand[] = []
   const client = {
+    config: { region: async () => region },
     send: async (command: SendEmailCommand) => {
       commands.push(command)
       return answer()
@@ -26,9 +27,11 @@ const message = { raw: Buffer.from('Subject: hi\r\n\r\nbody'), from: 'support@ex
 const metadata = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } })
 
 describe('SesMailSender', () => {
-  it('sends the raw MIME once, with the configuration set, and returns SES message id', async () => {
-    const ses = fakeSes(() => ({ MessageId: 'ses-1', $metadata: {} }))
-    expect(await new SesMailSender(ses.client, 'docket-config-set').send(message)).toEqual({ providerMessageId: 'ses-1' })
+  it('sends the raw MIME once, with the configuration set, and returns SES message id and the Message-ID SES wrote', async () => {
+    // SESv2 SendEmail's answer (HTTP 200, body {"MessageId": "…"}) as the SDK hands it over.
+    const sesId = '0102018c4f2a9e1b-7d1f6c2a-3b4e-4f7a-9c1d-2e5f8a9b0c1d-000000'
+    const ses = fakeSes(() => ({ MessageId: sesId, $metadata: { httpStatusCode: 200, requestId: 'req-1' } }))
+    expect(await new SesMailSender(ses.client, 'docket-config-set').send(message)).toEqual({ providerMessageId: sesId, deliveredMessageId: `${sesId}@eu-west-1.amazonses.com` })
     expect(ses.commands).toHaveLength(1)
     expect(ses.commands[0]!.input).toEqual({
       FromEmailAddress: 'support@example.com',
@@ -71,6 +74,21 @@ describe('SesMailSender', () => {
       await expect(sending).rejects.toBe(failure)
       await expect(sending).rejects.not.toBeInstanceOf(MailNotSentError)
     }
+  })
+})
+
+describe('the Message-ID SES writes (it replaces ours: "Amazon SES header fields")', () => {
+  it('is SendEmail\'s MessageId at email.amazonses.com in us-east-1, at <region>.amazonses.com elsewhere', async () => {
+    expect(sesDeliveredMessageId('0100018c-aa-000000', 'us-east-1')).toBe('0100018c-aa-000000@email.amazonses.com')
+    expect(sesDeliveredMessageId('0102018c-bb-000000', 'eu-west-1')).toBe('0102018c-bb-000000@eu-west-1.amazonses.com')
+    expect(sesDeliveredMessageId('0107018c-cc-000000', 'eu-central-1')).toBe('0107018c-cc-000000@eu-central-1.amazonses.com')
+    const inVirginia = fakeSes(() => ({ MessageId: '0100018c-dd-000000', $metadata: { httpStatusCode: 200 } }), 'us-east-1')
+    expect(await new SesMailSender(inVirginia.client, undefined).send(message)).toEqual({ providerMessageId: '0100018c-dd-000000', deliveredMessageId: '0100018c-dd-000000@email.amazonses.com' })
+  })
+
+  it('an answer without a MessageId names no Message-ID (ours stays the only one known)', async () => {
+    const ses = fakeSes(() => ({ $metadata: { httpStatusCode: 200 } }))
+    expect(await new SesMailSender(ses.client, undefined).send(message)).toEqual({ providerMessageId: '' })
   })
 })
 

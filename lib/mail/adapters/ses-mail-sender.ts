@@ -1,13 +1,25 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2'
 import { MailNotSentError, MailSendThrottledError } from '../errors.ts'
-import type { MailSender } from '../ports.ts'
+import type { MailSender, SentMail } from '../ports.ts'
 
 /**
- * AWS: SES v2 SendEmail with the raw MIME we composed (our Message-ID and threading headers
- * intact). SES has no idempotency token, so the client must make exactly one request per send
- * (built with maxAttempts 1 in lib/runtime/dependencies.ts): the SDK's own retries would repeat a
- * request that timed out after SES took the mail, behind our back. Retries happen one level up,
- * where each attempt is recorded (lib/mail/send-article-mail.ts).
+ * The Message-ID header SES writes on a mail it sends (it replaces ours: SES developer guide,
+ * "Amazon SES header fields"): SendEmail's MessageId at the region's amazonses.com host, which is
+ * `email.amazonses.com` in us-east-1 and `<region>.amazonses.com` elsewhere
+ * (`<0102…-000000@eu-west-1.amazonses.com>`). Bare, as Message-IDs are kept here.
+ */
+export function sesDeliveredMessageId(messageId: string, region: string): string {
+  const normalized = region.trim().toLowerCase()
+  return `${messageId}@${normalized === 'us-east-1' ? 'email' : normalized}.amazonses.com`
+}
+
+/**
+ * AWS: SES v2 SendEmail with the raw MIME we composed (our threading headers intact; SES replaces
+ * the Message-ID with its own, which the answer names: returned as `deliveredMessageId`). SES has
+ * no idempotency token, so the client must make exactly one request per send (built with
+ * maxAttempts 1 in lib/runtime/dependencies.ts): the SDK's own retries would repeat a request that
+ * timed out after SES took the mail, behind our back. Retries happen one level up, where each
+ * attempt is recorded (lib/mail/send-article-mail.ts).
  */
 export class SesMailSender implements MailSender {
   readonly idempotent = false
@@ -19,7 +31,11 @@ export class SesMailSender implements MailSender {
     this.configurationSet = configurationSet
   }
 
-  async send(message: { raw: Buffer; from: string; recipients: string[] }): Promise<{ providerMessageId: string }> {
+  async send(message: { raw: Buffer; from: string; recipients: string[] }): Promise<SentMail> {
+    // The region the request goes to (the client's) names the host SES writes; read before sending,
+    // so nothing can fail between SES taking the mail and our answer.
+    const region = await this.client.config.region()
+    let messageId: string | undefined
     try {
       const result = await this.client.send(
         new SendEmailCommand({
@@ -30,7 +46,7 @@ export class SesMailSender implements MailSender {
         }),
         { requestTimeout: 30_000 },
       )
-      return { providerMessageId: result.MessageId ?? '' }
+      messageId = result.MessageId
     } catch (error) {
       const refusal = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } }
       const status = refusal.$metadata?.httpStatusCode
@@ -42,6 +58,8 @@ export class SesMailSender implements MailSender {
       if (status !== undefined && status >= 400 && status < 500) throw new MailNotSentError((error as Error).message, { cause: error })
       throw error
     }
+    if (!messageId) return { providerMessageId: '' }
+    return { providerMessageId: messageId, deliveredMessageId: sesDeliveredMessageId(messageId, region) }
   }
 }
 

@@ -472,7 +472,7 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async updateOutboundMail(id: string, patch: OutboundMailPatch, expected: Pick<OutboundMailRecord, 'status' | 'attempts'> | null): Promise<boolean> {
-    const optional = (['leaseUntil', 'providerMessageId'] as const).filter((name) => patch[name] !== undefined)
+    const optional = (['leaseUntil', 'providerMessageId', 'deliveredMessageId'] as const).filter((name) => patch[name] !== undefined)
     return this.conditionalUpdate({
       TableName: this.tableName,
       Key: keys.outboundMail(id),

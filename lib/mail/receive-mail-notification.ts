@@ -1,11 +1,26 @@
 import { decodeS3Key, type MailNotification } from '../../schemas/events.ts'
+import { ByteBudget } from '../queue/byte-budget.ts'
 import { ingestStoredMail, type IngestDeps } from './ingest-mail.ts'
 
 /**
- * One inbound-queue message: S3 says a raw mail was stored. The key arrives URL-encoded; S3's
- * test event (sent once when the notification is set up) is acknowledged and ignored.
+ * Raw mail parsed side by side, in bytes: SES's largest mail (40 MB) alone, or smaller ones up to
+ * the same total. Ingesting a mail takes about five times its size at its peak (a 30 MB mail
+ * ~155 MB: the raw mail, its text copies, the decoded attachments), so with the runtime's ~150 MB
+ * a 512 MB mail-received function keeps ~150 MB to spare, whatever the batch holds.
+ * (test/integration/big-mail-batch.test.ts measures it.)
  */
-export async function receiveMailNotification(deps: IngestDeps, notification: MailNotification): Promise<void> {
+export const mailBytesInParallel = 40 * 1024 * 1024
+
+/** One budget per function instance: the records of a batch (and, locally, concurrent batches) share it. */
+export const createMailBudget = () => new ByteBudget(mailBytesInParallel)
+
+/**
+ * One inbound-queue message: S3 says a raw mail was stored. The key arrives URL-encoded; S3's
+ * test event (sent once when the notification is set up) is acknowledged and ignored. The mail
+ * is parsed when its size fits `budget` (the size S3 reports in the event, else the object's):
+ * big mails take turns, small ones run side by side, so no mail fails for its neighbours' size.
+ */
+export async function receiveMailNotification(deps: IngestDeps, notification: MailNotification, budget: ByteBudget): Promise<void> {
   if ('Event' in notification) {
     deps.logger.info('S3 test event acknowledged')
     return
@@ -19,7 +34,9 @@ export async function receiveMailNotification(deps: IngestDeps, notification: Ma
       continue
     }
     if (bucket !== deps.rawMail.bucket) throw new Error(`notification for bucket "${bucket}", but raw mail is read from "${deps.rawMail.bucket}"`)
-    const outcome = await ingestStoredMail(deps, { bucket, key })
-    deps.logger.info('mail ingested', { key, ...outcome })
+    // Unknown size (no size in the event, no object): counted as the whole budget, so it runs alone.
+    const size = record.s3.object.size ?? (await deps.rawMail.head(key))?.size ?? budget.limitBytes
+    const outcome = await budget.run(size, () => ingestStoredMail(deps, { bucket, key }))
+    deps.logger.info('mail ingested', { key, size, ...outcome })
   }
 }

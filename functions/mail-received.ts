@@ -1,6 +1,6 @@
 import middy from '@middy/core'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import { MailNotificationSchema } from '../schemas/events.ts'
 import { createMailBudget, receiveMailNotification } from '../lib/mail/receive-mail-notification.ts'
 import { processSqsBatch } from '../lib/queue/sqs-batch.ts'
@@ -12,8 +12,8 @@ export const createMailReceivedHandler = (shared: Dependencies) => {
   const deps = forFunction(shared)
   // Records run side by side, within a budget of bytes: big mails take turns (memory), small ones do not wait for each other.
   const budget = createMailBudget()
-  return middy(async (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processSqsBatch(event, MailNotificationSchema, (notification) => receiveMailNotification(deps, notification, budget), deps.logger),
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processSqsBatch(event, MailNotificationSchema, (notification) => receiveMailNotification(deps, notification, budget, () => context.getRemainingTimeInMillis()), deps.logger),
   ).use(injectLambdaContext(deps.logger))
 }
 

@@ -29,3 +29,15 @@ export class SendInFlightError extends Error {
     this.name = 'SendInFlightError'
   }
 }
+
+/**
+ * A mail of a batch not started because the invocation would end before it could finish: handed
+ * back to the queue (a partial batch failure) and taken by a later invocation, instead of a
+ * timeout that would fail the mails already ingested along with it.
+ */
+export class MailNotStartedError extends Error {
+  constructor(key: string, remainingMs: number, neededMs: number) {
+    super(`mail ${key} not started: ${remainingMs} ms left in this invocation, ~${neededMs} ms needed; retried by a later one`)
+    this.name = 'MailNotStartedError'
+  }
+}

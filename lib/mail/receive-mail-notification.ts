@@ -1,5 +1,6 @@
 import { decodeS3Key, type MailNotification } from '../../schemas/events.ts'
 import { ByteBudget } from '../queue/byte-budget.ts'
+import { MailNotStartedError } from './errors.ts'
 import { ingestStoredMail, type IngestDeps } from './ingest-mail.ts'
 
 /**
@@ -11,6 +12,15 @@ import { ingestStoredMail, type IngestDeps } from './ingest-mail.ts'
  */
 export const mailBytesInParallel = 40 * 1024 * 1024
 
+/**
+ * Time a mail needs at most, to start it only when the invocation can finish it: a fixed part
+ * (reads and the transaction) and a part by size (parsing, storing the parts: ~0.2 s per MB measured
+ * on 2 loaded cores, taken at twice that for a 512 MB function's share of a CPU).
+ */
+export function mailIngestTimeMs(sizeBytes: number): number {
+  return 3000 + Math.ceil((sizeBytes / 1024 / 1024) * 400)
+}
+
 /** One budget per function instance: the records of a batch (and, locally, concurrent batches) share it. */
 export const createMailBudget = () => new ByteBudget(mailBytesInParallel)
 
@@ -18,9 +28,15 @@ export const createMailBudget = () => new ByteBudget(mailBytesInParallel)
  * One inbound-queue message: S3 says a raw mail was stored. The key arrives URL-encoded; S3's
  * test event (sent once when the notification is set up) is acknowledged and ignored. The mail
  * is parsed when its size fits `budget` (the size S3 reports in the event, else the object's):
- * big mails take turns, small ones run side by side, so no mail fails for its neighbours' size.
+ * big mails take turns, small ones run side by side, so no mail fails for its neighbours' size;
+ * and only while `remainingTimeMs` leaves time to finish it (MailNotStartedError otherwise).
  */
-export async function receiveMailNotification(deps: IngestDeps, notification: MailNotification, budget: ByteBudget): Promise<void> {
+export async function receiveMailNotification(
+  deps: IngestDeps,
+  notification: MailNotification,
+  budget: ByteBudget,
+  remainingTimeMs: () => number = () => Number.POSITIVE_INFINITY,
+): Promise<void> {
   if ('Event' in notification) {
     deps.logger.info('S3 test event acknowledged')
     return
@@ -36,7 +52,14 @@ export async function receiveMailNotification(deps: IngestDeps, notification: Ma
     if (bucket !== deps.rawMail.bucket) throw new Error(`notification for bucket "${bucket}", but raw mail is read from "${deps.rawMail.bucket}"`)
     // Unknown size (no size in the event, no object): counted as the whole budget, so it runs alone.
     const size = record.s3.object.size ?? (await deps.rawMail.head(key))?.size ?? budget.limitBytes
-    const outcome = await budget.run(size, () => ingestStoredMail(deps, { bucket, key }))
+    const outcome = await budget.run(size, () => {
+      // Checked when its turn comes (big mails wait for each other): a mail that cannot finish in
+      // time goes back to the queue rather than time the whole batch out.
+      const remaining = remainingTimeMs()
+      const needed = mailIngestTimeMs(size)
+      if (remaining < needed) throw new MailNotStartedError(key, remaining, needed)
+      return ingestStoredMail(deps, { bucket, key })
+    })
     deps.logger.info('mail ingested', { key, size, ...outcome })
   }
 }

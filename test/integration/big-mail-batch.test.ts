@@ -4,8 +4,11 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { createMailReceivedHandler } from '../../functions/mail-received.ts'
 import { s3ObjectCreatedNotification, sqsEventFrom } from '../../lib/local/aws-events.ts'
 import { storeRawMail } from '../../lib/local/smtp-inbound.ts'
+import { localLambdaContext } from '../../lib/local/start-local.ts'
+import { mailIngestTimeMs } from '../../lib/mail/receive-mail-notification.ts'
 import { createLogger } from '../../lib/platform/logger.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import { mail, testDependencies, testSettings } from '../support/local-stack.ts'
@@ -126,5 +129,31 @@ describe('a batch of big mails', () => {
     // A 512 MB function: the node runtime and our modules take ~100 MB; the batch must leave room to spare.
     expect(report.peakRssMb).toBeLessThan(480)
     expect(report.rssGrowthMb).toBeLessThan(300)
+  }, 240_000)
+
+  it('a mail that the invocation cannot finish in time is not started: handed back to the queue, the others are ingested', async () => {
+    const handler = createMailReceivedHandler(deps)
+    // The sizes S3 reports: two of 30 MB (sent small here: only the reported size decides), three small.
+    const entries = await Promise.all(
+      ['late-1', 'late-2', 'quick-1', 'quick-2', 'quick-3'].map(async (id) => {
+        const raw = Buffer.from(mail({ subject: `timing ${id}`, from: `${id}@customer.example` }))
+        const key = await storeRawMail(deps.rawMail, raw, { recipients: ['support@example.com'] })
+        return { id, key, size: id.startsWith('late') ? 30 * 1024 * 1024 : raw.length }
+      }),
+    )
+    const event = (ids: string[]) =>
+      sqsEventFrom(
+        'inbound',
+        entries.filter((entry) => ids.includes(entry.id)).map((entry) => ({ id: entry.id, body: JSON.stringify(s3ObjectCreatedNotification(deps.rawMail.bucket, entry.key, entry.size)), receiveCount: 1, sentAt: Date.now(), errors: [] })),
+      )
+    const remainingMs = mailIngestTimeMs(30 * 1024 * 1024) - 1000
+    const shortOnTime = { ...localLambdaContext('mail-received'), getRemainingTimeInMillis: () => remainingMs }
+    expect(await handler(event(entries.map((entry) => entry.id)), shortOnTime)).toEqual({ batchItemFailures: [{ itemIdentifier: 'late-1' }, { itemIdentifier: 'late-2' }] })
+    const ticketsOf = async (id: string) => (await deps.tickets.listByIndex([{ by: 'customer', email: `${id}@customer.example` }], { order: 'asc', limit: 5 })).items
+    for (const id of ['quick-1', 'quick-2', 'quick-3']) expect(await ticketsOf(id)).toHaveLength(1)
+    for (const id of ['late-1', 'late-2']) expect(await ticketsOf(id)).toHaveLength(0)
+    // The queue brings them back to an invocation with time enough.
+    expect(await handler(event(['late-1', 'late-2']), localLambdaContext('mail-received'))).toEqual({ batchItemFailures: [] })
+    for (const id of ['late-1', 'late-2']) expect(await ticketsOf(id)).toHaveLength(1)
   })
 })

@@ -879,6 +879,8 @@ const noBlobs: BlobStore = {
   head: async () => undefined,
   delete: async () => undefined,
   list: async function* () {},
+  presignUpload: async () => Promise.reject(new Error('no uploads in the search benchmark')),
+  presignDownload: async (grant) => Promise.reject(notFound(`blob ${grant.key}`)),
 }
 
 interface Stats {

@@ -168,12 +168,39 @@ export const ArticleTypeSchema = z.enum(['reply', 'reply-all', 'forward', 'bounc
 const attachmentUploads = z
   .array(
     z.strictObject({
-      name: singleLine(255).min(1),
-      contentType: z.string().max(200).default('application/octet-stream'),
-      contentBase64: z.string().max(14_000_000).meta({ description: 'The file, base64; 10 MB in all.' }),
+      uploadId: z.string().min(1).max(64).meta({ description: 'An upload of yours (POST /api/uploads, then the file to its URL); used once.' }),
     }),
   )
   .max(20)
+
+export const UploadSlotRequestSchema = z
+  .strictObject({
+    name: singleLine(255).min(1).meta({ description: 'The file name, as it will show on the article.' }),
+    contentType: z
+      .string()
+      .max(200)
+      .regex(/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/, 'a media type such as "application/pdf" (no parameters)')
+      .default('application/octet-stream'),
+    size: z.number().int().min(0).meta({ description: 'The exact size in bytes; at most the configured attachments.maxFileBytes.' }),
+  })
+  .meta({ id: 'UploadSlotRequest' })
+
+export const UploadSlotSchema = z
+  .object({
+    uploadId: z.string().meta({ description: 'Name it in `attachments` of a new article or ticket.' }),
+    method: z.literal('POST'),
+    url: z.string().meta({ description: 'Where to POST the file: the blob store (absolute in AWS; a path on the API\'s origin locally).' }),
+    fields: z.record(z.string(), z.string()).meta({ description: 'Send every one as a multipart/form-data field, then the file as the last field, named "file".' }),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'UploadSlot' })
+
+export const AttachmentDownloadSchema = z
+  .object({
+    url: z.string().meta({ description: 'Short-lived: open it at once. It answers as a download (Content-Disposition: attachment) of type application/octet-stream.' }),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'AttachmentDownload' })
 
 export const CreateArticleRequestSchema = z
   .strictObject({

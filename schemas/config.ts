@@ -498,6 +498,19 @@ export const ConfigShape = z
     calendars: z.array(CalendarSchema).default([]),
     /** Escalation times, assigned to queues (queues[].sla). */
     slas: z.array(SlaSchema).default([]),
+    /**
+     * Agents' uploads (replies, notes, new tickets). Files go straight to the blob store through a
+     * presigned URL, never through the API (API Gateway and Lambda stop at 6 MB). The default
+     * keeps a mail under SES's 40 MB: 25 MiB of files are about 35 MB in base64.
+     */
+    attachments: z
+      .strictObject({
+        /** Largest file, in bytes. */
+        maxFileBytes: z.number().int().positive().max(40 * 1024 * 1024).default(25 * 1024 * 1024),
+        /** All files of one article together, in bytes. */
+        maxArticleBytes: z.number().int().positive().max(40 * 1024 * 1024).default(25 * 1024 * 1024),
+      })
+      .default({ maxFileBytes: 25 * 1024 * 1024, maxArticleBytes: 25 * 1024 * 1024 }),
   })
 
 /**

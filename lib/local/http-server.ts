@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
 import type { ApiApp } from '../api/app.ts'
+import type { FsBlobStore } from '../blobs/adapters/fs-blob-store.ts'
+import { registerBlobRoutes } from './blob-routes.ts'
 
 const placeholderPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Docket</title></head>
 <body><h1>Docket</h1><p>The web client is not built. Run <code>npm run build:web</code>, or use the API under <a href="/api/openapi.json">/api</a>.</p></body></html>`
@@ -85,9 +87,13 @@ function serveClient(webRoot: string) {
   }
 }
 
-/** One HTTP server for the API and the web client (the local stand-in for API Gateway + CloudFront). */
-export function createLocalHttpApp(api: ApiApp, webRoot: string): Hono {
+/**
+ * One HTTP server for the API, the web client and the blob store's presigned URLs (the local
+ * stand-in for API Gateway + CloudFront + S3).
+ */
+export function createLocalHttpApp(api: ApiApp, webRoot: string, blobStores: FsBlobStore[] = []): Hono {
   const app = new Hono()
+  registerBlobRoutes(app, blobStores)
   app.route('/', api)
   // Unknown /api paths answer as the API does (JSON 404), never with the client's page.
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no API route ${c.req.method} ${c.req.path}` } }, 404))

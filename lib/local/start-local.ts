@@ -6,7 +6,7 @@ import { provisionAgentPasswords } from '../auth/auth-service.ts'
 import { createLogger, type DocketLogger } from '../platform/logger.ts'
 import type { RuntimeSettings } from '../platform/runtime-settings.ts'
 import { FsWorkQueue } from '../queue/adapters/fs-work-queue.ts'
-import { buildDependencies, localQueueDir, type Dependencies } from '../runtime/dependencies.ts'
+import { buildDependencies, localBlobStores, localQueueDir, type Dependencies } from '../runtime/dependencies.ts'
 import { createDynamoClient } from '../store/dynamodb-client.ts'
 import { ensureTable } from '../store/ensure-table.ts'
 import { createMailReceivedHandler } from '../../functions/mail-received.ts'
@@ -166,7 +166,7 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     })
     // Bounded: the SMTP server waits up to 30 s for open sessions; what they still deliver lands in the queue folder.
     onStop('intake', 'SMTP server', () => Promise.race([smtp.stop(), new Promise<void>((resolve) => setTimeout(resolve, intakeGraceMs).unref())]))
-    const http = await startHttpServer(createLocalHttpApp(createApiApp(deps, { isReady: () => ready }), webRoot), settings.host, settings.httpPort)
+    const http = await startHttpServer(createLocalHttpApp(createApiApp(deps, { isReady: () => ready }), webRoot, localBlobStores(deps)), settings.host, settings.httpPort)
     onStop('intake', 'HTTP server', () => http.stop(intakeGraceMs))
     const httpUrl = `http://${settings.host}:${http.port}`
 

@@ -12,6 +12,7 @@ import { DynamoAuditTrail } from '../audit/adapters/dynamodb-audit-trail.ts'
 import type { AuditExportDeps } from '../audit/export-audit-day.ts'
 import { passwordHashParametersForCost } from '../auth/passwords.ts'
 import { FsBlobStore } from '../blobs/adapters/fs-blob-store.ts'
+import { LocalUrlSigner } from '../blobs/local-url-signer.ts'
 import { S3BlobStore } from '../blobs/adapters/s3-blob-store.ts'
 import { OutboxMailSender } from '../mail/adapters/outbox-mail-sender.ts'
 import { SesMailSender } from '../mail/adapters/ses-mail-sender.ts'
@@ -113,10 +114,12 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const outbound = new FsWorkQueue<OutboundMessage>(localQueueDir(settings, 'outbound'), 'outbound', { maxReceiveCount: 5 })
   await outbound.init()
   const blobRoot = join(settings.dataDir, 'blobs')
+  // The local server signs its own blob URLs (S3's presigned URLs in AWS), with a key of the data dir.
+  const blobUrls = new LocalUrlSigner(memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'blob-url-key.json'), 'blobUrlKey')), clock)
   return {
     ...common,
     rawMail: new FsBlobStore(blobRoot, settings.rawMailBucket),
-    attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket),
+    attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket, blobUrls),
     auditArchive: new FsBlobStore(blobRoot, settings.auditBucket),
     outbound,
     mailSender: config.mail.relay ? new SmtpRelayMailSender(config.mail.relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
@@ -154,6 +157,9 @@ function memoize<T>(load: () => Promise<T>): () => Promise<T> {
       throw error
     }))
 }
+
+/** The blob stores whose presigned URLs the local server answers (lib/local/blob-routes.ts). */
+export const localBlobStores = (deps: Pick<Dependencies, 'attachments'>): FsBlobStore[] => (deps.attachments instanceof FsBlobStore ? [deps.attachments] : [])
 
 export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound') => join(settings.dataDir, 'queues', name)
 

@@ -131,12 +131,11 @@ function participantsAfter(deps: AgentArticleDeps, ticket: Ticket, article: Arti
   return [...new Set([...ticket.participants, ...added])].slice(0, 50)
 }
 
-const maxUploadBytes = 10 * 1024 * 1024
-
-/** Stores an agent's uploads under opaque keys of the article (10 MB together). */
+/** Stores an agent's uploads under opaque keys of the article (config attachments.maxArticleBytes together). */
 export async function storeUploads(deps: AgentArticleDeps, number: string, articleId: string, uploads: UploadedAttachment[]): Promise<{ attachments: Attachment[]; parts: UploadedAttachment[] }> {
   const total = uploads.reduce((sum, upload) => sum + upload.content.length, 0)
-  if (total > maxUploadBytes) throw invalidRequest(`attachments may be ${maxUploadBytes / 1024 / 1024} MB together; these are ${(total / 1024 / 1024).toFixed(1)} MB`, 'body.attachments')
+  const limit = deps.config.attachments.maxArticleBytes
+  if (total > limit) throw invalidRequest(`attachments may have ${(limit / 1024 / 1024).toFixed(1)} MiB together; these have ${(total / 1024 / 1024).toFixed(1)} MiB`, 'body.attachments')
   const attachments = await Promise.all(
     uploads.map(async (upload, index): Promise<Attachment> => {
       const blobKey = `outbound/${number}/${articleId}/part-${index + 1}`

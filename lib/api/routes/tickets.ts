@@ -2,6 +2,7 @@ import { getOwnPreferences } from '../../auth/preferences.ts'
 import { createRoute, z } from '@hono/zod-openapi'
 import {
   ArticleSchema,
+  AttachmentDownloadSchema,
   BounceResponseSchema,
   BulkRequestSchema,
   BulkResponseSchema,
@@ -24,7 +25,10 @@ import {
   TicketListResponseSchema,
   TicketNumberParamSchema,
   TicketSummarySchema,
+  UploadSlotRequestSchema,
+  UploadSlotSchema,
 } from '../../../schemas/api.ts'
+import { attachmentDownloadUrl, createUploadSlot, discardUploads, takeUploads } from '../../ticket/attachment-uploads.ts'
 import { notFound } from '../../platform/errors.ts'
 import type { Dependencies } from '../../runtime/dependencies.ts'
 import { addAgentArticle, resendArticle } from '../../ticket/agent-article.ts'
@@ -150,10 +154,24 @@ const route = {
   attachment: createRoute({
     method: 'get',
     path: '/api/tickets/{number}/articles/{articleId}/attachments/{attachmentId}',
-    tags: ['tickets'],
-    summary: 'Download an attachment (always as a download, never rendered inline)',
-    request: { params: AttachmentParamsSchema },
-    responses: { 200: { content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } }, description: 'The attachment' }, ...readErrors },
+    tags: ['attachments'],
+    summary: 'Download an attachment: a URL valid for a minute that answers with the file (always as a download, never rendered inline)',
+    description:
+      'The file comes from the blob store, not through the API (which stops at 6 MB in AWS). With `?redirect=true` the answer is a 302 to the URL ' +
+      '(for clients that can follow it with the bearer token); else JSON with the URL.',
+    request: { params: AttachmentParamsSchema, query: z.strictObject({ redirect: z.enum(['true', 'false']).optional() }) },
+    responses: { 200: json(AttachmentDownloadSchema, 'Where to fetch the file'), 302: { description: 'Redirect to the file' }, ...readErrors },
+  }),
+  uploadSlot: createRoute({
+    method: 'post',
+    path: '/api/uploads',
+    tags: ['attachments'],
+    summary: 'An upload slot for one file: POST it to the URL with the fields, then name the upload id in the article or ticket',
+    description:
+      'Files go straight to the blob store (S3 in AWS). The slot is valid for 15 minutes and takes exactly one file of the size and content type ' +
+      'given; the store refuses any other. Larger than attachments.maxFileBytes: 400.',
+    request: body(UploadSlotRequestSchema),
+    responses: { 201: json(UploadSlotSchema, 'The slot'), 400: errors[400], 401: errors[401] },
   }),
   merge: createRoute({
     method: 'post',
@@ -238,11 +256,6 @@ const route = {
   }),
 }
 
-/** RFC 6266 file name: an ASCII fallback plus the UTF-8 name. */
-export function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_')
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
-}
 
 export function ticketDetail(thread: TicketThread) {
   return {
@@ -259,9 +272,7 @@ export function ticketDetail(thread: TicketThread) {
   }
 }
 
-/** Uploads as the API takes them (base64) → bytes. */
-const uploadsOf = (attachments: { name: string; contentType: string; contentBase64: string }[] | undefined) =>
-  attachments?.map((attachment) => ({ name: attachment.name, contentType: attachment.contentType, content: Buffer.from(attachment.contentBase64, 'base64') }))
+const uploadIdsOf = (attachments: { uploadId: string }[] | undefined) => (attachments ?? []).map((attachment) => attachment.uploadId)
 
 function findArticle(thread: TicketThread, articleId: string): Article {
   const article = thread.articles.find((candidate) => candidate.id === articleId)
@@ -277,10 +288,10 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
 
   app.openapi(route.create, async (c) => {
     const input = c.req.valid('json')
-    const ticket = await openTicket(deps, c.get('identity'), {
-      ...input,
-      attachments: uploadsOf(input.attachments),
-    })
+    const identity = c.get('identity')
+    const uploadIds = uploadIdsOf(input.attachments)
+    const ticket = await openTicket(deps, identity, { ...input, attachments: await takeUploads(deps, identity, uploadIds) })
+    await discardUploads(deps, uploadIds)
     return c.json(ticketSummary(ticket), 201, { Location: `/api/tickets/${ticket.number}` })
   })
 
@@ -302,10 +313,10 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
 
   app.openapi(route.createArticle, async (c) => {
     const input = c.req.valid('json')
-    const created = await addAgentArticle(deps, c.get('identity'), c.req.valid('param').number, {
-      ...input,
-      attachments: uploadsOf(input.attachments),
-    })
+    const identity = c.get('identity')
+    const uploadIds = uploadIdsOf(input.attachments)
+    const created = await addAgentArticle(deps, identity, c.req.valid('param').number, { ...input, attachments: await takeUploads(deps, identity, uploadIds) })
+    await discardUploads(deps, uploadIds)
     if ('kind' in created) return c.json({ id: created.id, kind: 'bounce' as const, recipients: created.recipients, status: created.status }, 202)
     return c.json(articleView(created), 201)
   })
@@ -346,14 +357,12 @@ export function registerTicketRoutes(app: ApiApp, deps: Dependencies): void {
     const article = findArticle(await getTicketThread(deps, c.get('identity'), number), articleId)
     const attachment = article.attachments.find((candidate) => candidate.id === attachmentId)
     if (!attachment) throw notFound(`attachment ${attachmentId}`)
-    const content = await deps.attachments.get(attachment.blobKey)
-    return c.body(new Uint8Array(content), 200, {
-      'Content-Type': 'application/octet-stream',
-      'Content-Disposition': contentDisposition(attachment.name),
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-    })
+    const download = await attachmentDownloadUrl(deps, attachment)
+    if (c.req.valid('query').redirect === 'true') return c.redirect(download.url, 302)
+    return c.json(download, 200)
   })
+
+  app.openapi(route.uploadSlot, async (c) => c.json(await createUploadSlot(deps, c.get('identity'), c.req.valid('json')), 201))
 
   app.openapi(route.merge, async (c) => c.json(ticketSummary(await mergeTickets(deps, c.get('identity'), c.req.valid('param').number, c.req.valid('json').into)), 200))
 

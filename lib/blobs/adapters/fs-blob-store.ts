@@ -2,20 +2,23 @@ import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promis
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { notFound } from '../../platform/errors.ts'
-import type { BlobInfo, BlobStore } from '../ports.ts'
+import { BlobUrlRefused, localBlobPath, type LocalUrlSigner } from '../local-url-signer.ts'
+import type { BlobInfo, BlobStore, DownloadGrant, PresignedDownload, PresignedUpload, UploadGrant } from '../ports.ts'
 
 /**
  * Local blob store: one folder per bucket, objects under `objects/`, metadata beside them under
  * `meta/`. Writes are atomic (temp file + rename) and fsynced: raw mail must be on disk before the
- * SMTP server says 250.
+ * SMTP server says 250. Presigned URLs point at the local server's blob routes, signed by `signer`.
  */
 export class FsBlobStore implements BlobStore {
   readonly bucket: string
   private readonly root: string
+  private readonly signer: LocalUrlSigner | undefined
 
-  constructor(root: string, bucket: string) {
+  constructor(root: string, bucket: string, signer?: LocalUrlSigner) {
     this.bucket = bucket
     this.root = resolve(root, bucket)
+    this.signer = signer
   }
 
   private objectPath(key: string): string {
@@ -50,8 +53,11 @@ export class FsBlobStore implements BlobStore {
   async head(key: string): Promise<BlobInfo | undefined> {
     try {
       const info = await stat(this.objectPath(key))
-      const meta = await readFile(this.metaPath(key), 'utf8').then((text) => JSON.parse(text) as { metadata?: Record<string, string> }, () => ({ metadata: {} }))
-      return { key, size: info.size, lastModified: info.mtime, metadata: meta.metadata ?? {} }
+      const meta = await readFile(this.metaPath(key), 'utf8').then(
+        (text) => JSON.parse(text) as { contentType?: string; metadata?: Record<string, string> },
+        () => ({ contentType: undefined, metadata: {} }),
+      )
+      return { key, size: info.size, lastModified: info.mtime, contentType: meta.contentType, metadata: meta.metadata ?? {} }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw error
@@ -61,6 +67,55 @@ export class FsBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     await rm(this.objectPath(key), { force: true })
     await rm(this.metaPath(key), { force: true })
+  }
+
+  async presignUpload(grant: UploadGrant): Promise<PresignedUpload> {
+    const signer = this.requireSigner()
+    const expires = signer.expiresIn(grant.expiresInSeconds)
+    const token = await signer.sign({ op: 'upload', bucket: this.bucket, key: grant.key, contentType: grant.contentType, size: grant.size, metadata: grant.metadata, expires })
+    const metadataFields = Object.fromEntries(Object.entries(grant.metadata).map(([name, value]) => [`x-amz-meta-${name}`, value]))
+    return {
+      method: 'POST',
+      url: localBlobPath(this.bucket, 'upload'),
+      fields: { key: grant.key, 'Content-Type': grant.contentType, ...metadataFields, grant: token },
+      expiresAt: new Date(expires * 1000).toISOString(),
+    }
+  }
+
+  async presignDownload(grant: DownloadGrant): Promise<PresignedDownload> {
+    const signer = this.requireSigner()
+    const expires = signer.expiresIn(grant.expiresInSeconds)
+    const token = await signer.sign({ op: 'download', bucket: this.bucket, key: grant.key, contentType: grant.contentType, fileName: grant.fileName, expires })
+    return { url: `${localBlobPath(this.bucket, 'download')}?grant=${token}`, expiresAt: new Date(expires * 1000).toISOString() }
+  }
+
+  /**
+   * The local server's side of a presigned POST (lib/local/blob-routes.ts), checked as S3 checks
+   * its policy: a valid unexpired grant for an upload here, exactly the fields it names (key,
+   * Content-Type, metadata) and no others, and a file of exactly the size granted.
+   */
+  async acceptSignedUpload(fields: Record<string, string>, file: Buffer): Promise<void> {
+    const token = fields.grant ?? ''
+    const grant = await this.requireSigner().verify(token, { op: 'upload', bucket: this.bucket })
+    const metadata = grant.metadata ?? {}
+    const expected: Record<string, string> = { key: grant.key, 'Content-Type': grant.contentType, grant: token }
+    for (const [name, value] of Object.entries(metadata)) expected[`x-amz-meta-${name}`] = value
+    for (const name of new Set([...Object.keys(expected), ...Object.keys(fields)])) {
+      if (fields[name] !== expected[name]) throw new BlobUrlRefused(`Invalid according to Policy: ${name in expected ? `field "${name}" must be "${expected[name]}"` : `extra field "${name}"`}`)
+    }
+    if (file.length !== grant.size) throw new BlobUrlRefused(`the file must have ${grant.size} bytes; it has ${file.length}`, 400)
+    await this.put(grant.key, file, { contentType: grant.contentType, metadata })
+  }
+
+  /** The local server's side of a presigned GET: the file, and how to answer with it. */
+  async openSignedDownload(token: string): Promise<{ body: Buffer; contentType: string; fileName: string }> {
+    const grant = await this.requireSigner().verify(token, { op: 'download', bucket: this.bucket })
+    return { body: await this.get(grant.key), contentType: grant.contentType, fileName: grant.fileName ?? grant.key }
+  }
+
+  private requireSigner(): LocalUrlSigner {
+    if (!this.signer) throw new Error(`blob store ${this.bucket} has no URL signer: presigned URLs need the local server (lib/runtime/dependencies.ts)`)
+    return this.signer
   }
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {

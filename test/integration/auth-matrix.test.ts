@@ -254,6 +254,8 @@ describe('authorization matrix', () => {
         rule: 'admins and roles with manageCustomers (none of the others here)',
         cases: [{ name: 'add', expect: adminOnly(201), request: () => ({ params: { email: `new-${randomUUID()}@matrix.example` }, body: { firstName: 'Nina' } }) }],
       },
+      // An upload slot is the agent's own; an article that names the upload needs its own rights.
+      'POST /api/uploads': { rule: 'own', cases: [{ name: 'slot', expect: own(201), request: () => ({ body: { name: 'notes.txt', contentType: 'text/plain', size: 3 } }) }] },
       'GET /api/companies': { rule: 'own (the customer directory is shared)', cases: [{ name: 'search', expect: own(200), request: () => ({ query: { search: 'matrix' } }) }] },
       'GET /api/companies/{customerId}': { rule: 'own; 404 for a CustomerID without a record', cases: [{ name: 'unknown', expect: own(404), request: () => ({ params: { customerId: 'matrix.example' } }) }] },
       'PUT /api/companies/{customerId}': {

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { httpCaller, type ApiAnswer } from '../support/api-calls.ts'
+import { httpCaller, uploadFile, type ApiAnswer } from '../support/api-calls.ts'
 import { apiLogin, mail, sendMail, startTestRuntime, waitFor } from '../support/local-stack.ts'
 
 interface ArticleBody {
@@ -41,6 +41,11 @@ describe('agents open tickets (POST /api/tickets)', () => {
     }, `an outbox mail containing ${needle}`)
   const create = (body: Record<string, unknown>, token = admin) => call('POST', '/api/tickets', { token, body })
   const detail = async (number: string) => (await call('GET', `/api/tickets/${number}`, { token: admin })).body as Record<string, unknown> & { articles: ArticleBody[]; history: { type: string; message: string }[]; links: { ticketNumber: string; type: string }[] }
+  const upload = async (name: string, text: string) => {
+    const uploaded = await uploadFile((path, init) => fetch(`${runtime.httpUrl}${path}`, init), admin, { name, contentType: 'text/plain', content: Buffer.from(text) })
+    expect(uploaded.upload?.status).toBe(204)
+    return uploaded.uploadId
+  }
   const errorOf = (answer: ApiAnswer) => ({ status: answer.status, field: answer.body.error?.field })
 
   beforeAll(async () => {
@@ -64,7 +69,7 @@ describe('agents open tickets (POST /api/tickets)', () => {
       owner: 'admin',
       responsible: 'admin',
       timeUnits: 15,
-      attachments: [{ name: 'call-notes.txt', contentType: 'text/plain', contentBase64: Buffer.from('room 4, HP LaserJet').toString('base64') }],
+      attachments: [{ uploadId: await upload('call-notes.txt', 'room 4, HP LaserJet') }],
     })
     expect(answer.status).toBe(201)
     const number = String(answer.body.number)
@@ -140,7 +145,7 @@ describe('agents open tickets (POST /api/tickets)', () => {
       subject: 'Two problems',
       body: 'The scanner is broken, and an unrelated invoice question.',
       queue: 'Support',
-      attachments: [{ name: 'scan.txt', contentType: 'text/plain', contentBase64: Buffer.from('scan').toString('base64') }],
+      attachments: [{ uploadId: await upload('scan.txt', 'scan') }],
     })
     const source = String(first.body.number)
     const article = (await detail(source)).articles[0]!

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createApiApp } from '../../lib/api/app.ts'
+import { createLocalHttpApp } from '../../lib/local/http-server.ts'
+import { localBlobStores } from '../../lib/runtime/dependencies.ts'
+import { downloadAttachment, uploadFile } from '../support/api-calls.ts'
 import { provisionAgentPasswords } from '../../lib/auth/auth-service.ts'
 import type { Dependencies } from '../../lib/runtime/dependencies.ts'
 import { demoPassword, ingestRaw, mail, testDependencies } from '../support/local-stack.ts'
@@ -7,7 +10,7 @@ import { demoPassword, ingestRaw, mail, testDependencies } from '../support/loca
 /** Issue 4: everything an OTRS agent does on a ticket, through the API, against the real local store. */
 describe('ticket actions through the API', () => {
   let deps: Dependencies
-  let app: ReturnType<typeof createApiApp>
+  let app: ReturnType<typeof createLocalHttpApp>
   let admin: string
   let sales: string
   const call = async (method: string, path: string, token: string, body?: unknown) => {
@@ -22,7 +25,8 @@ describe('ticket actions through the API', () => {
   beforeAll(async () => {
     deps = await testDependencies()
     await provisionAgentPasswords(deps, demoPassword)
-    app = createApiApp(deps)
+    // The API as the local server serves it, with the blob store's signed upload and download URLs.
+    app = createLocalHttpApp(createApiApp(deps), 'no-web-client', localBlobStores(deps))
     admin = await login('admin')
     sales = await login('sales')
   })
@@ -138,12 +142,12 @@ describe('ticket actions through the API', () => {
         type: 'reply',
         body: 'Here is the manual.',
         timeUnits: 10,
-        attachments: [{ name: 'manual.txt', contentType: 'text/plain', contentBase64: Buffer.from('read me').toString('base64') }],
+        attachments: [{ uploadId: (await uploadFile((path, init) => app.request(path, init), admin, { name: 'manual.txt', contentType: 'text/plain', content: Buffer.from('read me') })).uploadId }],
       })
       expect(reply.body.attachments).toEqual([expect.objectContaining({ name: 'manual.txt', size: 7 })])
-      const download = await app.request(`/api/tickets/${number}/articles/${reply.body.id as string}/attachments/1`, { headers: { authorization: `Bearer ${admin}` } })
-      expect(await download.text()).toBe('read me')
-      expect(download.headers.get('content-disposition')).toContain('attachment; filename="manual.txt"')
+      const download = await downloadAttachment((path, init) => app.request(path, init), admin, `/api/tickets/${number}/articles/${reply.body.id as string}/attachments/1`)
+      expect(await download.file.text()).toBe('read me')
+      expect(download.file.headers.get('content-disposition')).toContain('attachment; filename="manual.txt"')
       const raw = await call('GET', `/api/tickets/${number}/articles/${reply.body.id as string}/raw`, admin)
       expect(raw.body).toContain('filename=manual.txt')
       const detail = await ticket(number)

@@ -69,10 +69,11 @@ export async function addAgentArticle(deps: AgentArticleDeps, identity: AgentIde
   const requestedState = input.state === undefined ? undefined : resolveStateChange(deps.config, { state: input.state, pendingUntil: input.pendingUntil }, now, { state: 'body.state', pendingUntil: 'body.pendingUntil' })
   if (input.state === undefined && input.pendingUntil !== undefined) throw invalidRequest('a pending time needs a pending state', 'body.pendingUntil')
   if (input.direction !== undefined && input.type !== 'phone') throw invalidRequest('a direction is for phone calls only (type phone)', 'body.direction')
+  if (input.type === 'bounce' && input.attachments?.length) throw invalidRequest('a bounce re-sends the mail unchanged: it takes no attachments', 'body.attachments')
 
   const at = deps.clock.now()
   const articleId = newId(at)
-  const prepared = input.type === 'bounce' ? await prepareBounce(deps, identity, thread, input, articleId, at) : isMailType(input.type) ? await prepareMail(deps, identity, thread, input, articleId, at) : prepareNote(deps, identity, thread, input, at)
+  const prepared = input.type === 'bounce' ? await prepareBounce(deps, identity, thread, input, articleId, at) : isMailType(input.type) ? await prepareMail(deps, identity, thread, input, articleId, at) : await prepareNote(deps, identity, thread, input, at)
   if (!('kind' in prepared) && input.timeUnits) prepared.timeUnits = input.timeUnits
 
   await changeTicket(deps, number, (ticket, changedAt) => {
@@ -242,15 +243,18 @@ export async function buildAgentMail(deps: AgentArticleDeps, identity: AgentIden
   }
 }
 
-function prepareNote(deps: AgentArticleDeps, identity: AgentIdentity, thread: TicketThread, input: AgentArticleInput, at: Date): Article {
+async function prepareNote(deps: AgentArticleDeps, identity: AgentIdentity, thread: TicketThread, input: AgentArticleInput, at: Date): Promise<Article> {
   const composed = composeArticle(deps.config, identity, thread, input.type, { articleId: input.articleId, templateId: input.templateId })
   const body = input.body ?? composed.body
   if (!body.trim()) throw invalidRequest('must not be empty (a single "." is fine)', 'body.body')
   const note = internalNote(identity, thread.ticket.number, body, at, plainTextLine(input.subject ?? composed.subject, 998))
   // OTRS phone call inbound: the article is the customer's (a customer contact for the SLA's update time), written down by the agent.
   const fromCustomer = input.type === 'phone' && input.direction === 'inbound'
+  // Notes and phone calls keep files too (OTRS: attachments on any article).
+  const uploads = await storeUploads(deps, thread.ticket.number, note.id, input.attachments ?? [])
   return {
     ...note,
+    attachments: uploads.attachments,
     channel: input.type === 'phone' ? 'phone' : 'note',
     visibleToCustomer: input.type !== 'note',
     ...(fromCustomer ? { sender: 'customer' as const } : {}),

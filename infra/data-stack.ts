@@ -5,6 +5,7 @@ import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  HttpMethods,
   ObjectLockRetention,
   ObjectOwnership,
   StorageClass,
@@ -42,7 +43,16 @@ export interface DocketDataStackProps extends StackProps {
   readonly accessLogRetention?: Duration
   /** S3 Object Lock default retention of the audit archive. @default none (versioning only) */
   readonly auditObjectLock?: { days: number; mode: 'governance' | 'compliance' }
+  /**
+   * Origins of the web client, allowed to POST uploads to the attachments bucket (CORS). The
+   * default CloudFront name is known only once the service stack exists, hence the pattern.
+   * @default [`https://*.cloudfront.net`]
+   */
+  readonly webOrigins?: string[]
 }
+
+/** Agents' uploads wait here until an article names them (lib/ticket/attachment-uploads.ts). */
+export const uploadsPrefix = 'uploads/'
 
 export const defaultRawMailPrefix = 'raw/'
 
@@ -131,7 +141,13 @@ export class DocketDataStack extends Stack implements DocketDataResources {
         ...extra,
       })
     this.rawMailBucket = dataBucket('RawMailBucket', 'raw-mail/', { lifecycleRules: [versionRule, archiveTiers] })
-    this.attachmentsBucket = dataBucket('AttachmentsBucket', 'attachments/', { lifecycleRules: [versionRule] })
+    this.attachmentsBucket = dataBucket('AttachmentsBucket', 'attachments/', {
+      // An upload no article named is gone after a day (an article keeps its own copy).
+      lifecycleRules: [versionRule, { id: 'AbandonedUploads', prefix: uploadsPrefix, expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) }],
+      // The browser POSTs files straight to the bucket (a presigned POST: the policy, not CORS, is
+      // what authorizes it); downloads are navigations, which need no CORS.
+      cors: [{ allowedOrigins: props.webOrigins ?? ['https://*.cloudfront.net'], allowedMethods: [HttpMethods.POST], allowedHeaders: ['*'], maxAge: 3000 }],
+    })
     // The audit archive: what was exported stays, and with Object Lock cannot be changed or deleted
     // until its retention ends, not even by an administrator in compliance mode.
     const lock = props.auditObjectLock

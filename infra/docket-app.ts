@@ -51,6 +51,7 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
     noncurrentVersionRetention: Duration.days(profile.noncurrentVersionDays),
     accessLogRetention: Duration.days(profile.accessLogDays),
     auditObjectLock: settings.auditObjectLock,
+    webOrigins: settings.webDomain ? [`https://${settings.webDomain.domainName}`, 'https://*.cloudfront.net'] : undefined,
   })
   const service = new DocketServiceStack(app, `${stackPrefix}-Service`, {
     env,

@@ -3,7 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import type { DocketConfig } from '../lib/platform/config.ts'
 import { grantObjectAccess, grantTableData } from './data-access.ts'
-import type { DocketDataResources } from './data-stack.ts'
+import { uploadsPrefix, type DocketDataResources } from './data-stack.ts'
 import type { CustomDomain, LogLevel } from './deployment-settings.ts'
 import { domainIdPart, inboundMailDomains, receiptRecipients, senderIdentities } from './mail-identities.ts'
 import { acknowledgeCdkHandlers } from './nag.ts'
@@ -110,14 +110,24 @@ export class DocketServiceStack extends Stack {
     })
 
     this.agentApi = new AgentApi(this, 'AgentApi', { handler: api, accessLogRetention: logRetention, customDomain: props.apiDomain })
-    this.webClient = new WebClient(this, 'WebClient', { apiDomainName: this.agentApi.endpointHost, assetsPath: props.webAssetsPath, customDomain: props.webDomain, logRetention })
+    this.webClient = new WebClient(this, 'WebClient', {
+      apiDomainName: this.agentApi.endpointHost,
+      uploadOrigins: [`https://${attachmentsBucket.bucketRegionalDomainName}`],
+      assetsPath: props.webAssetsPath,
+      customDomain: props.webDomain,
+      logRetention,
+    })
     this.search = new Search(this, 'Search', { table, indexer, instanceType: props.searchInstanceType, dataNodes: props.searchDataNodes, volumeSizeGiB: props.searchVolumeGiB, logRetention })
     this.search.grantSearch(api)
     this.schedules = new Schedules(this, 'Schedules', { handler: jobs, jobs: jobCatalog(props.config) })
 
     // Data access, least privilege: who reads and writes what (exact actions: infra/data-access.ts).
     for (const fn of [api, mailReceived, mailSend, jobs]) grantTableData(table, fn, 'readWrite')
-    grantObjectAccess(attachmentsBucket, api, { read: true, write: true }) // agent replies' MIME, attachment downloads
+    // Reads every attachment (presigned downloads act with its rights); writes the MIME and files
+    // of agents' articles, and signs uploads (presigned POSTs) under uploads/, which it deletes once used.
+    grantObjectAccess(attachmentsBucket, api, { read: true })
+    grantObjectAccess(attachmentsBucket, api, { write: true }, 'outbound/*')
+    grantObjectAccess(attachmentsBucket, api, { write: true, delete: true }, `${uploadsPrefix}*`)
     grantObjectAccess(attachmentsBucket, mailReceived, { read: true, write: true }) // attachments of received mail
     grantObjectAccess(attachmentsBucket, mailSend, { read: true }) // reads the stored MIME it sends
     grantObjectAccess(rawMailBucket, api, { read: true }, `${props.rawMailPrefix}*`) // the raw view of received mail, bounces (re-sending it)

@@ -30,6 +30,8 @@ import type { CustomDomain } from '../deployment-settings.ts'
 import { acknowledgeNag } from '../nag.ts'
 
 export interface WebClientProps {
+  /** Origins the client uploads attachments to (the attachments bucket), allowed in its CSP's connect-src. @default none */
+  readonly uploadOrigins?: string[]
   /** Host name of the agent API; `/api/*` is forwarded to it so the client calls its own origin. @default no API behaviour */
   readonly apiDomainName?: string
   /** The built client (index.html and assets). Deployed when the folder exists at synth. @default not deployed */
@@ -81,7 +83,8 @@ export class WebClient extends Construct {
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: blob:",
             "font-src 'self' data:",
-            "connect-src 'self'",
+            // The client uploads attachments straight to the bucket (presigned POST).
+            ["connect-src 'self'", ...(props.uploadOrigins ?? [])].join(' '),
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react'
-import { api, ApiError, get, ticketPath } from '../api/client.ts'
+import { api, ApiError, get, ticketPath, UploadError, uploadFiles } from '../api/client.ts'
 import type { ArticleType, Attachment, ComposedArticle, CreateArticleRequest, StoredDraft, TicketDetail } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx'
@@ -34,22 +34,17 @@ interface Fields {
 
 export interface FileToSend {
   name: string
-  contentType: string
-  contentBase64: string
   size: number
+  file: File
 }
 
-/** A chosen file, read for the API (base64). */
-export function readFile(file: File): Promise<FileToSend> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader()
-    reader.onload = () => {
-      const result = String(reader.result)
-      resolve({ name: file.name, contentType: file.type || 'application/octet-stream', contentBase64: result.slice(result.indexOf(',') + 1), size: file.size })
-    }
-    reader.onerror = () => reject(reader.error)
-    reader.readAsDataURL(file)
-  })
+/** A chosen file: uploaded to the blob store when the article is sent (never read into the page). */
+export const fileToSend = (file: File): FileToSend => ({ name: file.name, size: file.size, file })
+
+/** What to show when sending failed: an upload the store refused, or the API's message and field. */
+export function sendError(caught: unknown, t: (key: 'compose.uploadFailed', values: { name: string }) => string): string {
+  if (caught instanceof UploadError) return t('compose.uploadFailed', { name: caught.fileName })
+  return caught instanceof ApiError ? `${caught.message}${caught.field ? ` (${caught.field})` : ''}` : String(caught)
 }
 
 /**
@@ -213,15 +208,15 @@ export function ComposeDialog({
       ...(fields.state ? { state: fields.state } : {}),
       ...(pending && fields.pendingUntil ? { pendingUntil: localInputToIso(fields.pendingUntil, i18n.timeZone) } : {}),
       ...(timeUnits ? { timeUnits: Number(timeUnits) } : {}),
-      ...(files.length ? { attachments: files.map(({ name, contentType, contentBase64 }) => ({ name, contentType, contentBase64 })) } : {}),
     }
     try {
+      if (files.length) body.attachments = await uploadFiles(files.map((chosen) => chosen.file))
       await api('POST', `${ticketPath(ticket.number)}/articles`, body)
       dirty.current = false
       onSent()
       onClose()
     } catch (caught) {
-      setError(caught instanceof ApiError ? `${caught.message}${caught.field ? ` (${caught.field})` : ''}` : String(caught))
+      setError(sendError(caught, t))
     } finally {
       setBusy(false)
     }
@@ -333,7 +328,7 @@ export function ComposeDialog({
               multiple
               onChange={(event) => {
                 const chosen = [...(event.target.files ?? [])]
-                void Promise.all(chosen.map(readFile)).then((read) => setFiles((existing) => [...existing, ...read]))
+                setFiles((existing) => [...existing, ...chosen.map(fileToSend)])
                 event.target.value = ''
               }}
             />

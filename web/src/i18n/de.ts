@@ -552,6 +552,7 @@ export const de: Messages = {
   'compose.directionOutgoing': 'Wir haben den Kunden angerufen',
   'compose.forwardedAttachments': 'Anlagen der weitergeleiteten E-Mail',
   'compose.removeAttachment': '{name} nicht mitsenden',
+  'compose.uploadFailed': 'Die Datei {name} konnte nicht hochgeladen werden (die Freigabe ist abgelaufen oder die Datei hat sich geändert): bitte erneut senden.',
   'compose.keepAttachment': '{name} doch mitsenden',
   'print.printedAt': 'Gedruckt',
   'print.article': 'Artikel {index} von {count}',

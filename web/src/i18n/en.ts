@@ -550,6 +550,7 @@ export const en = {
   'compose.directionOutgoing': 'We called the customer',
   'compose.forwardedAttachments': 'Attachments of the forwarded mail',
   'compose.removeAttachment': 'Leave out {name}',
+  'compose.uploadFailed': 'The file {name} could not be uploaded (the upload expired or the file changed): send again.',
   'compose.keepAttachment': 'Send {name} along after all',
   'print.printedAt': 'Printed',
   'print.article': 'Article {index} of {count}',

@@ -552,6 +552,7 @@ export const nl: Messages = {
   'compose.directionOutgoing': 'Wij belden de klant',
   'compose.forwardedAttachments': 'Bijlagen van de doorgestuurde e-mail',
   'compose.removeAttachment': '{name} weglaten',
+  'compose.uploadFailed': 'Het bestand {name} kon niet worden geüpload (de upload is verlopen of het bestand is gewijzigd): verstuur opnieuw.',
   'compose.keepAttachment': '{name} toch meesturen',
   'print.printedAt': 'Afgedrukt',
   'print.article': 'Artikel {index} van {count}',

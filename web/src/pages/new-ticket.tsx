@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react'
-import { api, ApiError, get, ticketPath } from '../api/client.ts'
+import { api, ApiError, get, ticketPath, uploadFiles } from '../api/client.ts'
 import type { Article, CreateTicketRequest, NewTicketComposed, TicketDetail, TicketSummary } from '../api/types.ts'
 import { useApp } from '../app-context.tsx'
 import { AgentOptions } from '../components/agent-options.tsx'
-import { readFile, type FileToSend } from '../components/compose-dialog.tsx'
+import { fileToSend, sendError, type FileToSend } from '../components/compose-dialog.tsx'
 import { localInputToIso, tomorrowMorning } from '../components/date-input.ts'
 import { StatusNotice, type Status } from '../components/status-notice.tsx'
 import { useI18n } from '../i18n/i18n.tsx'
@@ -176,14 +176,14 @@ export function NewTicketPage({ type, splitFrom, articleId }: { type: NewTicketT
       ...(type === 'email' && fields.cc.trim() ? { cc: fields.cc.trim() } : {}),
       ...(type === 'phone' ? { direction: fields.direction } : {}),
       ...(fields.timeUnits ? { timeUnits: Number(fields.timeUnits) } : {}),
-      ...(files.length ? { attachments: files.map(({ name, contentType, contentBase64 }) => ({ name, contentType, contentBase64 })) } : {}),
       ...(source ? { splitFrom: { ticket: source.ticket.number, articleId: source.article.id, attachments: keep } } : {}),
     }
     try {
+      if (files.length) body.attachments = await uploadFiles(files.map((chosen) => chosen.file))
       const created = await api<TicketSummary>('POST', '/api/tickets', body)
       navigate(paths.ticket(created.number))
     } catch (caught) {
-      setStatus({ ok: false, text: caught instanceof ApiError ? `${caught.message}${caught.field ? ` (${caught.field})` : ''}` : String(caught) })
+      setStatus({ ok: false, text: sendError(caught, t) })
       setBusy(false)
     }
   }
@@ -280,7 +280,7 @@ export function NewTicketPage({ type, splitFrom, articleId }: { type: NewTicketT
             multiple
             onChange={(event) => {
               const chosen = [...(event.target.files ?? [])]
-              void Promise.all(chosen.map(readFile)).then((read) => setFiles((existing) => [...existing, ...read]))
+              setFiles((existing) => [...existing, ...chosen.map(fileToSend)])
               event.target.value = ''
             }}
           />

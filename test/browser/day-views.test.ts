@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
 // (page.evaluate callbacks run in the browser: they need the DOM types.)
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { launchChromium, logIn, screenshot } from '../support/browser.ts'
 import { apiLogin, ingestRaw, mail, startTestRuntime } from '../support/local-stack.ts'
 import { patchTicket } from '../support/tickets.ts'
@@ -236,6 +238,48 @@ describe('views and actions an OTRS agent misses', () => {
     const detail = await api<{ articles: { channel: string; sender: string; attachments: { name: string }[] }[] }>('GET', `/api/tickets/${number}`)
     const forward = detail.articles.filter((article) => article.sender === 'agent' && article.channel === 'email').at(-1)
     expect(forward?.attachments.map((attachment) => attachment.name)).toEqual(['keep.txt'])
+    await page.close()
+  })
+
+  it('attaches a 6 MB file in the compose dialog, sends it through an upload slot (not the API), and downloads it from the zoom', async () => {
+    const number = await ticket('Attachment round trip: the config dump')
+    // Over the 4.4 MB that base64 through API Gateway and Lambda would allow.
+    const content = Buffer.alloc(6 * 1024 * 1024, 'docket attachment ')
+    const page = await newLoggedInPage()
+    const posts: { url: string; bytes: number }[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push({ url: new URL(request.url()).pathname, bytes: request.postDataBuffer()?.length ?? 0 })
+    })
+    await page.goto(`${runtime.httpUrl}/tickets/${number}`)
+    await page.getByRole('heading', { name: 'Attachment round trip: the config dump', level: 1 }).waitFor()
+    await page.getByRole('navigation', { name: 'Ticket actions' }).getByRole('combobox', { name: 'Reply', exact: true }).selectOption('-')
+    const reply = page.getByRole('dialog')
+    await reply.getByLabel('Text').fill('Dear Ann, the dump is attached.')
+    // A file on disk: Chromium reads it itself (a buffer would be copied through the protocol).
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+    const folder = await mkdtemp(join(tmpdir(), 'docket-upload-'))
+    onTestFinished(() => rm(folder, { recursive: true, force: true }))
+    const file = join(folder, 'config dump.html')
+    await writeFile(file, content)
+    await reply.getByLabel('Attachments').setInputFiles(file)
+    await reply.getByText('config dump.html').waitFor()
+    await screenshot(page, 'compose-attachment')
+    await reply.getByRole('button', { name: 'Send mail' }).click()
+    await page.getByText('The article was added.').waitFor()
+
+    // The file went to the upload slot's URL; the article's request only named the upload.
+    expect(posts.map((post) => post.url)).toEqual(expect.arrayContaining(['/api/uploads', '/blobs/docket-attachments/upload', `/api/tickets/${number}/articles`]))
+    expect(posts.find((post) => post.url === `/api/tickets/${number}/articles`)!.bytes).toBeLessThan(2000)
+
+    await page.getByRole('list', { name: 'Articles of this ticket' }).getByRole('button').last().click()
+    const files = page.getByRole('list', { name: 'Attachments' })
+    const [download] = await Promise.all([page.waitForEvent('download'), files.getByRole('button', { name: /config dump\.html/ }).click()])
+    expect(download.suggestedFilename()).toBe('config dump.html')
+    expect(new URL(download.url()).pathname).toBe('/blobs/docket-attachments/download')
+    const { readFile } = await import('node:fs/promises')
+    expect((await readFile((await download.path())!)).equals(content)).toBe(true)
+    // The HTML file was downloaded, never opened in our origin.
+    expect(new URL(page.url()).pathname).toBe(`/tickets/${number}`)
     await page.close()
   })
 

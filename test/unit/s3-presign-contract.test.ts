@@ -68,6 +68,14 @@ describe('S3 presigned upload (POST policy)', () => {
     expect(signature).toBe(policySignature(policy!, '20261207'))
   })
 
+  it("with a Lambda role's temporary credentials, the session token is a field and a condition too", async () => {
+    const lambdaLike = new S3BlobStore(new S3Client({ region: 'eu-west-1', credentials: { ...credentials, sessionToken: 'FwoGZXIvYXdzEXAMPLE' } }), 'docket-attachments-abc')
+    const slot = await createUploadSlot({ config, attachments: lambdaLike }, identity, { name: 'a.txt', contentType: 'text/plain', size: 3 })
+    expect(slot.fields['X-Amz-Security-Token']).toBe('FwoGZXIvYXdzEXAMPLE')
+    const document = JSON.parse(Buffer.from(slot.fields.Policy!, 'base64').toString('utf8')) as { conditions: unknown[] }
+    expect(document.conditions).toContainEqual({ 'X-Amz-Security-Token': 'FwoGZXIvYXdzEXAMPLE' })
+  })
+
   it('refuses a slot over the configured file limit before anything is signed', async () => {
     await expect(createUploadSlot({ config, attachments: store }, identity, { name: 'big.iso', contentType: 'application/octet-stream', size: 25 * 1024 * 1024 + 1 })).rejects.toMatchObject({
       code: 'invalid_request',

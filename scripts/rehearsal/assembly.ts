@@ -35,6 +35,21 @@ export interface LocalEndpoints {
   openSearchHost: string
 }
 
+/** The property that names a resource, where the template may set it. */
+const explicitNameProperties: Record<string, string> = {
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::SQS::Queue': 'QueueName',
+  'AWS::SNS::Topic': 'TopicName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::Events::Rule': 'Name',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::SecretsManager::Secret': 'Name',
+  'AWS::SES::ReceiptRuleSet': 'RuleSetName',
+  'AWS::SES::ConfigurationSet': 'Name',
+}
+
 export class Assembly {
   readonly stacks: Stack[]
   readonly dir: string
@@ -79,16 +94,20 @@ export class Assembly {
   physicalName(stack: Stack, id: string): string {
     const resource = stack.template.Resources[id]
     if (!resource) throw new Error(`${stack.name} has no resource ${id}`)
-    const base = `${stack.name}-${id}`
+    // A name the template gives wins; otherwise CloudFormation would generate one from the stack and logical id.
+    const property = explicitNameProperties[resource.Type]
+    const given = property ? resource.Properties?.[property] : undefined
+    const base = typeof given === 'string' ? given : `${stack.name}-${id}`
     switch (resource.Type) {
       case 'AWS::S3::Bucket':
+        if (typeof given === 'string') return given
         return base.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 63)
       case 'AWS::SQS::Queue':
         return `${this.endpoints.sqs}/${stack.account}/${base}`
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:${stack.region}:${stack.account}:secret:${base}-AbCdEf`
       case 'AWS::SNS::Topic':
-        return `arn:aws:sns:${stack.region}:${stack.account}:${typeof resource.Properties?.TopicName === 'string' ? resource.Properties.TopicName : base}`
+        return `arn:aws:sns:${stack.region}:${stack.account}:${base}`
       case 'AWS::IAM::Role':
       case 'AWS::Lambda::Function':
       case 'AWS::DynamoDB::Table':
@@ -115,9 +134,9 @@ export class Assembly {
       case 'AWS::S3::Bucket.RegionalDomainName':
         return `${name}.s3.${region}.amazonaws.com`
       case 'AWS::SQS::Queue.Arn':
-        return `arn:aws:sqs:${region}:${account}:${stack.name}-${id}`
+        return `arn:aws:sqs:${region}:${account}:${name.split('/').at(-1)}`
       case 'AWS::SQS::Queue.QueueName':
-        return `${stack.name}-${id}`
+        return name.split('/').at(-1)!
       case 'AWS::SQS::Queue.QueueUrl':
         return name
       case 'AWS::Lambda::Function.Arn':

@@ -95,3 +95,77 @@ export function evaluate(statements: PolicyStatement[], action: string, resource
   })
   return { allowed: denied.length === 0, denied }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Resource policies: may an AWS service deliver to our resource (S3 → SQS, SNS → SQS, SES → SNS …)?
+// ---------------------------------------------------------------------------------------------
+
+export interface ServiceRequest {
+  /** e.g. s3.amazonaws.com */
+  service: string
+  action: string
+  resource: string
+  /** Condition keys the service sends (aws:SourceArn, aws:SourceAccount, kms:EncryptionContext:…). */
+  context: Record<string, string>
+}
+
+const conditionTests: Record<string, (pattern: string, value: string) => boolean> = {
+  StringEquals: (pattern, value) => pattern === value,
+  StringEqualsIgnoreCase: (pattern, value) => pattern.toLowerCase() === value.toLowerCase(),
+  StringLike: (pattern, value) => wildcardMatch(pattern, value),
+  ArnEquals: (pattern, value) => pattern === value,
+  ArnLike: (pattern, value) => wildcardMatch(pattern, value),
+}
+
+/** Every condition of a statement holds for the request (an operator we do not know fails: reported, not trusted). */
+function conditionsHold(condition: Record<string, Record<string, Json>> | undefined, context: Record<string, string>): boolean {
+  if (!condition) return true
+  return Object.entries(condition).every(([operator, tests]) => {
+    const test = conditionTests[operator]
+    if (!test) return false
+    return Object.entries(tests).every(([key, expected]) => {
+      const value = Object.entries(context).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1]
+      return value !== undefined && list(expected).some((pattern) => test(pattern, value))
+    })
+  })
+}
+
+/** Does one of these resource-policy documents let `service` do the request? */
+export function servicePermitted(documents: Json[], request: ServiceRequest): boolean {
+  const statements = documents.flatMap((document) => ((document as { Statement?: Json[] } | null)?.Statement ?? []) as Record<string, Json>[])
+  const matches = (statement: Record<string, Json>) => {
+    const principal = statement.Principal as { Service?: Json } | string | undefined
+    const principalMatches = principal === '*' || (typeof principal === 'object' && list(principal.Service).includes(request.service))
+    return (
+      principalMatches &&
+      list(statement.Action).some((pattern) => wildcardMatch(pattern, request.action, true)) &&
+      list(statement.Resource ?? '*').some((pattern) => wildcardMatch(pattern, request.resource)) &&
+      conditionsHold(statement.Condition as Record<string, Record<string, Json>> | undefined, request.context)
+    )
+  }
+  return !statements.some((statement) => statement.Effect === 'Deny' && matches(statement)) && statements.some((statement) => statement.Effect === 'Allow' && matches(statement))
+}
+
+/**
+ * The resource-policy documents of a resource: queue policies naming the queue URL, topic policies
+ * naming the topic ARN, bucket policies naming the bucket, or a KMS key's own key policy.
+ */
+export function resourcePolicies(assembly: Assembly, target: { queueUrl?: string; topicArn?: string; bucket?: string; keyArn?: string }): Json[] {
+  const documents: Json[] = []
+  const collect = (type: string, property: string, wanted: string | undefined) => {
+    if (!wanted) return
+    for (const { stack, resource } of assembly.resources(type)) {
+      const targets = list(assembly.resolve(stack, resource.Properties?.[property] ?? null) as Json)
+      if (targets.includes(wanted)) documents.push(assembly.resolve(stack, resource.Properties?.PolicyDocument ?? null))
+    }
+  }
+  collect('AWS::SQS::QueuePolicy', 'Queues', target.queueUrl)
+  collect('AWS::SNS::TopicPolicy', 'Topics', target.topicArn)
+  collect('AWS::S3::BucketPolicy', 'Bucket', target.bucket)
+  if (target.keyArn) {
+    for (const { stack, id, resource } of assembly.resources('AWS::KMS::Key')) {
+      if (assembly.attribute(stack, id, 'Arn') === target.keyArn) documents.push(assembly.resolve(stack, resource.Properties?.KeyPolicy ?? null))
+    }
+  }
+  return documents
+}

@@ -11,7 +11,7 @@ import { toLambdaRecord } from '../../lib/local/stream-poller.ts'
 import { Assembly, type Json, type Stack } from './assembly.ts'
 import { CallLog, LocalSqs, openSearchCertificate, startDynamoDbProxy, startOpenSearch, startS3, startSecretsManager, startSes, type LocalQueue, type ObjectCreated, type SentMail } from './endpoints.ts'
 import { httpApiEvent, httpApiResponse, notificationMatches, passesFilters, s3Notification, scheduledEvent, selectRoute, sqsRecord, type HttpRoute } from './event-sources.ts'
-import { evaluate, roleStatements, wildcardMatch, type PolicyStatement, type ResourceRequirement } from './iam.ts'
+import { evaluate, resourcePolicies, roleStatements, servicePermitted, wildcardMatch, type PolicyStatement, type ResourceRequirement, type ServiceRequest } from './iam.ts'
 import { Sandbox, type InvocationError, type InvocationResult } from './sandbox.ts'
 
 export type ProblemKind = 'missing-env' | 'module' | 'handler' | 'event' | 'iam' | 'invocation' | 'wiring' | 'scenario'
@@ -101,6 +101,8 @@ export class LocalCloud {
   private routes: ApiRoute[] = []
   private readonly pendingNotifications: ObjectCreated[] = []
   private readonly tableNames = new Map<string, string>()
+  /** Service-to-resource deliveries checked against resource policies. */
+  deliveries = 0
   /** Functions an event source, schedule, route or notification invokes. */
   private readonly triggered = new Set<string>()
   private streams!: DynamoDBStreamsClient
@@ -380,6 +382,14 @@ export class LocalCloud {
     })
   }
 
+  /** A service delivering to our resource (S3 → queue, SNS → queue, SES → topic or bucket) needs the resource's policy to let it. */
+  private checkDelivery(request: ServiceRequest, target: Parameters<typeof resourcePolicies>[1], what: string): void {
+    this.deliveries++
+    if (!servicePermitted(resourcePolicies(this.assembly, target), request)) {
+      this.problem('iam', undefined, `${what}: no resource policy lets ${request.service} do ${request.action} on ${request.resource.replace(/[0-9a-f]{32}$/, '<key>')} (with ${JSON.stringify(request.context)})`)
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Invocations
   // -------------------------------------------------------------------------------------------
@@ -405,7 +415,11 @@ export class LocalCloud {
         if (notification.queueArn) {
           const queue = this.sqs.byArn(notification.queueArn)
           if (!queue) this.problem('wiring', undefined, `bucket ${created.bucket} notifies ${notification.queueArn}, which is no queue of the templates`)
-          else this.sqs.enqueue(queue, JSON.stringify(body), 'AIDAS3NOTIFICATIONS')
+          else {
+            const context = { 'aws:SourceArn': `arn:aws:s3:::${created.bucket}`, 'aws:SourceAccount': stack.account }
+            this.checkDelivery({ service: 's3.amazonaws.com', action: 'sqs:SendMessage', resource: queue.arn, context }, { queueUrl: queue.url }, `bucket ${created.bucket} → queue`)
+            this.sqs.enqueue(queue, JSON.stringify(body), 'AIDAS3NOTIFICATIONS')
+          }
         } else if (notification.functionArn) {
           const fn = this.functions.find((candidate) => candidate.arn === notification.functionArn)
           if (fn) await this.invoke(fn, body, `S3 notification of ${created.key}`)
@@ -491,13 +505,15 @@ export class LocalCloud {
 
   /** Stores a raw mail as the SES receipt rule's S3 action does (bucket and key prefix from the template). */
   async receiveMail(raw: string): Promise<string> {
-    const rule = this.assembly.resources('AWS::SES::ReceiptRule').flatMap(({ stack, resource }) =>
-      (((resource.Properties?.Rule as Record<string, Json> | undefined)?.Actions ?? []) as Record<string, Record<string, Json>>[]).flatMap((action) =>
-        action.S3Action ? [this.assembly.resolve(stack, action.S3Action) as { BucketName: string; ObjectKeyPrefix?: string }] : [],
-      ),
-    )[0]
+    const rule = this.assembly.resources('AWS::SES::ReceiptRule').flatMap(({ stack, id, resource }) => {
+      const properties = this.assembly.resolve(stack, (resource.Properties ?? {}) as Json) as { RuleSetName: string; Rule: { Name?: string; Actions?: { S3Action?: { BucketName: string; ObjectKeyPrefix?: string } }[] } }
+      return (properties.Rule.Actions ?? []).flatMap((action) => (action.S3Action ? [{ stack, ruleSet: properties.RuleSetName, name: properties.Rule.Name ?? `${id}-generated`, ...action.S3Action }] : []))
+    })[0]
     if (!rule) throw new Error('the templates have no SES receipt rule with an S3 action: no way for mail to come in')
     const key = `${rule.ObjectKeyPrefix ?? ''}${randomBytes(16).toString('hex')}`
+    const { region, account } = rule.stack
+    const context = { 'aws:SourceArn': `arn:aws:ses:${region}:${account}:receipt-rule-set/${rule.ruleSet}:receipt-rule/${rule.name}`, 'aws:SourceAccount': account, 'aws:Referer': account }
+    this.checkDelivery({ service: 'ses.amazonaws.com', action: 's3:PutObject', resource: `arn:aws:s3:::${rule.BucketName}/${key}`, context }, { bucket: rule.BucketName }, `receipt rule ${rule.name} → bucket`)
     await this.s3.send(new PutObjectCommand({ Bucket: rule.BucketName, Key: key, Body: raw }))
     return key
   }
@@ -514,6 +530,20 @@ export class LocalCloud {
       const destination = properties.EventDestination
       if (properties.ConfigurationSetName !== configurationSet || destination.Enabled === false || !destination.SnsDestination) continue
       if (!destination.MatchingEventTypes.map((type) => type.toLowerCase()).includes(event.eventType.toLowerCase())) continue
+      const topicArn = destination.SnsDestination.TopicARN
+      const sesContext = { 'aws:SourceArn': `arn:aws:ses:${stack.region}:${stack.account}:configuration-set/${configurationSet}`, 'aws:SourceAccount': stack.account }
+      this.checkDelivery({ service: 'ses.amazonaws.com', action: 'sns:Publish', resource: topicArn, context: sesContext }, { topicArn }, `configuration set ${configurationSet} → topic`)
+      const topic = this.assembly.resources('AWS::SNS::Topic').find((entry) => this.assembly.physicalName(entry.stack, entry.id) === topicArn)
+      const keyId = topic?.resource.Properties?.KmsMasterKeyId
+      if (topic && keyId) {
+        const keyArn = String(this.assembly.resolve(topic.stack, keyId))
+        if (!this.assembly.resources('AWS::KMS::Key').some((key) => this.assembly.attribute(key.stack, key.id, 'Arn') === keyArn)) {
+          this.problem('iam', undefined, `topic ${topicArn} is encrypted with ${keyArn}, a key the templates do not define: SES can publish only with a customer managed key whose policy allows it (not alias/aws/sns)`)
+        }
+        for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+          this.checkDelivery({ service: 'ses.amazonaws.com', action, resource: keyArn, context: { ...sesContext, 'kms:EncryptionContext:aws:sns:topicArn': topicArn } }, { keyArn }, `SES → encrypted topic ${topicArn}`)
+        }
+      }
       for (const subscription of this.assembly.resources('AWS::SNS::Subscription')) {
         const sub = this.assembly.resolve(subscription.stack, (subscription.resource.Properties ?? {}) as Json) as { TopicArn: string; Protocol: string; Endpoint: string; RawMessageDelivery?: boolean | string }
         if (sub.TopicArn !== destination.SnsDestination.TopicARN || sub.Protocol !== 'sqs') continue
@@ -522,6 +552,7 @@ export class LocalCloud {
           this.problem('wiring', undefined, `SNS topic ${sub.TopicArn} delivers to ${sub.Endpoint}, which is no queue of the templates`)
           continue
         }
+        this.checkDelivery({ service: 'sns.amazonaws.com', action: 'sqs:SendMessage', resource: queue.arn, context: { 'aws:SourceArn': sub.TopicArn } }, { queueUrl: queue.url }, `topic ${sub.TopicArn} → queue`)
         const message = JSON.stringify(event)
         const raw = sub.RawMessageDelivery === true || sub.RawMessageDelivery === 'true'
         const envelope = {

@@ -106,7 +106,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
     const problems = cloud.problems
     const seconds = (performance.now() - started) / 1000
     say('')
-    if (problems.length === 0) say(`REHEARSAL PASSED: ${steps.length} steps, ${cloud.functions.length} functions, ${cloud.log.calls.length} AWS calls checked against their roles, in ${seconds.toFixed(1)} s`)
+    if (problems.length === 0) say(`REHEARSAL PASSED: ${steps.length} steps, ${cloud.functions.length} functions, ${cloud.log.calls.length} AWS calls checked against their roles, ${cloud.deliveries} service deliveries against resource policies, in ${seconds.toFixed(1)} s`)
     else {
       say(`REHEARSAL FAILED: ${problems.length} problem(s) (${seconds.toFixed(1)} s)`)
       for (const problem of problems) say(`  [${problem.kind}] ${problem.function ? `${problem.function}: ` : ''}${problem.message}`)

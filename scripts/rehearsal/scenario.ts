@@ -141,9 +141,9 @@ export async function runScenario(cloud: LocalCloud, options: { projectRoot: str
       cwd: options.projectRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DOCKET_DYNAMODB_ENDPOINT: cloud.dynamoDbLocal, DOCKET_CONFIG: config, DOCKET_LOG_LEVEL: 'ERROR' },
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 120_000,
     })
-    if (result.status !== 0) throw new Error(`the CLI failed: ${result.stderr || result.stdout}`)
+    if (result.status !== 0) throw new Error(`the CLI failed (${result.signal ? `killed by ${result.signal}` : `exit ${result.status}`}): ${result.stderr || result.stdout}`)
     return result.stdout.trim()
   })
   if (!ready) return steps

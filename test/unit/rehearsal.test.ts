@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Assembly, type CfnTemplate, type Stack } from '../../scripts/rehearsal/assembly.ts'
 import { dynamoDbActions, s3Action } from '../../scripts/rehearsal/endpoints.ts'
 import { httpApiEvent, matchesPattern, notificationMatches, passesFilters, scheduledEvent, selectRoute } from '../../scripts/rehearsal/event-sources.ts'
-import { evaluate, roleStatements } from '../../scripts/rehearsal/iam.ts'
+import { evaluate, resourcePolicies, roleStatements, servicePermitted } from '../../scripts/rehearsal/iam.ts'
 import { projectNode } from '../../scripts/rehearsal/rehearse.ts'
 import { Sandbox } from '../../scripts/rehearsal/sandbox.ts'
 import { projectRoot } from '../../infra/deployment-settings.ts'
@@ -58,6 +58,17 @@ describe('rehearsal: IAM from the template', () => {
     expect(evaluate(send, 'ses:SendEmail', [{ anyOf: [identity('support@example.com'), identity('example.com')] }, setArn]).allowed).toBe(true)
     expect(evaluate(send, 'ses:SendEmail', [{ anyOf: [identity('someone@elsewhere.example'), identity('elsewhere.example')] }, setArn]).allowed).toBe(false)
     expect(evaluate(roleOf('api'), 'ses:SendEmail', [{ anyOf: [identity('support@example.com'), identity('example.com')] }]).allowed).toBe(false)
+  })
+
+  it('checks service deliveries against resource policies (S3 → intake queue, SNS → feedback queue), conditions included', () => {
+    const queues = assembly.resources('AWS::SQS::Queue').map(({ stack, id }) => ({ id, url: assembly.physicalName(stack, id), arn: assembly.attribute(stack, id, 'Arn') }))
+    const intake = queues.find((queue) => /^MailIntakeQueue/.test(queue.id))!
+    const feedback = queues.find((queue) => /FeedbackQueue/.test(queue.id) && !/DeadLetter/.test(queue.id))!
+    const rawMail = bucketArn(/^RawMail/)
+    const fromBucket = (arn: string) => ({ service: 's3.amazonaws.com', action: 'sqs:SendMessage', resource: intake.arn, context: { 'aws:SourceArn': arn, 'aws:SourceAccount': '123456789012' } })
+    expect(servicePermitted(resourcePolicies(assembly, { queueUrl: intake.url }), fromBucket(rawMail))).toBe(true)
+    expect(servicePermitted(resourcePolicies(assembly, { queueUrl: intake.url }), fromBucket('arn:aws:s3:::someone-elses-bucket'))).toBe(false)
+    expect(servicePermitted(resourcePolicies(assembly, { queueUrl: feedback.url }), fromBucket(rawMail))).toBe(false)
   })
 
   it('names the IAM actions of DynamoDB calls as IAM checks them (transactions per item, queries on the index)', () => {

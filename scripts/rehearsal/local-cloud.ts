@@ -3,7 +3,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import type { DynamoDBBatchResponse, SQSBatchResponse } from 'aws-lambda'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.ts'
@@ -660,10 +660,38 @@ export class LocalCloud {
       const fn = this.functions.find((candidate) => candidate.id === result.caller)
       this.problem('iam', fn, `${result.action} on ${result.denied.join(', ')} (${result.count}×, ${result.service}) is not allowed by role ${fn?.roleId ?? '?'}`)
     }
+    // A call on a table, bucket or queue no template defines: the code fell back to a default name
+    // (a variable its template does not set) or names a resource nobody creates.
+    const known = new Set([
+      ...this.tableNames.values(),
+      ...this.assembly.resources('AWS::S3::Bucket').map(({ stack, id }) => this.assembly.attribute(stack, id, 'Arn')),
+      ...[...this.sqs.queues.values()].map((queue) => queue.arn),
+    ])
+    for (const call of this.log.calls) {
+      const fn = this.functions.find((candidate) => candidate.id === call.caller)
+      if (!fn || !['dynamodb', 's3', 'sqs'].includes(call.service)) continue
+      for (const resource of call.resources.filter((entry): entry is string => typeof entry === 'string' && entry !== '*')) {
+        const owner = call.service === 's3' ? resource.split('/')[0]! : call.service === 'dynamodb' ? resource.replace(/\/(index|stream)\/.*$/, '') : resource
+        if (known.has(owner)) continue
+        const unset = [...fn.sandbox.unsetReads, ...this.knownVariables(fn)].filter((name) => name.startsWith('DOCKET_') && !(name in fn.environment))
+        const suspects = unset.filter((name) => /TABLE|BUCKET|QUEUE/.test(name))
+        this.problem(
+          suspects.length > 0 ? 'missing-env' : 'wiring',
+          fn,
+          `${call.action} on ${owner}, which no template defines${suspects.length ? ` (its template does not set ${[...new Set(suspects)].join(', ')}: the code fell back to a default)` : ''}`,
+        )
+      }
+    }
     for (const call of this.log.calls.filter((entry) => entry.caller.startsWith('(unknown') || entry.caller === '(unsigned)')) {
       this.problem('iam', undefined, `${call.action} was made with credentials no function has (${call.caller})`)
     }
     return results
+  }
+
+  /** The project's variables (DOCKET_…) the bundle mentions: what its settings parser may read. */
+  knownVariables(fn: RehearsedFunction): string[] {
+    const bundle = ['index.mjs', 'index.js', 'index.cjs'].map((file) => join(fn.sandbox.taskRoot, file)).find((file) => existsSync(file))
+    return bundle ? [...new Set(readFileSync(bundle, 'utf8').match(/\bDOCKET_[A-Z0-9_]+\b/g) ?? [])] : []
   }
 
   problem(kind: ProblemKind, fn: RehearsedFunction | undefined, message: string): void {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { LocalCloud, type Problem } from './local-cloud.ts'
@@ -91,8 +91,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
     })
     for (const fn of cloud.functions) {
       // The project's variables the bundle knows of but the template leaves to their defaults (information, not a failure).
-      const bundle = join(fn.sandbox.taskRoot, 'index.mjs')
-      const known = existsSync(bundle) ? [...new Set(readFileSync(bundle, 'utf8').match(/\bDOCKET_[A-Z0-9_]+\b/g) ?? [])] : []
+      const known = cloud.knownVariables(fn)
       // Local-runtime settings (data dir, host, DynamoDB Local endpoint, demo password) have no meaning in Lambda.
       const localOnly = ['DOCKET_DATA_DIR', 'DOCKET_HOST', 'DOCKET_DEMO_PASSWORD', 'DOCKET_DYNAMODB_ENDPOINT']
       const defaulted = known.filter((name) => !(name in fn.environment) && !localOnly.includes(name))

@@ -50,8 +50,8 @@ export function synthesize(projectRoot: string, outDir: string): { seconds: numb
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: [join(projectRoot, 'node_modules', '.bin'), process.env.PATH].join(delimiter) }
   for (const key of Object.keys(env)) if (key.startsWith('AWS_') || key.startsWith('CDK_')) delete env[key]
   const started = performance.now()
-  const result = spawnSync(join(projectRoot, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', outDir], { cwd: projectRoot, env, encoding: 'utf8', timeout: 170_000 })
-  if (result.status !== 0) throw new Error(`cdk synth failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`)
+  const result = spawnSync(join(projectRoot, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', outDir], { cwd: projectRoot, env, encoding: 'utf8', timeout: 400_000 })
+  if (result.status !== 0) throw new Error(`cdk synth failed (${result.signal ? `killed by ${result.signal} after the 400 s limit` : `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`)
   return { seconds: (performance.now() - started) / 1000 }
 }
 

@@ -16,7 +16,7 @@ const outDir = mkdtempSync(join(tmpdir(), 'docket-rehearsal-test-'))
 beforeAll(() => {
   const { seconds } = synthesize(projectRoot, outDir)
   console.log(`cdk synth with bundling took ${seconds.toFixed(1)} s`)
-}, 300_000)
+}, 450_000)
 afterAll(() => rmSync(outDir, { recursive: true, force: true }))
 
 describe('deployment rehearsal', () => {

@@ -55,7 +55,7 @@ function restoreEmptyMaps(image: Record<string, AttributeValue> | undefined): Re
   return Object.fromEntries(Object.entries(image).map(([key, value]) => [key, fix(value)]))
 }
 
-function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
+export function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
   const change = record.dynamodb ?? {}
   return {
     eventID: record.eventID ?? '',

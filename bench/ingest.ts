@@ -44,10 +44,10 @@ import { CpuProfiler } from './support/cpu-profile.ts'
  *                disk costs. Not what `npm start` runs; the output says so.
  */
 
-const seed = 20261123
-const originalCount = 900
-const followUpCount = 100
-const mailCount = originalCount + followUpCount
+export const seed = 20261123
+export const originalCount = 900
+export const followUpCount = 100
+export const mailCount = originalCount + followUpCount
 const attachmentBytes = 100 * 1024
 /** Concurrent "SMTP sessions" feeding the intake (store raw mail, queue the notification). */
 const feedConcurrency = 16
@@ -55,7 +55,7 @@ const waveTimeoutMs = 90_000
 const storeWriteCount = 2000
 const storeWriteConcurrency = 32
 const envelopeRecipients = ['support@example.com']
-const configPath = fileURLToPath(new URL('../docket.config.yaml', import.meta.url))
+export const configPath = fileURLToPath(new URL('../docket.config.yaml', import.meta.url))
 
 // ---------------------------------------------------------------------------------------------
 // The mails
@@ -145,7 +145,7 @@ const replyOpeners = [
   'It works again now, you can close the ticket.',
 ]
 
-interface GeneratedMail {
+export interface GeneratedMail {
   index: number
   kind: 'original' | 'follow-up by subject' | 'follow-up by In-Reply-To'
   raw: Buffer
@@ -216,7 +216,7 @@ async function compose(options: {
   return composer.compile().build()
 }
 
-async function generateOriginals(random: () => number): Promise<GeneratedMail[]> {
+export async function generateOriginals(random: () => number): Promise<GeneratedMail[]> {
   const mails: GeneratedMail[] = []
   for (let index = 0; index < originalCount; index++) {
     const person = pick(random, people)
@@ -231,7 +231,7 @@ async function generateOriginals(random: () => number): Promise<GeneratedMail[]>
 }
 
 /** The second wave: answers to tickets of the first, by ticket number in the subject or by Message-ID. */
-async function generateFollowUps(random: () => number, originals: GeneratedMail[], ticketOf: (index: number) => string | undefined): Promise<GeneratedMail[]> {
+export async function generateFollowUps(random: () => number, originals: GeneratedMail[], ticketOf: (index: number) => string | undefined): Promise<GeneratedMail[]> {
   const mails: GeneratedMail[] = []
   for (let offset = 0; offset < followUpCount; offset++) {
     const index = originalCount + offset
@@ -402,7 +402,7 @@ const sumWindows = (a: CpuWindow, b: CpuWindow): CpuWindow => {
  * DynamoDB Local the pipeline is waiting on. recordIngest (ignored/rejected mail) is observed too,
  * so such an outcome is reported instead of waited for.
  */
-class Tracker {
+export class Tracker {
   readonly deliveries = new Map<string, Delivery>()
   private pending = 0
   private waiter: (() => void) | undefined
@@ -446,7 +446,7 @@ class Tracker {
   }
 }
 
-async function feedWave(runtime: LocalRuntime, tracker: Tracker, mails: GeneratedMail[]): Promise<number> {
+export async function feedWave(runtime: LocalRuntime, tracker: Tracker, mails: GeneratedMail[]): Promise<number> {
   const startedAt = now()
   await pool(mails.length, feedConcurrency, async (index) => {
     const mail = mails[index]!

@@ -42,11 +42,32 @@ export type Entity =
 /** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
 export const dueShardCount = 4
 
+/**
+ * The shard of a ticket in an index spread over `shards` partitions: a hash of its number, so
+ * consecutive numbers (the ticket counter) land on consecutive shards and a burst of new tickets
+ * spreads evenly. Every read of a sharded key reads all its shards, so the choice never decides
+ * what a view shows, only where the write lands.
+ */
 export function shardOf(number: string, shards = dueShardCount): number {
   let hash = 0
   for (const char of number) hash = (hash * 31 + char.charCodeAt(0)) >>> 0
   return hash % shards
 }
+
+/**
+ * Partitions of each queue view key (queue × state type). A GSI partition takes about 1,000 write
+ * units per second, and every new ticket of a queue and every change of its tickets (an index with
+ * every attribute projected copies the whole ticket, 1–3 KB) is a write on its queue's key: at
+ * 1,000 mails/s into one queue that is about 1,000 writes and 2,000–3,000 units per second
+ * (`npm run bench -- hotkeys`). 16 shards keep the busiest shard near 200 units/s at that rate,
+ * headroom of five for bursts, a queue that takes every mail, and bigger tickets. The price is on
+ * the read side: a queue view or count reads 16 partitions per queue and state type (merged by
+ * creation time; most are one small Query).
+ */
+export const queueShardCount = 16
+
+/** The queue index shard of a ticket. */
+export const queueShardOf = (number: string): number => shardOf(number, queueShardCount)
 
 /** Message-IDs are compared without angle brackets; very long ones are hashed to fit a key. */
 export function normalizeMessageId(messageId: string): string {
@@ -123,7 +144,12 @@ export const keys = {
 
 /** Index attributes, built from the ticket's state so a view never drifts from its ticket. */
 export const indexKeys = {
-  queue: (queue: string, stateType: string) => `QUEUE#${queue}#${stateType}`,
+  /**
+   * A queue view partition: QUEUE#<queue>#<stateType>#<shard>. Shard 0 keeps the key of the time
+   * before sharding (no suffix), so tickets indexed by an older Docket (whose key was exactly that)
+   * are read as shard 0 with no migration; each rewrite of such a ticket moves it to its own shard.
+   */
+  queue: (queue: string, stateType: string, shard: number) => (shard === 0 ? `QUEUE#${queue}#${stateType}` : `QUEUE#${queue}#${stateType}#${shard}`),
   owner: (login: string) => `OWNER#${login}`,
   responsible: (login: string) => `RESPONSIBLE#${login}`,
   /** Watch items share the responsible index (same sort key shape): WATCHER#<login> → stateType#created#number. */
@@ -135,8 +161,15 @@ export const indexKeys = {
   auditDay: (day: string, shard: number) => `AUDIT#${day}#${shard}`,
 }
 
-/** Partitions of a day in the audit index: a GSI partition takes ~1,000 writes/s, so 4 take a busy day's history. */
-export const auditShardCount = 4
+/**
+ * Partitions of a day in the audit index. Its sort key grows with time, so each partition's writes
+ * all land at its end and DynamoDB cannot split it for heat: each shard stays under one partition's
+ * ~1,000 writes/s. Every change writes one history item (1 unit, keys only): at 1,000 mails/s
+ * about 1,000–1,500 per second (`npm run bench -- hotkeys`); 16 shards keep each under 100/s with
+ * room for agents' and jobs' changes on top. Was 4: the shards of those days (AUDIT#<day>#0..3)
+ * are among these, so days written before are still read whole.
+ */
+export const auditShardCount = 16
 
 /**
  * Audit index attributes of a history item or tombstone of ticket `number`, recorded at

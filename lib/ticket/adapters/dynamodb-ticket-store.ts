@@ -11,7 +11,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb'
-import { auditIndexAttributes, auditShardCount, dueShardCount, indexKeys, keys, normalizeMessageId, shardOf, type Entity, type Key } from '../../store/keys.ts'
+import { auditIndexAttributes, auditShardCount, dueShardCount, indexKeys, keys, normalizeMessageId, queueShardCount, queueShardOf, shardOf, type Entity, type Key } from '../../store/keys.ts'
 import { table, type IndexDeclaration } from '../../store/table.ts'
 import { invalidRequest } from '../../platform/errors.ts'
 import { stateTypes } from '../../../schemas/config.ts'
@@ -64,7 +64,7 @@ export function ticketIndexAttributes(ticket: Ticket): Item {
   const created = `${ticket.createdAt}#${ticket.number}`
   const { byQueue, byOwner, byCustomer, byResponsible, byDue, byCompany, byEscalation } = table.indexes
   const attributes: Item = {
-    [byQueue.partitionKey]: indexKeys.queue(ticket.queue, ticket.stateType),
+    [byQueue.partitionKey]: indexKeys.queue(ticket.queue, ticket.stateType, queueShardOf(ticket.number)),
     [byQueue.sortKey]: created,
   }
   if (ticket.owner) {
@@ -173,6 +173,13 @@ function isStartKeyOf(read: PartitionRead, position: unknown): boolean {
   )
 }
 
+/**
+ * The order the fan-out merge takes the next item in: DynamoDB's own order of sort keys (UTF-8
+ * bytes), so the merge of partitions that each come sorted is itself sorted; ties (the same key in
+ * two partitions: never for keys ending in the ticket number) go to the earlier partition.
+ */
+export const mergeOrder = byteOrder
+
 /** One index partition to page through, with the key range of the access pattern. */
 interface PartitionRead {
   id: string
@@ -189,7 +196,13 @@ function partitionReads(query: TicketIndexQuery): PartitionRead[] {
   const { byQueue, byOwner, byResponsible, byCustomer, byCompany, byDue, byEscalation } = table.indexes
   switch (query.by) {
     case 'queue':
-      return [{ id: `q:${query.queue}#${query.stateType}`, index: byQueue, partition: indexKeys.queue(query.queue, query.stateType), ...(query.createdBefore ? { to: query.createdBefore } : {}) }]
+      // Every shard of the queue and state type (lib/store/keys.ts), merged by creation time.
+      return Array.from({ length: queueShardCount }, (_, shard) => ({
+        id: `q:${query.queue}#${query.stateType}#${shard}`,
+        index: byQueue,
+        partition: indexKeys.queue(query.queue, query.stateType, shard),
+        ...(query.createdBefore ? { to: query.createdBefore } : {}),
+      }))
     case 'owner': {
       // Within the partition tickets sort by lock, state type, then creation: a read per lock and state type keeps creation order.
       const prefix = `${query.lock}#${query.stateType}#`
@@ -217,7 +230,7 @@ function partitionReads(query: TicketIndexQuery): PartitionRead[] {
   }
 }
 
-/** The queue view's partitions: one per queue and state type. */
+/** The queue view's partitions: every shard of each queue and state type. */
 const queueReads = (query: TicketListQuery): PartitionRead[] => query.queues.flatMap((queue) => query.stateTypes.flatMap((stateType) => partitionReads({ by: 'queue', queue, stateType })))
 
 const reverseLink: Record<LinkType, LinkType> = { normal: 'normal', parent: 'child', child: 'parent' }
@@ -440,6 +453,11 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   private async countPartition(queue: string, stateType: string): Promise<number> {
+    const shards = await Promise.all(Array.from({ length: queueShardCount }, (_, shard) => this.countShard(indexKeys.queue(queue, stateType, shard))))
+    return shards.reduce((sum, count) => sum + count, 0)
+  }
+
+  private async countShard(partition: string): Promise<number> {
     const index = table.indexes.byQueue
     let count = 0
     let startKey: Record<string, unknown> | undefined
@@ -450,7 +468,7 @@ export class DynamoTicketStore implements TicketStore {
           IndexName: index.name,
           KeyConditionExpression: '#pk = :pk',
           ExpressionAttributeNames: { '#pk': index.partitionKey },
-          ExpressionAttributeValues: { ':pk': indexKeys.queue(queue, stateType) },
+          ExpressionAttributeValues: { ':pk': partition },
           Select: 'COUNT',
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
@@ -705,7 +723,7 @@ export class DynamoTicketStore implements TicketStore {
       let best: Stream | undefined
       for (const stream of streams) {
         if (stream.taken === stream.items.length) continue
-        if (!best || (forward ? 1 : -1) * stream.items[stream.taken]!.key.localeCompare(best.items[best.taken]!.key) < 0) best = stream
+        if (!best || (forward ? 1 : -1) * mergeOrder(stream.items[stream.taken]!.key, best.items[best.taken]!.key) < 0) best = stream
       }
       if (!best) break
       page.push(best.items[best.taken++]!.item)

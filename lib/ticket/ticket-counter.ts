@@ -18,7 +18,6 @@ interface DayState {
   waiting: Waiter[]
   drawing: boolean
   timer: ReturnType<typeof setTimeout> | undefined
-  lastDrawAt: number
 }
 
 /**
@@ -47,17 +46,19 @@ export class TicketCounter {
   private readonly store: Pick<TicketStore, 'reserveTicketCounters'>
   private readonly days = new Map<string, DayState>()
   private readonly clock: () => number
+  /** When this writer last drew (any day): the window is the writer's, not the day's. */
+  private lastDrawAt = Number.NEGATIVE_INFINITY
 
   constructor(store: Pick<TicketStore, 'reserveTicketCounters'>, options: { clock?: () => number } = {}) {
     this.store = store
-    this.clock = options.clock ?? Date.now
+    this.clock = options.clock ?? (() => Date.now())
   }
 
   /** The next counter value of the day (YYYYMMDD in the system's time zone), from 1. */
   next(day: string): Promise<number> {
     return new Promise((resolve, reject) => {
       let state = this.days.get(day)
-      if (!state) this.days.set(day, (state = { waiting: [], drawing: false, timer: undefined, lastDrawAt: Number.NEGATIVE_INFINITY }))
+      if (!state) this.days.set(day, (state = { waiting: [], drawing: false, timer: undefined }))
       state.waiting.push({ resolve, reject })
       this.pump(day, state)
     })
@@ -70,7 +71,7 @@ export class TicketCounter {
       return
     }
     // Clamped to one window, should the wall clock step back.
-    const wait = Math.min(counterWindowMs, state.lastDrawAt + counterWindowMs - this.clock())
+    const wait = Math.min(counterWindowMs, this.lastDrawAt + counterWindowMs - this.clock())
     if (wait > 0) {
       state.timer = setTimeout(() => {
         state.timer = undefined
@@ -80,7 +81,7 @@ export class TicketCounter {
     }
     const block = state.waiting.splice(0)
     state.drawing = true
-    state.lastDrawAt = this.clock()
+    this.lastDrawAt = this.clock()
     void this.store.reserveTicketCounters(day, block.length).then(
       (last) => {
         // The ADD answers the counter after the block: the block is the `block.length` values up to it, in request order.

@@ -146,19 +146,18 @@ describe('attacks through mail and the API (issue 13)', () => {
       expect(answer.body.error?.field, what).toMatch(/cursor$/)
     }
 
-    it('a start key of another partition, index or range, or of the wrong shape, is a 400 naming the cursor on every list', async () => {
-      // A genuine cursor of the Support queue view, and the positions it holds.
+    it('a cursor of another list, a position not of our making, or of the wrong shape, is a 400 naming the cursor on every list', async () => {
+      // A genuine cursor of the Support queue view: one merge position for all its partitions and shards (issue 15.10).
       const first = (await call('GET', '/api/tickets?queue=Support&limit=1', { token: admin })).body as { next: string }
       expect(first.next).toBeTruthy()
-      const genuine = JSON.parse(Buffer.from(first.next, 'base64url').toString('utf8')) as Record<string, Record<string, string> | null>
-      const [id, position] = Object.entries(genuine).find(([, value]) => value !== null)!
-      const salesId = id.replace('q:Support', 'q:Sales')
+      const genuine = JSON.parse(Buffer.from(first.next, 'base64url').toString('utf8')) as { after: string; of: string }
+      const sales = (await call('GET', '/api/tickets?queue=Sales&limit=1', { token: admin })).body as { next: string | null }
       const tampered = {
-        'another partition under the same id': tamper({ ...genuine, [id]: { ...position, gsi1pk: position!.gsi1pk!.replace('Support', 'Sales') } }),
-        'a start key of the Sales queue under its own id': tamper({ [salesId]: { ...position, gsi1pk: position!.gsi1pk!.replace('Support', 'Sales') } }),
-        'another ticket as the table key': tamper({ ...genuine, [id]: { ...position, pk: 'AGENT#admin' } }),
-        'an extra attribute': tamper({ ...genuine, [id]: { ...position, extra: 'x' } }),
-        'a number instead of a string': tamper({ ...genuine, [id]: { ...position, gsi1sk: 5 } }),
+        ...(sales.next ? { 'a cursor of the Sales queue': sales.next } : {}),
+        'a position that is not a ticket': tamper({ ...genuine, after: 'AGENT#admin' }),
+        'a position of another list': tamper({ ...genuine, of: 'another-list' }),
+        'an extra attribute': tamper({ ...genuine, extra: 'x' }),
+        'a number instead of a string': tamper({ ...genuine, after: 5 }),
         'an array': tamper([1, 2]),
         'not JSON': 'bm90IGpzb24',
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb'
 import {
   BatchWriteCommand,
@@ -118,9 +119,17 @@ function watchItem(ticket: Ticket, login: string): Item {
   }
 }
 
+/**
+ * Where a merged list resumes: the merge key (the sort key without its fixed prefix: creation time
+ * and number for views, due time and number for due lists) of the last ticket handed out, and which
+ * list (partitions and order) it belongs to. One position serves every partition of the list, every
+ * shard included: the merge hands tickets out in merge-key order, so when it has handed out `after`,
+ * it has handed out everything before it in every partition, and each partition resumes right
+ * after it. (A position per partition would grow with the shards: 16 per queue and state type.)
+ */
 interface Cursor {
-  /** Per index partition: where to resume, or null once it is exhausted. */
-  [partition: string]: Item | null
+  after: string
+  of: string
 }
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url')
@@ -130,14 +139,17 @@ const foreignCursor = () => invalidRequest('cursor is not one this server handed
 /** DynamoDB orders string keys by their UTF-8 bytes (JavaScript compares UTF-16 units, which differs above U+FFFF). */
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
 
+/** The list a cursor belongs to: its partitions and order, hashed short. */
+const listOf = (reads: readonly PartitionRead[], order: 'asc' | 'desc') =>
+  createHash('sha256').update(`${order}\n${reads.map((read) => read.id).join('\n')}`).digest('base64url').slice(0, 16)
+
 /**
  * A cursor comes back from the client, so it is checked before DynamoDB sees it (a start key of
- * another partition, index or range is a ValidationException there, a 500 here): one position
- * per partition this list reads, each exactly the keys we hand out (the ticket's table key and
- * its index key), the index partition the one asked for, the sort key inside the read's range,
- * and the table key the ticket the sort key ends with. Anything else is a 400 naming the cursor.
+ * another partition, index or range is a ValidationException there, a 500 here): exactly the two
+ * fields we hand out, of this list, and a position that ends with a ticket number. The start keys
+ * are built from it here (startKeyOf), never taken from the client. Anything else is a 400 naming the cursor.
  */
-function decodeCursor(text: string, reads: readonly PartitionRead[]): Cursor {
+function decodeCursor(text: string, reads: readonly PartitionRead[], order: 'asc' | 'desc'): Cursor {
   let value: unknown
   try {
     value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
@@ -145,32 +157,26 @@ function decodeCursor(text: string, reads: readonly PartitionRead[]): Cursor {
     throw foreignCursor()
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw foreignCursor()
-  const byId = new Map(reads.map((read) => [read.id, read]))
-  for (const [id, position] of Object.entries(value)) {
-    const read = byId.get(id)
-    if (!read) throw foreignCursor()
-    if (position === null) continue
-    if (!isStartKeyOf(read, position)) throw foreignCursor()
-  }
-  return value as Cursor
+  const fields = value as Record<string, unknown>
+  const names = Object.keys(fields)
+  if (names.length !== 2 || typeof fields.after !== 'string' || typeof fields.of !== 'string') throw foreignCursor()
+  if (fields.of !== listOf(reads, order) || fields.after.length > 1024 || !/#\d{1,40}$/.test(fields.after)) throw foreignCursor()
+  return { after: fields.after, of: fields.of }
 }
 
-function isStartKeyOf(read: PartitionRead, position: unknown): boolean {
-  if (!position || typeof position !== 'object' || Array.isArray(position)) return false
-  const fields = position as Item
-  const names = new Set([table.partitionKey, table.sortKey, read.index.partitionKey, read.index.sortKey])
-  if (Object.keys(fields).length !== names.size || ![...names].every((name) => typeof fields[name] === 'string' && (fields[name] as string).length <= 1024)) return false
-  const sortKey = fields[read.index.sortKey] as string
-  const number = sortKey.slice(sortKey.lastIndexOf('#') + 1)
-  const own = keys.ticket(number)
-  return (
-    fields[read.index.partitionKey] === read.partition &&
-    (read.from === undefined || byteOrder(sortKey, read.from) >= 0) &&
-    (read.to === undefined || byteOrder(sortKey, read.to) <= 0) &&
-    /^\d{1,40}$/.test(number) &&
-    fields[table.partitionKey] === own.pk &&
-    fields[table.sortKey] === own.sk
-  )
+/**
+ * Where a partition resumes after merge key `after`: the start key of the ticket it names in this
+ * partition (DynamoDB resumes after a start key whether or not that item is in the partition), no
+ * start key when `after` lies before the read's range, or nothing left when it lies beyond it.
+ */
+function startKeyOf(read: PartitionRead, after: string, forward: boolean): Item | undefined | 'exhausted' {
+  const sortKey = `${read.prefix ?? ''}${after}`
+  const [before, beyond] = forward ? [read.from, read.to] : [read.to, read.from]
+  const sign = forward ? 1 : -1
+  if (beyond !== undefined && sign * byteOrder(sortKey, beyond) > 0) return 'exhausted'
+  if (before !== undefined && sign * byteOrder(sortKey, before) < 0) return undefined
+  const own = keys.ticket(after.slice(after.lastIndexOf('#') + 1))
+  return { [table.partitionKey]: own.pk, [table.sortKey]: own.sk, [read.index.partitionKey]: read.partition, [read.index.sortKey]: sortKey }
 }
 
 /**
@@ -638,14 +644,15 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   /**
-   * Pages through several index partitions at once, merged by sort key (creation order). The
-   * cursor keeps a position per partition, so paging never skips or repeats a ticket.
+   * Pages through several index partitions at once (shards included), merged by sort key (creation
+   * order). The cursor holds the merge position, where every partition resumes, so paging never
+   * skips or repeats a ticket.
    */
   private async pageMerged(
     reads: PartitionRead[],
     options: { order: 'asc' | 'desc'; limit: number; cursor?: string | undefined; state?: string; project?: readonly string[] } & TicketIndexFilter,
   ): Promise<Page<Item>> {
-    const cursor = options.cursor ? decodeCursor(options.cursor, reads) : {}
+    const cursor = options.cursor ? decodeCursor(options.cursor, reads, options.order) : undefined
     const forward = options.order === 'asc'
     const filters: string[] = []
     const names: Record<string, string> = {}
@@ -698,8 +705,9 @@ export class DynamoTicketStore implements TicketStore {
     // Partitions merge by their sort key without its fixed prefix: creation time for views, due time for due lists.
     const mergeKey = (read: PartitionRead, item: Item) => String(item[read.index.sortKey]).slice(read.prefix?.length ?? 0)
     const streams = reads
-      .filter((read) => !(read.id in cursor && cursor[read.id] === null))
-      .map((read) => ({ read, items: [] as { item: Item; key: string }[], taken: 0, start: cursor[read.id] ?? undefined, exhausted: false }))
+      .map((read) => ({ read, start: cursor ? startKeyOf(read, cursor.after, forward) : undefined }))
+      .filter((entry): entry is { read: PartitionRead; start: Item | undefined } => entry.start !== 'exhausted')
+      .map(({ read, start }) => ({ read, items: [] as { item: Item; key: string }[], taken: 0, start, exhausted: false }))
     type Stream = (typeof streams)[number]
     const readOn = async (stream: Stream, count: number) => {
       const { items, lastKey } = await this.queryUpTo(queryOf(stream.read, stream.start), count).catch((error: unknown) => {
@@ -714,6 +722,7 @@ export class DynamoTicketStore implements TicketStore {
     // A quarter over the even share, so that an uneven mix of partitions rarely needs a second round.
     await Promise.all(streams.map((stream) => readOn(stream, Math.min(options.limit, Math.ceil((options.limit * 1.25) / streams.length)))))
     const page: Item[] = []
+    let lastKey: string | undefined
     while (page.length < options.limit) {
       const starved = streams.filter((stream) => stream.taken === stream.items.length && !stream.exhausted)
       if (starved.length > 0) {
@@ -726,20 +735,13 @@ export class DynamoTicketStore implements TicketStore {
         if (!best || (forward ? 1 : -1) * mergeOrder(stream.items[stream.taken]!.key, best.items[best.taken]!.key) < 0) best = stream
       }
       if (!best) break
-      page.push(best.items[best.taken++]!.item)
+      const taken = best.items[best.taken++]!
+      page.push(taken.item)
+      lastKey = taken.key
     }
-    const next: Cursor = { ...cursor }
-    let more = false
-    for (const { read, items, taken, exhausted } of streams) {
-      if (taken === items.length && exhausted) {
-        next[read.id] = null
-      } else {
-        more = true
-        const last = taken > 0 ? items[taken - 1]!.item : undefined
-        if (last) next[read.id] = { pk: last.pk, sk: last.sk, [read.index.partitionKey]: last[read.index.partitionKey], [read.index.sortKey]: last[read.index.sortKey] }
-      }
-    }
-    return { items: page, next: more ? encodeCursor(next) : null }
+    const more = streams.some(({ items, taken, exhausted }) => taken < items.length || !exhausted)
+    const next: Cursor | undefined = more && lastKey !== undefined ? { after: lastKey, of: listOf(reads, options.order) } : undefined
+    return { items: page, next: next ? encodeCursor(next) : null }
   }
 
   private putNew(key: Key, entity: Entity, value: object): TransactItem {

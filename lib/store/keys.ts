@@ -39,8 +39,13 @@ export type Entity =
   | 'customer-search'
   | 'watch'
 
-/** Partitions of the due indexes, so no single index key takes every write (see README: scaling). */
-export const dueShardCount = 4
+/**
+ * Partitions of the due indexes (and the escalation index), so no single index key takes every
+ * write (see README: scaling). Every escalating ticket's writes copy it (1–3 KB) into one of them:
+ * at 1,000 mails/s that all escalate, ~2,000 units/s; 8 keep each near 250. Was 4: the shards of
+ * before (hash mod 4) are among these (hash mod 8 is read whole), so nothing needs rewriting.
+ */
+export const dueShardCount = 8
 
 /**
  * The shard of a ticket in an index spread over `shards` partitions: a hash of its number, so
@@ -68,6 +73,21 @@ export const queueShardCount = 16
 
 /** The queue index shard of a ticket. */
 export const queueShardOf = (number: string): number => shardOf(number, queueShardCount)
+
+/**
+ * Shards of the customer list and customer search partitions. The first mail of every new sender
+ * writes its customer user's list item and search items in the ticket's transaction (two write
+ * units each): at 1,000 mails/s of new senders the one list partition (CUSTLIST#U) and the search
+ * partition of a common token ("ex" of example.com) took ~2,000 units/s (`npm run bench --
+ * hotkeys`). 8 shards by the record's id keep each near 250. Reads (readIndex) query every shard
+ * and merge by sort key. Shard 0 keeps the key of the time before sharding, so records indexed by
+ * an older Docket are read as shard 0.
+ */
+export const customerIndexShardCount = 8
+
+export const customerShardOf = (id: string): number => shardOf(id.toLowerCase(), customerIndexShardCount)
+
+const customerShardSuffix = (shard: number) => (shard === 0 ? '' : `#S${shard}`)
 
 /** Message-IDs are compared without angle brackets; very long ones are hashed to fit a key. */
 export function normalizeMessageId(messageId: string): string {
@@ -133,11 +153,14 @@ export const keys = {
    * characters, sorted by token then the record's key (see lib/customers/search-tokens.ts).
    * `record` is U (customer users) or C (companies).
    */
-  customerSearchPartition: (record: 'U' | 'C', partition: string) => `CUSTSEARCH#${record}#${partition}`,
-  customerSearch: (record: 'U' | 'C', partition: string, token: string, id: string): Key => ({ pk: `CUSTSEARCH#${record}#${partition}`, sk: `${token} ${id.toLowerCase()}` }),
+  customerSearchPartition: (record: 'U' | 'C', partition: string, shard: number) => `CUSTSEARCH#${record}#${partition}${customerShardSuffix(shard)}`,
+  customerSearch: (record: 'U' | 'C', partition: string, token: string, id: string): Key => ({
+    pk: `CUSTSEARCH#${record}#${partition}${customerShardSuffix(customerShardOf(id))}`,
+    sk: `${token} ${id.toLowerCase()}`,
+  }),
   /** Every record by name (an empty search, the admin list, the export). */
-  customerListPartition: (record: 'U' | 'C') => `CUSTLIST#${record}`,
-  customerList: (record: 'U' | 'C', sortName: string, id: string): Key => ({ pk: `CUSTLIST#${record}`, sk: `${sortName} ${id.toLowerCase()}` }),
+  customerListPartition: (record: 'U' | 'C', shard: number) => `CUSTLIST#${record}${customerShardSuffix(shard)}`,
+  customerList: (record: 'U' | 'C', sortName: string, id: string): Key => ({ pk: `CUSTLIST#${record}${customerShardSuffix(customerShardOf(id))}`, sk: `${sortName} ${id.toLowerCase()}` }),
   /** An agent watching a ticket: a copy of the ticket's list fields, rewritten with every change, for "My watched tickets". */
   watch: (number: string, login: string): Key => ({ pk: `TICKET#${number}`, sk: `WATCH#${login}` }),
 }

@@ -1,7 +1,8 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { PartitionWriteRecorder } from '../../bench/support/partition-writes.ts'
-import { auditIndexAttributes, auditShardCount, indexKeys, keys, queueShardCount, queueShardOf } from '../../lib/store/keys.ts'
+import { DynamoCustomerStore } from '../../lib/customers/adapters/dynamodb-customer-store.ts'
+import { auditIndexAttributes, auditShardCount, customerIndexShardCount, customerShardOf, indexKeys, keys, queueShardCount, queueShardOf } from '../../lib/store/keys.ts'
 import { table } from '../../lib/store/table.ts'
 import { DynamoTicketStore, mergeOrder, ticketIndexAttributes } from '../../lib/ticket/adapters/dynamodb-ticket-store.ts'
 import type { Ticket } from '../../lib/ticket/model.ts'
@@ -255,5 +256,50 @@ describe('the partition write recorder of npm run bench -- hotkeys', () => {
     expect(recorder.table.get('COUNTER#TICKET#20261207')).toBe(1)
     expect(recorder.table.get('X')).toBe(1)
     expect(recorder.indexes.get('gsi1')!.size).toBe(0)
+  })
+})
+
+describe('customer list and search partitions in shards', () => {
+  it('a record lands on one shard of its list and search partitions; shard 0 is the key of before', () => {
+    expect(keys.customerListPartition('U', 0)).toBe('CUSTLIST#U')
+    expect(keys.customerSearchPartition('U', 'ex', 0)).toBe('CUSTSEARCH#U#ex')
+    const shards = new Set<string>()
+    for (let index = 0; index < 400; index++) {
+      const id = `person${index}@example.com`
+      const listKey = keys.customerList('U', `name ${index}`, id)
+      expect(listKey.pk).toBe(keys.customerListPartition('U', customerShardOf(id)))
+      expect(keys.customerSearch('U', 'ex', 'example', id).pk).toBe(keys.customerSearchPartition('U', 'ex', customerShardOf(id)))
+      shards.add(listKey.pk)
+    }
+    expect(shards.size).toBe(customerIndexShardCount)
+  })
+
+  it('readIndex merges the shards by sort key, resumes each after the last entry, and reads an entry in two shards once', async () => {
+    // Entries in every shard, plus one indexed before sharding (shard 0's key) and again in its own shard since.
+    const items = Array.from({ length: 60 }, (_, index) => {
+      const id = `p${index}@example.com`
+      return { ...keys.customerList('U', `name${String(index).padStart(3, '0')}`, id), token: `name${index}`, id }
+    })
+    const twice = items.find((item) => item.pk !== keys.customerListPartition('U', 0))!
+    items.push({ ...twice, pk: keys.customerListPartition('U', 0) })
+    const client = {
+      send: (command: QueryCommand) => {
+        const values = command.input.ExpressionAttributeValues as Record<string, string>
+        const start = command.input.ExclusiveStartKey as { sk: string } | undefined
+        const rows = items.filter((item) => item.pk === values[':pk'] && (!start || mergeOrder(item.sk, start.sk) > 0)).sort((a, b) => mergeOrder(a.sk, b.sk))
+        const page = rows.slice(0, command.input.Limit)
+        return Promise.resolve({ Items: page, LastEvaluatedKey: rows.length > page.length ? { pk: page.at(-1)!.pk, sk: page.at(-1)!.sk } : undefined })
+      },
+    } as unknown as DynamoDBDocumentClient
+    const store = new DynamoCustomerStore(client, 'fake')
+    const seen: string[] = []
+    let after: string | undefined
+    for (;;) {
+      const { entries, more } = await store.readIndex('user', undefined, after, 7)
+      seen.push(...entries.map((entry) => entry.sortKey))
+      if (!more) break
+      after = entries.at(-1)!.sortKey
+    }
+    expect(seen).toEqual([...new Set(items.map((item) => item.sk))].sort())
   })
 })

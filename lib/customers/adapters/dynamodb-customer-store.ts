@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb'
 import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { keys, type Entity, type Key } from '../../store/keys.ts'
+import { customerIndexShardCount, keys, type Entity, type Key } from '../../store/keys.ts'
 import type { CustomerStore, DirectoryIndex, DirectoryRecordKind, IndexEntry, StoredCompany, StoredCustomerUser } from '../ports.ts'
 import { customerUserTokens, sortName, tokenPartition } from '../search-tokens.ts'
 
@@ -175,20 +175,32 @@ export class DynamoCustomerStore implements CustomerStore {
     ])
   }
 
+  /**
+   * The list or search partition of `word`, every shard of it (lib/store/keys.ts) merged by sort key:
+   * each shard resumes after `after` (DynamoDB resumes after a start key whether or not that item
+   * is in the shard). An entry in two shards (indexed before sharding and again since) is one entry.
+   */
   async readIndex(kind: DirectoryRecordKind, word: string | undefined, after: string | undefined, limit: number): Promise<{ entries: IndexEntry[]; more: boolean }> {
     const code = recordCode[kind]
-    const partition = word === undefined ? keys.customerListPartition(code) : keys.customerSearchPartition(code, tokenPartition(word))
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: word === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :word)',
-        ExpressionAttributeValues: { ':pk': partition, ...(word === undefined ? {} : { ':word': word }) },
-        Limit: limit,
-        ...(after !== undefined ? { ExclusiveStartKey: { pk: partition, sk: after } } : {}),
+    const shards = await Promise.all(
+      Array.from({ length: customerIndexShardCount }, async (_, shard) => {
+        const partition = word === undefined ? keys.customerListPartition(code, shard) : keys.customerSearchPartition(code, tokenPartition(word), shard)
+        const result = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: word === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :word)',
+            ExpressionAttributeValues: { ':pk': partition, ...(word === undefined ? {} : { ':word': word }) },
+            Limit: limit,
+            ...(after !== undefined ? { ExclusiveStartKey: { pk: partition, sk: after } } : {}),
+          }),
+        )
+        return { items: (result.Items ?? []) as Item[], more: result.LastEvaluatedKey !== undefined }
       }),
     )
-    const entries = (result.Items ?? []).map((item) => ({ sortKey: String(item.sk), token: String(item.token), id: String(item.id) }))
-    return { entries, more: result.LastEvaluatedKey !== undefined }
+    const merged = shards.flatMap((shard) => shard.items).sort((a, b) => Buffer.compare(Buffer.from(String(a.sk)), Buffer.from(String(b.sk))))
+    const unique = merged.filter((item, at) => at === 0 || item.sk !== merged[at - 1]!.sk)
+    const entries = unique.slice(0, limit).map((item) => ({ sortKey: String(item.sk), token: String(item.token), id: String(item.id) }))
+    return { entries, more: unique.length > limit || shards.some((shard) => shard.more) }
   }
 
   async *scanCustomerUsers(): AsyncIterable<StoredCustomerUser> {

@@ -63,13 +63,13 @@ export function shardOf(number: string, shards = dueShardCount): number {
  * Partitions of each queue view key (queue × state type). A GSI partition takes about 1,000 write
  * units per second, and every new ticket of a queue and every change of its tickets (an index with
  * every attribute projected copies the whole ticket, 1–3 KB) is a write on its queue's key: at
- * 1,000 mails/s into one queue that is about 1,000 writes and 2,000–3,000 units per second
- * (`npm run bench -- hotkeys`). 16 shards keep the busiest shard near 200 units/s at that rate,
- * headroom of five for bursts, a queue that takes every mail, and bigger tickets. The price is on
- * the read side: a queue view or count reads 16 partitions per queue and state type (merged by
- * creation time; most are one small Query).
+ * 1,000 mails/s, 85 % of them into Support, QUEUE#Support#new took ~1,000 writes and ~2,100 units
+ * per second (`npm run bench -- hotkeys`). 8 shards keep the busiest shard near 260 units/s at that
+ * rate: headroom of more than three for bursts, a queue that takes every mail, and bigger tickets.
+ * The price is on the read side: a queue view or count reads 8 partitions per queue and state type
+ * (merged by creation time); 16 made a page of a view of several queues 64+ Queries.
  */
-export const queueShardCount = 16
+export const queueShardCount = 8
 
 /** The queue index shard of a ticket. */
 export const queueShardOf = (number: string): number => shardOf(number, queueShardCount)

@@ -32,6 +32,9 @@ export interface SdkCall {
   status: number
 }
 
+/** The caller of a browser's POST Object upload (presigned POST): signed by the form policy. */
+export const browserUpload = '(browser upload, signed by its POST policy)'
+
 export class CallLog {
   readonly calls: SdkCall[] = []
   private readonly callers = new Map<string, string>()
@@ -45,6 +48,9 @@ export class CallLog {
     const fromHeader = /Credential=([^/,\s]+)\//.exec(authorization)?.[1]
     const fromQuery = new URL(request.url ?? '/', 'http://local').searchParams.get('X-Amz-Credential')?.split('/')[0]
     const key = fromHeader ?? fromQuery
+    // A browser upload to a presigned POST carries its credential in the form, not in a header: s3rver
+    // checks the policy's signature itself, and the api role's grant for it is asserted on the template.
+    if (!key && request.method === 'POST' && /^multipart\/form-data/.test(request.headers['content-type'] ?? '')) return browserUpload
     if (!key) return '(unsigned)'
     return this.callers.get(key) ?? `(unknown key ${key})`
   }
@@ -161,6 +167,7 @@ export function s3Action(method: string, url: URL, headers: IncomingMessage['hea
   if (!key) {
     if (method === 'PUT') return { action: query.has('notification') ? 's3:PutBucketNotification' : 's3:CreateBucket', resources: [bucketArn] }
     if (method === 'POST' && query.has('delete')) return { action: 's3:DeleteObject', resources: [`${bucketArn}/*`] }
+    if (method === 'POST' && /^multipart\/form-data/.test(headers['content-type'] ?? '')) return { action: 's3:PutObject', resources: [`${bucketArn}/*`] }
     if (method === 'GET' && query.has('versions')) return { action: 's3:ListBucketVersions', resources: [bucketArn] }
     if (method === 'GET' && query.has('uploads')) return { action: 's3:ListBucketMultipartUploads', resources: [bucketArn] }
     if (method === 'DELETE') return { action: 's3:DeleteBucket', resources: [bucketArn] }

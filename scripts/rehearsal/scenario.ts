@@ -36,29 +36,33 @@ interface Ticket {
 }
 
 /**
- * Attachments up and down as the API offers them: inline base64 in the article request and the
- * bytes in the download answer today; when the API hands out presigned URLs instead (an `upload`
- * / `url` field, or a redirect), the same helpers follow them to the local S3.
+ * Attachments up and down as the API offers them: an upload slot (POST /api/uploads) whose file is
+ * POSTed straight to the blob store with the slot's form fields (the S3 presigned POST policy, checked
+ * by the local S3), then named by its upload id in the article; downloads follow the presigned URL.
  */
 export const attachmentTransfer = {
   async upload(cloud: LocalCloud, token: string, file: { name: string; contentType: string; content: Buffer }) {
-    const offer = await cloud.api('POST', '/api/attachments', { headers: auth(token, 'application/json'), body: JSON.stringify({ name: file.name, contentType: file.contentType, size: file.content.length }) })
-    if (offer.status === 404 || offer.status === 405) {
-      // No upload endpoint: the article request carries the file.
-      return { inline: { name: file.name, contentType: file.contentType, contentBase64: file.content.toString('base64') } }
-    }
-    const answer = (await offer.json()) as { id: string; url: string; headers?: Record<string, string>; fields?: Record<string, string> }
-    const put = await cloud.fetchUrl(answer.url, { method: 'PUT', headers: { 'content-type': file.contentType, ...answer.headers }, body: new Uint8Array(file.content) })
-    if (!put.ok) throw new Error(`upload to the presigned URL failed: ${put.status} ${await put.text()}`)
-    return { uploaded: answer.id }
+    const offer = await cloud.api('POST', '/api/uploads', { headers: auth(token, 'application/json'), body: JSON.stringify({ name: file.name, contentType: file.contentType, size: file.content.length }) })
+    const slot = await json<{ uploadId: string; method: 'POST'; url: string; fields: Record<string, string> }>(offer, 'upload slot')
+    const form = new FormData()
+    for (const [name, value] of Object.entries(slot.fields)) form.append(name, value)
+    form.append('file', new Blob([new Uint8Array(file.content)], { type: file.contentType }), file.name)
+    const posted = await cloud.fetchUrl(slot.url, { method: 'POST', body: form })
+    if (!posted.ok) throw new Error(`upload to the presigned POST failed: ${posted.status} ${await posted.text()}`)
+    return { uploadId: slot.uploadId }
   },
   async download(cloud: LocalCloud, token: string, path: string): Promise<Buffer> {
     const response = await cloud.api('GET', path, { headers: auth(token) })
     const location = response.headers.get('location')
-    if (response.status >= 300 && response.status < 400 && location) return Buffer.from(await (await cloud.fetchUrl(location)).arrayBuffer())
+    const fetched = async (url: string) => {
+      const file = await cloud.fetchUrl(url)
+      if (!file.ok) throw new Error(`download from the presigned URL: ${file.status} ${(await file.text()).slice(0, 300)}`)
+      return Buffer.from(await file.arrayBuffer())
+    }
+    if (response.status >= 300 && response.status < 400 && location) return fetched(location)
     if (response.headers.get('content-type')?.includes('application/json')) {
       const { url } = (await response.json()) as { url?: string }
-      if (url) return Buffer.from(await (await cloud.fetchUrl(url)).arrayBuffer())
+      if (url) return fetched(url)
     }
     if (!response.ok) throw new Error(`download ${path}: ${response.status} ${await response.text()}`)
     return Buffer.from(await response.arrayBuffer())
@@ -168,7 +172,7 @@ export async function runScenario(cloud: LocalCloud, options: { projectRoot: str
     const created = await json<Article>(
       await cloud.api('POST', `/api/tickets/${ticket!.number}/articles`, {
         headers: auth(token, 'application/json'),
-        body: JSON.stringify({ type: 'reply', body: `Please unplug it. ${word}`, ...('inline' in upload ? { attachments: [upload.inline] } : { uploads: [upload.uploaded] }) }),
+        body: JSON.stringify({ type: 'reply', body: `Please unplug it. ${word}`, attachments: [{ uploadId: upload.uploadId }] }),
       }),
       'reply',
     )

@@ -52,7 +52,7 @@ describe('attachments through presigned URLs (local server)', () => {
     expect(Date.parse(String(link.body.expiresAt)) - Date.now()).toBeLessThanOrEqual(60_000)
     expect(file.status).toBe(200)
     expect(file.headers.get('content-type')).toBe('application/octet-stream')
-    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="firmware 2.1.bin"; filename*=UTF-8''firmware%202.1.bin`)
+    expect(file.headers.get('content-disposition')).toBe('attachment; filename="firmware 2.1.bin"')
     expect(sha256(await file.arrayBuffer())).toBe(sha256(content))
 
     // Used up: the article has its own copy; naming the upload again is refused.

@@ -42,8 +42,9 @@ describe('rehearsal: IAM from the template', () => {
     const feedback = roleOf('ses-feedback')
     const tableArn = assembly.attribute(assembly.stack(docket.data.stackName), logicalIdOf(docket.data.table), 'Arn')
 
-    // Act / Assess: the API may put attachments, not raw mail; the feedback function may not delete items.
-    expect(evaluate(api, 's3:PutObject', [`${bucketArn(/^Attachments/)}/2026/a.bin`]).allowed).toBe(true)
+    // Act / Assess: the API may put uploads and outbound mail, not stored attachments or raw mail; the feedback function may not delete items.
+    expect(evaluate(api, 's3:PutObject', [`${bucketArn(/^Attachments/)}/uploads/a1b2`]).allowed).toBe(true)
+    expect(evaluate(api, 's3:PutObject', [`${bucketArn(/^Attachments/)}/mail/2026/a.bin`]).allowed).toBe(false)
     expect(evaluate(api, 's3:PutObject', [`${bucketArn(/^RawMail/)}/raw/x`])).toEqual({ allowed: false, denied: [`${bucketArn(/^RawMail/)}/raw/x`] })
     expect(evaluate(feedback, 'dynamodb:UpdateItem', [tableArn]).allowed).toBe(true)
     expect(evaluate(feedback, 'dynamodb:DeleteItem', [tableArn]).allowed).toBe(false)

@@ -60,7 +60,6 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
     terminationProtection: profile.terminationProtection,
     data,
     config,
-    configPath,
     projectRoot,
     receiptRuleSetName,
     rawMailPrefix: data.rawMailPrefix,

@@ -34,6 +34,17 @@ export default tseslint.config(
     },
   },
   {
+    // `import { z } from 'zod'` hands esbuild zod's namespace object, which keeps every schema class and all 40 locales
+    // (~370 KB) in every Lambda bundle; property access on `import * as z` lets it drop what is unused (issue 15.3).
+    files: ['lib/**/*.ts', 'schemas/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']", message: "Write `import * as z from 'zod'`: the namespace object keeps all of zod in every Lambda bundle." },
+      ],
+    },
+  },
+  {
     files: ['functions/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*'], message: 'Handlers are glue: SDK calls belong in adapters.' }, { group: ['**/adapters/*'], message: 'Handlers get their adapters from lib/runtime.' }] }] },
   },

@@ -17,6 +17,7 @@ const benchmarks: Record<string, { what: string; load: () => Promise<Benchmark> 
   search: { what: 'SQLite FTS5 search over 100,000 tickets / 1,000,000 articles: index time, memory, disk, query latency per kind, reindex from DynamoDB Local on disk', load: () => import('./search.ts') },
   abuse: { what: 'issue 13 attacks at once on the local runtime (a search freeze, 10 parallel oversized mails, a login flood): p95 of /api/health and a queue view', load: () => import('./abuse.ts') },
   hotkeys: { what: 'the busiest partition key of the table and of each index at --rate N mails/s (default 1,000), from every write of the ingest benchmark recorded', load: () => import('./hotkeys.ts') },
+  lambda: { what: 'the Lambda bundles in cdk.out (run `npm run synth` first): minified size and cold start (import → first event handled) per function', load: () => import('./lambda.ts') },
   faults: { what: 'fault injection on the local stack: 1,000 redeliveries, 100 killed workers, a poison batch, a day replayed twice, 10,000 parallel creates, duplicated/reordered change events, jobs fired twice (issue 9.4)', load: () => import('./faults.ts') },
 }
 

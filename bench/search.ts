@@ -8,7 +8,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import type { AgentIdentity } from '../lib/auth/auth-service.ts'
 import type { BlobStore } from '../lib/blobs/ports.ts'
 import { startDynamoDbLocal, type DynamoDbLocal } from '../lib/local/dynamodb-local.ts'
-import { loadConfigFile } from '../lib/platform/config.ts'
+import { loadConfigFile } from '../lib/platform/config-file.ts'
 import { notFound } from '../lib/platform/errors.ts'
 import { SqliteSearchIndex } from '../lib/search/adapters/sqlite-search-index.ts'
 import { reindex, type ReindexProgress } from '../lib/search/reindex.ts'

@@ -5,6 +5,7 @@ import { runJob } from '../lib/jobs/run-job.ts'
 import { formatIssues } from '../lib/platform/config.ts'
 import type { Dependencies } from '../lib/runtime/dependencies.ts'
 import { forFunction, lambdaEntry } from '../lib/runtime/lambda-entry.ts'
+import { s3BlobStores } from '../lib/runtime/aws-adapters.ts'
 
 /** EventBridge schedule → here: `{ job, time }` → one run of that job (pending, Junk, escalations, GenericAgent). */
 export const createJobsHandler = (shared: Dependencies) => {
@@ -16,4 +17,4 @@ export const createJobsHandler = (shared: Dependencies) => {
   }).use(injectLambdaContext(deps.logger))
 }
 
-export const handler = lambdaEntry(createJobsHandler)
+export const handler = lambdaEntry(createJobsHandler, { blobs: s3BlobStores })

@@ -6,6 +6,7 @@ import { createMailBudget, receiveMailNotification } from '../lib/mail/receive-m
 import { processSqsBatch } from '../lib/queue/sqs-batch.ts'
 import type { Dependencies } from '../lib/runtime/dependencies.ts'
 import { forFunction, lambdaEntry } from '../lib/runtime/lambda-entry.ts'
+import { s3BlobStores } from '../lib/runtime/aws-adapters.ts'
 
 /** SES → S3 → SQS → here: ingest each stored mail; failed records are retried, then dead-lettered. */
 export const createMailReceivedHandler = (shared: Dependencies) => {
@@ -17,4 +18,4 @@ export const createMailReceivedHandler = (shared: Dependencies) => {
   ).use(injectLambdaContext(deps.logger))
 }
 
-export const handler = lambdaEntry(createMailReceivedHandler)
+export const handler = lambdaEntry(createMailReceivedHandler, { blobs: s3BlobStores })

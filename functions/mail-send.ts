@@ -6,6 +6,7 @@ import { sendOutbound, sendRetryDelaySeconds } from '../lib/mail/send-article-ma
 import { processSqsBatch } from '../lib/queue/sqs-batch.ts'
 import type { Dependencies } from '../lib/runtime/dependencies.ts'
 import { forFunction, lambdaEntry } from '../lib/runtime/lambda-entry.ts'
+import { s3BlobStores, sesMailSender, sqsOutboundQueue } from '../lib/runtime/aws-adapters.ts'
 
 /** Outbound queue → here: send each stored outgoing mail (SES in AWS, outbox/relay locally); a throttled send backs off. */
 export const createMailSendHandler = (shared: Dependencies) => {
@@ -18,4 +19,4 @@ export const createMailSendHandler = (shared: Dependencies) => {
   ).use(injectLambdaContext(deps.logger))
 }
 
-export const handler = lambdaEntry(createMailSendHandler)
+export const handler = lambdaEntry(createMailSendHandler, { blobs: s3BlobStores, outbound: sqsOutboundQueue, mailSender: sesMailSender })

@@ -5,6 +5,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { outboundMessageFor } from '../lib/mail/outbox-relay.ts'
 import type { Dependencies } from '../lib/runtime/dependencies.ts'
 import { forFunction, lambdaEntry } from '../lib/runtime/lambda-entry.ts'
+import { sqsOutboundQueue } from '../lib/runtime/aws-adapters.ts'
 
 /** DynamoDB Streams → here: committed mails to send go onto the outbound queue (transactional outbox). */
 export const createOutboxRelayHandler = (shared: Dependencies) => {
@@ -22,4 +23,4 @@ export const createOutboxRelayHandler = (shared: Dependencies) => {
   ).use(injectLambdaContext(deps.logger))
 }
 
-export const handler = lambdaEntry(createOutboxRelayHandler)
+export const handler = lambdaEntry(createOutboxRelayHandler, { outbound: sqsOutboundQueue })

@@ -17,4 +17,5 @@ export const createSesFeedbackHandler = (shared: Dependencies) => {
   ).use(injectLambdaContext(deps.logger))
 }
 
+// Only the table: no bucket, queue or mail adapter is bundled.
 export const handler = lambdaEntry(createSesFeedbackHandler)

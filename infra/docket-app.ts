@@ -1,6 +1,7 @@
 import { Annotations, App, Duration, Tags } from 'aws-cdk-lib'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs'
-import { loadConfigFile, type DocketConfig } from '../lib/platform/config.ts'
+import type { DocketConfig } from '../lib/platform/config.ts'
+import { loadConfigFile } from '../lib/platform/config-file.ts'
 import { DocketDataStack } from './data-stack.ts'
 import { projectRoot, readDeploymentSettings, sesReceivingRegions, type DeploymentSettings } from './deployment-settings.ts'
 import { mailDomains } from './mail-identities.ts'
@@ -59,7 +60,6 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
     terminationProtection: profile.terminationProtection,
     data,
     config,
-    configPath,
     projectRoot,
     receiptRuleSetName,
     rawMailPrefix: data.rawMailPrefix,

@@ -20,10 +20,8 @@ import { WebClient } from './constructs/web-client.ts'
 export interface DocketServiceStackProps extends StackProps {
   /** The table and buckets of the data stack. */
   readonly data: DocketDataResources
-  /** The validated docket.config.yaml ... */
+  /** The validated docket.config.yaml (written as JSON into every function bundle). */
   readonly config: DocketConfig
-  /** ... and its path, copied into every function bundle. */
-  readonly configPath: string
   readonly projectRoot: string
   /** Name of the SES receipt rule set (the data stack lets exactly this one write raw mail). */
   readonly receiptRuleSetName: string
@@ -71,7 +69,7 @@ export class DocketServiceStack extends Stack {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH
 
     this.functions = new DocketFunctions(this, 'Functions', {
-      configPath: props.configPath,
+      config: props.config,
       projectRoot: props.projectRoot,
       logRetention,
       environment: {

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Authentication beyond login (schemas/api.ts): password reset, the password policy, TOTP

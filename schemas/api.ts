@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Request and response bodies of the agent API. The OpenAPI document at /api/openapi.json is

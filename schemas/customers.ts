@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Customer users and customer companies (OTRS Admin → Customer User / Customer): the records the

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * AWS event bodies we consume, parsed for the fields we use (and only those, so an extra or

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * The scheduled jobs. EventBridge passes `{ "job": name, "time": <the schedule's firing time> }`

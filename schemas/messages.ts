@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Messages on Docket's own work queues (SQS in AWS, the local durable queue otherwise). */
 export const SendArticleMessageSchema = z.strictObject({

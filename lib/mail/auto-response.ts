@@ -8,7 +8,8 @@ import type { MailStateStore } from './ports.ts'
 import type { PostmasterContext } from './postmaster/pipeline.ts'
 import { renderTemplate } from './render-template.ts'
 import { ownMessageId } from './message-id.ts'
-import { formatAddress, type InboundMail } from './parse-mail.ts'
+import type { InboundMail } from './parse-mail.ts'
+import { formatAddress } from './mail-address.ts'
 
 export type AutoResponseOccasion = 'newTicket' | 'followUp' | 'reject'
 

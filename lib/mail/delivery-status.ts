@@ -1,29 +1,7 @@
-import { readHeaderBlock, type InboundMail } from './parse-mail.ts'
+import { findTicketNumbers } from '../ticket/ticket-number.ts'
+import { ticketOfOwnMessageId } from './message-id.ts'
 import type { MailStateStore } from './ports.ts'
-
-/**
- * Delivery status notifications (RFC 3464): which recipients failed, and which message bounced.
- * Also understands the many MTAs that send a plain-text bounce with the original attached.
- */
-export interface DeliveryReport {
-  failed: FailedRecipient[]
-  originalMessageId: string | null
-  originalSubject: string | null
-}
-
-function fieldBlocks(text: string): Map<string, string>[] {
-  return text
-    .replace(/\r\n/g, '\n')
-    .split(/\n\s*\n/)
-    .map((block) => {
-      const fields = new Map<string, string>()
-      for (const line of block.replace(/\n[ \t]+/g, ' ').split('\n')) {
-        const colon = line.indexOf(':')
-        if (colon > 0) fields.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim())
-      }
-      return fields
-    })
-}
+import type { PostmasterDeps } from './postmaster/pipeline.ts'
 
 /** One recipient a mail could not be delivered to, as a DSN or SES reports it. */
 export interface FailedRecipient {
@@ -64,40 +42,23 @@ export async function markRecipientsUndeliverable(mailState: MailStateStore, fai
   return counted
 }
 
-const maxFailedRecipients = 20
-
-const addressOf = (field: string | undefined) => (field ?? '').replace(/^[^;]*;\s*/, '').replace(/^<|>$/g, '').trim().toLowerCase()
-
-const bounceSubject = /undeliver|delivery (status|failure|has failed|problem)|returned mail|failure notice|mail delivery failed|unzustellbar|nicht zugestellt|onbestelbaar|non remis/i
-
-export function readDeliveryReport(mail: InboundMail): DeliveryReport | null {
-  const contentType = mail.headers.get('content-type')?.[0] ?? ''
-  const statusPart = mail.attachments.find((attachment) => attachment.contentType === 'message/delivery-status')
-  const original = mail.attachments.find((attachment) => attachment.contentType === 'message/rfc822' || attachment.contentType === 'text/rfc822-headers')
-  const isReport = /multipart\/report/i.test(contentType) && /report-type\s*=\s*"?delivery-status/i.test(contentType)
-  const fromRobot = /^(mailer-daemon|postmaster)@/i.test(mail.from?.address ?? '')
-  if (!isReport && !statusPart && !(fromRobot && original && bounceSubject.test(mail.subject))) return null
-
-  const failed: DeliveryReport['failed'] = []
-  if (statusPart) {
-    for (const block of fieldBlocks(statusPart.content.toString('utf8')).slice(1)) {
-      const action = (block.get('action') ?? '').toLowerCase()
-      const status = block.get('status') ?? ''
-      const address = addressOf(block.get('final-recipient') ?? block.get('original-recipient'))
-      if (address && address.length <= 320 && (action === 'failed' || (!action && status.startsWith('5')))) {
-        failed.push(failedRecipient(address, status, block.get('diagnostic-code')))
-        // A real DSN names a few recipients; a forged one must not mark thousands undeliverable.
-        if (failed.length >= maxFailedRecipients) break
-      }
-    }
+/**
+ * The ticket a mail that bounced belongs to: by its Message-ID (one of ours, proven by the record
+ * of the mail we sent, or one in the index), else by a ticket number in its subject. Used for
+ * DSNs and for SES's bounce and complaint notifications alike.
+ */
+export async function ticketOfBouncedMail(
+  { config, tickets }: Pick<PostmasterDeps, 'config' | 'tickets'>,
+  original: { messageId: string | null; subject: string | null },
+): Promise<string | null> {
+  if (original.messageId) {
+    const own = await ticketOfOwnMessageId(config, tickets, original.messageId)
+    if (own && (await tickets.get(own))) return own
+    const indexed = (await tickets.findByMessageIds([original.messageId]))[0]?.ticketNumber
+    if (indexed) return indexed
   }
-  let originalMessageId: string | null = null
-  let originalSubject: string | null = null
-  if (original) {
-    const headers = readHeaderBlock(original.content, 64 * 1024)
-    const messageId = headers.find((entry) => entry.name === 'message-id')?.value
-    originalMessageId = messageId ? messageId.replace(/^.*?<|>.*$/g, '').trim() || null : null
-    originalSubject = headers.find((entry) => entry.name === 'subject')?.value ?? null
+  for (const number of original.subject ? findTicketNumbers(original.subject, config.ticket.hook, config.system.id) : []) {
+    if (await tickets.get(number)) return number
   }
-  return { failed, originalMessageId, originalSubject }
+  return null
 }

@@ -1,6 +1,7 @@
 import type { BlobStore } from '../blobs/ports.ts'
 import type { Article, Attachment } from '../ticket/model.ts'
-import { formatAddress, type InboundMail, type MailAddress } from './parse-mail.ts'
+import type { InboundMail } from './parse-mail.ts'
+import { formatAddress, type MailAddress } from './mail-address.ts'
 
 /** Text longer than this (UTF-8 bytes) stays in a blob; the article keeps the beginning (items are capped at 400 KB). */
 export const maxInlineBodyBytes = 64 * 1024

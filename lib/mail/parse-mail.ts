@@ -1,16 +1,15 @@
 import { simpleParser, type AddressObject, type Attachment, type EmailAddress, type ParsedMail } from 'mailparser'
-import { convert as htmlToText } from 'html-to-text'
-import he from 'he'
 import libmime from 'libmime'
-import addressparser from 'nodemailer/lib/addressparser'
 import { defaultMimeLimits, inspectMime, type MimeLimits } from './mime-limits.ts'
 import { plainTextLine, withoutUnsafeCharacters } from '../platform/plain-text.ts'
+import { fieldCaps } from './field-caps.ts'
+import { defaultMaxHtmlToTextChars, htmlToPlainText } from './html-text.ts'
+import { defaultMaxAddressesPerHeader, flattenAddressEntries, parseAddressList, type MailAddress, type ParsedAddressEntry } from './mail-address.ts'
 
-/** One parsed mail: what every postmaster filter works on. */
-export interface MailAddress {
-  address: string
-  name: string
-}
+// Re-exported for the mail pipeline's own modules and tests; code outside ingest imports the small modules directly.
+export { fieldCaps } from './field-caps.ts'
+export { htmlNestingDepth, htmlToPlainText } from './html-text.ts'
+export { formatAddress, formatAddressList, parseAddressList, type MailAddress } from './mail-address.ts'
 
 export interface InboundAttachment {
   name: string
@@ -21,6 +20,7 @@ export interface InboundAttachment {
   inline: boolean
 }
 
+/** One parsed mail: what every postmaster filter works on. */
 export interface InboundMail {
   /** Header name (lower case) → decoded values, in order of appearance. */
   headers: Map<string, string[]>
@@ -54,70 +54,17 @@ export interface ParseLimits extends MimeLimits {
 
 export const defaultParseLimits: ParseLimits = {
   ...defaultMimeLimits,
-  maxHtmlToTextChars: 2 * 1024 * 1024,
-  maxAddressesPerHeader: 1000,
+  maxHtmlToTextChars: defaultMaxHtmlToTextChars,
+  maxAddressesPerHeader: defaultMaxAddressesPerHeader,
 }
-
-/**
- * Field caps that keep one article within DynamoDB's 400 KB item limit whatever the mail holds
- * (the raw mail keeps everything): OTRS's article subject column is 3,800 characters; RFC 5322
- * lines (so Message-IDs) are at most 998; RFC 6838 type names are short.
- */
-export const fieldCaps = {
-  subjectChars: 3800,
-  displayNameChars: 256,
-  addressChars: 320,
-  messageIdChars: 998,
-  references: 50,
-  contentTypeChars: 100,
-  contentIdChars: 200,
-  /** Attachment names share this many UTF-8 bytes (at most 255 characters each). */
-  attachmentNameBytes: 64_000,
-  /** html-to-text is quadratic in nesting depth: deeper HTML takes the linear fallback. */
-  htmlNestingDepth: 256,
-  /** html-to-text costs ~1 s per MB: bigger HTML takes the linear fallback. */
-  htmlToTextChars: 256 * 1024,
-} as const
 
 export function header(mail: InboundMail, name: string): string | undefined {
   return mail.headers.get(name.toLowerCase())?.[0]
 }
 
-export function formatAddress(address: MailAddress): string {
-  if (!address.name) return address.address
-  const name = /[",;<>@()]/.test(address.name) ? `"${address.name.replace(/["\\]/g, '\\$&')}"` : address.name
-  return `${name} <${address.address}>`
-}
-
-export const formatAddressList = (addresses: MailAddress[]) => addresses.map(formatAddress).join(', ')
-
-interface ParsedAddressEntry {
-  address?: string
-  name?: string
-  group?: ParsedAddressEntry[]
-}
-
-function flattenEntries(entries: ParsedAddressEntry[], limit: number): MailAddress[] {
-  const flat: MailAddress[] = []
-  const visit = (entry: ParsedAddressEntry) => {
-    if (flat.length >= limit) return
-    if (Array.isArray(entry.group)) entry.group.forEach(visit)
-    else if (entry.address && entry.address.includes('@') && entry.address.length <= fieldCaps.addressChars) {
-      flat.push({ address: plainTextLine(entry.address, fieldCaps.addressChars), name: plainTextLine(entry.name ?? '', fieldCaps.displayNameChars) })
-    }
-  }
-  entries.forEach(visit)
-  return flat
-}
-
-/** "Ann <a@x>, b@y" → addresses (groups flattened, entries without an address dropped). */
-export function parseAddressList(text: string, limit = defaultParseLimits.maxAddressesPerHeader): MailAddress[] {
-  return flattenEntries(addressparser(text) as ParsedAddressEntry[], limit)
-}
-
 function addressesOf(value: AddressObject | AddressObject[] | undefined, limit: number): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value]
-  return flattenEntries(objects.flatMap((object) => object.value as EmailAddress[] as ParsedAddressEntry[]), limit)
+  return flattenAddressEntries(objects.flatMap((object) => object.value as EmailAddress[] as ParsedAddressEntry[]), limit)
 }
 
 function decodeHeaderValue(line: string): string {
@@ -215,118 +162,6 @@ export function stripMboxSeparator(raw: Buffer): Buffer {
   return end === -1 ? raw : raw.subarray(end + 1)
 }
 
-/**
- * Repairs two things senders get wrong, on the copy we parse (the stored raw mail is untouched):
- * - a MIME parameter such as `boundary="…"` continued on the next line without the leading
- *   whitespace folding requires (seen from Outlook/Exchange): the part would lose its boundary;
- * - a text part with a file name marked `inline` (Apple Mail): it is an attachment to the sender
- *   and to OTRS, but mailparser would paste it into the body.
- * Only header blocks are touched (the message header and the headers after a boundary line).
- */
-export function repairMimeHeaders(raw: Buffer): Buffer {
-  const text = raw.toString('latin1')
-  if (!/;[ \t]*\r?\n[A-Za-z]|inline/i.test(text)) return raw
-  const lines = text.split('\n')
-  let changed = false
-  let blockStart = 0
-  let inHeaders = true
-  const finishBlock = (end: number) => {
-    const block = lines.slice(blockStart, end).join('\n')
-    if (!/^content-type:\s*text\//im.test(block)) return
-    for (let index = blockStart; index < end; index++) {
-      const line = lines[index]!
-      if (/^content-disposition:\s*inline\b/i.test(line) && /filename|name=/i.test(lines.slice(index, Math.min(end, index + 4)).join(' '))) {
-        lines[index] = line.replace(/inline/i, 'attachment')
-        changed = true
-      }
-    }
-  }
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!
-    const bare = line.replace(/\r$/, '')
-    if (!inHeaders) {
-      if (bare.startsWith('--')) {
-        inHeaders = true
-        blockStart = index + 1
-      }
-      continue
-    }
-    if (bare === '') {
-      finishBlock(index)
-      inHeaders = false
-      continue
-    }
-    const previous = index > 0 ? lines[index - 1]!.replace(/\r$/, '').trimEnd() : ''
-    if (previous.endsWith(';') && /^[A-Za-z][A-Za-z0-9-]*\*?\d*\*?="?[^:]*$/.test(bare)) {
-      lines[index] = ` ${line}`
-      changed = true
-    }
-  }
-  return changed ? Buffer.from(lines.join('\n'), 'latin1') : raw
-}
-
-const voidElements = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr'])
-
-/** How deep the elements of an HTML document nest, read in one linear pass (unclosed tags count). */
-export function htmlNestingDepth(html: string, stopAt = Number.POSITIVE_INFINITY): number {
-  let depth = 0
-  let deepest = 0
-  for (const match of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(\/?)>/g)) {
-    if (match[1]) depth = Math.max(0, depth - 1)
-    else if (!match[3] && !voidElements.has(match[2]!.toLowerCase())) {
-      depth += 1
-      if (depth > deepest) deepest = depth
-      if (deepest > stopAt) break
-    }
-  }
-  return deepest
-}
-
-/** Removes <script>…</script> and <style>…</style> in linear time (an unclosed one runs to the end). */
-function withoutScripts(html: string): string {
-  const lower = html.toLowerCase()
-  let result = ''
-  let position = 0
-  for (;;) {
-    const start = lower.slice(position).search(/<(script|style)\b/)
-    if (start === -1) return result + html.slice(position)
-    const absolute = position + start
-    const tag = lower.startsWith('<script', absolute) ? 'script' : 'style'
-    const end = lower.indexOf(`</${tag}`, absolute)
-    result += `${html.slice(position, absolute)} `
-    if (end === -1) return result
-    const close = lower.indexOf('>', end)
-    position = close === -1 ? lower.length : close + 1
-  }
-}
-
-/** The fallback: tags out, entities decoded, blank lines squeezed. Every step is linear. */
-function stripHtml(html: string): string {
-  return he
-    .decode(withoutScripts(html).replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, '\n').replace(/<[^<>]*>/g, ' '))
-    .split('\n')
-    .map((line) => line.replace(/[ \t\u00a0]+/g, ' ').trim())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim()
-}
-
-/**
- * HTML → text for the article body and for search. html-to-text gives the better text but is
- * quadratic in nesting depth (100,000 nested <div>s took 18 s) and costs about 1 s per MB, so it
- * only gets documents of bounded size and depth; the rest take a linear fallback. Either way at
- * most `maxChars` of HTML are read (the HTML itself is kept whole).
- */
-export function htmlToPlainText(html: string, maxChars = defaultParseLimits.maxHtmlToTextChars): string {
-  const input = html.length > maxChars ? html.slice(0, maxChars) : html
-  if (input.length > fieldCaps.htmlToTextChars || htmlNestingDepth(input, fieldCaps.htmlNestingDepth) > fieldCaps.htmlNestingDepth) return stripHtml(input)
-  try {
-    return htmlToText(input, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] })
-  } catch {
-    return stripHtml(input)
-  }
-}
-
 /** Top-level headers only, read by hand: for mail the full parser must not (or could not) handle. */
 export function readHeaderBlock(raw: Buffer, maxBytes: number): { name: string; value: string }[] {
   const text = raw.subarray(0, maxBytes).toString('latin1')
@@ -384,6 +219,57 @@ function countAddresses(value: AddressObject | AddressObject[] | undefined): num
   objects.forEach((object) => object.value.forEach(visit))
   return count
 }
+
+/**
+ * Repairs two things senders get wrong, on the copy we parse (the stored raw mail is untouched):
+ * - a MIME parameter such as `boundary="…"` continued on the next line without the leading
+ *   whitespace folding requires (seen from Outlook/Exchange): the part would lose its boundary;
+ * - a text part with a file name marked `inline` (Apple Mail): it is an attachment to the sender
+ *   and to OTRS, but mailparser would paste it into the body.
+ * Only header blocks are touched (the message header and the headers after a boundary line).
+ */
+export function repairMimeHeaders(raw: Buffer): Buffer {
+  const text = raw.toString('latin1')
+  if (!/;[ \t]*\r?\n[A-Za-z]|inline/i.test(text)) return raw
+  const lines = text.split('\n')
+  let changed = false
+  let blockStart = 0
+  let inHeaders = true
+  const finishBlock = (end: number) => {
+    const block = lines.slice(blockStart, end).join('\n')
+    if (!/^content-type:\s*text\//im.test(block)) return
+    for (let index = blockStart; index < end; index++) {
+      const line = lines[index]!
+      if (/^content-disposition:\s*inline\b/i.test(line) && /filename|name=/i.test(lines.slice(index, Math.min(end, index + 4)).join(' '))) {
+        lines[index] = line.replace(/inline/i, 'attachment')
+        changed = true
+      }
+    }
+  }
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!
+    const bare = line.replace(/\r$/, '')
+    if (!inHeaders) {
+      if (bare.startsWith('--')) {
+        inHeaders = true
+        blockStart = index + 1
+      }
+      continue
+    }
+    if (bare === '') {
+      finishBlock(index)
+      inHeaders = false
+      continue
+    }
+    const previous = index > 0 ? lines[index - 1]!.replace(/\r$/, '').trimEnd() : ''
+    if (previous.endsWith(';') && /^[A-Za-z][A-Za-z0-9-]*\*?\d*\*?="?[^:]*$/.test(bare)) {
+      lines[index] = ` ${line}`
+      changed = true
+    }
+  }
+  return changed ? Buffer.from(lines.join('\n'), 'latin1') : raw
+}
+
 
 export async function parseMail(input: Buffer, limits: ParseLimits = defaultParseLimits): Promise<InboundMail> {
   const raw = repairMimeHeaders(stripMboxSeparator(input))

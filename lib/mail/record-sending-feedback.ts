@@ -6,8 +6,7 @@ import type { Article, HistoryType } from '../ticket/model.ts'
 import type { IngestIdentity, IngestRecord } from '../ticket/ports.ts'
 import { historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
 import { changeTicket, type TicketServiceDeps } from '../ticket/ticket-service.ts'
-import { deliveryFailedMessage, failedRecipient, markRecipientsUndeliverable, type FailedRecipient } from './delivery-status.ts'
-import { ticketOfBouncedMail } from './postmaster/bounce.ts'
+import { deliveryFailedMessage, failedRecipient, markRecipientsUndeliverable, ticketOfBouncedMail, type FailedRecipient } from './delivery-status.ts'
 import type { MailStateStore } from './ports.ts'
 
 export interface SendingFeedbackDeps extends TicketServiceDeps {

@@ -1,7 +1,8 @@
 import he from 'he'
 import sanitizeHtml from 'sanitize-html'
 import type { Attachment } from '../ticket/model.ts'
-import { fieldCaps, htmlNestingDepth, htmlToPlainText } from './parse-mail.ts'
+import { fieldCaps } from './field-caps.ts'
+import { htmlNestingDepth, htmlToPlainText } from './html-text.ts'
 
 /**
  * Customer HTML, made safe to show (XSS by mail is the most common helpdesk CVE). Inline cid:

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { parseDocument } from 'yaml'
-import { z } from 'zod'
+import * as z from 'zod'
 import { checkConfigReferences, ConfigSchema, ConfigShape, type DocketConfig, type QueueConfig, type StateType } from '../../schemas/config.ts'
 import { DocketError } from './errors.ts'
 
@@ -30,13 +29,12 @@ export class ConfigError extends DocketError {
   }
 }
 
-/** Parses and validates configuration text; throws ConfigError naming every bad path. */
-export function parseConfig(text: string, file = 'docket.config.yaml'): DocketConfig {
-  const document = parseDocument(text, { prettyErrors: true })
-  if (document.errors.length > 0) {
-    throw new ConfigError(file, document.errors.map((error) => `YAML syntax: ${error.message}`))
-  }
-  const raw: unknown = document.toJS() ?? {}
+/**
+ * Validates configuration already read into plain data (from YAML by config-file.ts, or the JSON
+ * written at synth beside each Lambda function); throws ConfigError naming every bad path.
+ */
+export function validateConfig(given: unknown, file = 'docket.config.yaml'): DocketConfig {
+  const raw = given ?? {}
   const result = ConfigSchema.safeParse(raw)
   if (!result.success) throw new ConfigError(file, [...new Set([...formatIssues(result.error.issues), ...referenceProblemsDespite(raw)])])
   return result.data
@@ -104,14 +102,28 @@ function referenceProblemsDespite(raw: unknown): string[] {
   )
 }
 
-export function loadConfigFile(file: string): DocketConfig {
-  let text: string
+/** The text of a config file; a file that cannot be read is a ConfigError saying how to point at the right one. */
+export function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8')
+    return readFileSync(file, 'utf8')
   } catch (error) {
     throw new ConfigError(file, [`cannot read the file (${(error as Error).message}); set DOCKET_CONFIG to its path`])
   }
-  return parseConfig(text, file)
+}
+
+/**
+ * The config as JSON, as synth writes it beside each Lambda function: no YAML parser in the bundle
+ * and none at cold start. YAML files are read by config-file.ts.
+ */
+export function loadJsonConfigFile(file: string): DocketConfig {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readConfigText(file))
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError(file, [`JSON syntax: ${(error as Error).message}`])
+  }
+  return validateConfig(raw, file)
 }
 
 /** The web client's base URL without a trailing slash: links in mails point below it. */

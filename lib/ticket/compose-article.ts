@@ -1,5 +1,5 @@
 import type { AgentIdentity } from '../auth/auth-service.ts'
-import { formatAddress, parseAddressList } from '../mail/parse-mail.ts'
+import { formatAddress, parseAddressList } from '../mail/mail-address.ts'
 import { textsFor } from '../mail/notification-texts.ts'
 import { renderTemplate, type TemplateVariables } from '../mail/render-template.ts'
 import { findQueue, isSystemAddress, type DocketConfig } from '../platform/config.ts'

@@ -4,7 +4,7 @@ import { prepareNotification, type NotificationDeps } from '../mail/agent-notifi
 import { mailedAgents } from '../mail/agent-mail.ts'
 import { autoResponseArticle, countAutoResponse, prepareAutoResponseTo, type AutoResponseDeps } from '../mail/auto-response.ts'
 import { customerIdFor } from '../mail/customer-id.ts'
-import { formatAddress, parseAddressList, type MailAddress } from '../mail/parse-mail.ts'
+import { formatAddress, parseAddressList, type MailAddress } from '../mail/mail-address.ts'
 import { renderTemplate } from '../mail/render-template.ts'
 import { findQueue, firstStateOfType, isSystemAddress, type DocketConfig } from '../platform/config.ts'
 import { forbidden, invalidRequest } from '../platform/errors.ts'

@@ -140,7 +140,8 @@ export async function runScenario(cloud: LocalCloud, options: { projectRoot: str
   let sentMail: LocalCloud['sent'][number] | undefined
 
   const ready = await step('admin sets the first password (docket agent password --table, against the deployed table)', async () => {
-    const config = cloud.functions.map((fn) => join(fn.sandbox.taskRoot, 'docket.config.yaml')).find((file) => existsSync(file)) ?? join(options.projectRoot, 'docket.config.yaml')
+    // The config as deployed: the JSON synth writes into every bundle (issue 15.3).
+    const config = cloud.functions.map((fn) => join(fn.sandbox.taskRoot, 'docket.config.json')).find((file) => existsSync(file)) ?? join(options.projectRoot, 'docket.config.yaml')
     const result = spawnSync(options.node, ['bin/docket.js', 'agent', 'password', 'admin', '--password', password, '--table', cloud.tableName()], {
       cwd: options.projectRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DOCKET_DYNAMODB_ENDPOINT: cloud.dynamoDbLocal, DOCKET_CONFIG: config, DOCKET_LOG_LEVEL: 'ERROR' },

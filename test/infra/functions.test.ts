@@ -41,7 +41,7 @@ describe('functions', () => {
         Environment: {
           Variables: Match.objectLike({
             DOCKET_RUNTIME: 'aws',
-            DOCKET_CONFIG: '/var/task/docket.config.yaml',
+            DOCKET_CONFIG: '/var/task/docket.config.json',
             DOCKET_LOG_LEVEL: 'INFO',
             DOCKET_TABLE_NAME: Match.anyValue(),
             DOCKET_RAW_MAIL_BUCKET: Match.anyValue(),

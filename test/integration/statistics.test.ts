@@ -6,7 +6,7 @@ import type { AgentIdentity } from '../../lib/auth/auth-service.ts'
 import { SqliteSearchIndex } from '../../lib/search/adapters/sqlite-search-index.ts'
 import type { TicketDocument } from '../../lib/search/ports.ts'
 import { dayBuckets, ticketStatistics } from '../../lib/search/statistics.ts'
-import { loadConfigFile } from '../../lib/platform/config.ts'
+import { loadConfigFile } from '../../lib/platform/config-file.ts'
 import { httpCaller } from '../support/api-calls.ts'
 import { apiLogin, demoPassword, ingestRaw, mail, startTestRuntime } from '../support/local-stack.ts'
 

@@ -107,6 +107,6 @@ export async function ingestRaw(deps: Dependencies, raw: string | Buffer, envelo
 /** Dependencies with a config changed from the demo one (e.g. extra postmaster filters). */
 export async function testDependenciesWithConfig(change: (yaml: string) => string, overrides: Partial<RuntimeSettings> = {}, options: BuildOptions = {}): Promise<Dependencies> {
   const { readFileSync } = await import('node:fs')
-  const { parseConfig } = await import('../../lib/platform/config.ts')
+  const { parseConfig } = await import('../../lib/platform/config-file.ts')
   return testDependencies(overrides, { ...options, config: parseConfig(change(readFileSync('docket.config.yaml', 'utf8'))) })
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, systemAddressOf, webUrlOf, withDefaultWebUrl } from '../../lib/platform/config.ts'
+import { ConfigError, systemAddressOf, webUrlOf, withDefaultWebUrl } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 
 const demo = readFileSync('docket.config.yaml', 'utf8')
 

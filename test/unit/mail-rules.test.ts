@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { readDeliveryReport } from '../../lib/mail/delivery-status.ts'
+import { readDeliveryReport } from '../../lib/mail/delivery-report.ts'
 import { htmlToPlainText, parseMail, repairMimeHeaders, safeFileName } from '../../lib/mail/parse-mail.ts'
 import { matchFilter } from '../../lib/mail/postmaster/configured-filters.ts'
 import { parsePendingTime, parsePriority } from '../../lib/mail/postmaster/decision.ts'
 import { sesVerdicts } from '../../lib/mail/postmaster/spam-verdict.ts'
 import { customerIdFor } from '../../lib/mail/customer-id.ts'
 import { renderTemplate } from '../../lib/mail/render-template.ts'
-import { parseConfig } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 
 const config = parseConfig(readFileSync('docket.config.yaml', 'utf8'))
 

@@ -8,7 +8,7 @@ import { prepareAgentMail, type AgentMessageBuilder } from '../../lib/mail/agent
 import { assignmentMessage, escalationMessage, notificationMessage, pendingReminderMessage } from '../../lib/mail/agent-notification.ts'
 import { notificationTexts } from '../../lib/mail/notification-texts.ts'
 import { parseMail } from '../../lib/mail/parse-mail.ts'
-import { parseConfig } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 import { newTicketRecord } from '../../lib/ticket/ticket-rules.ts'
 
 const config = parseConfig(readFileSync('docket.config.yaml', 'utf8'))

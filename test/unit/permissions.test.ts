@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { readableQueues, rightsOn } from '../../lib/auth/permissions.ts'
-import { parseConfig } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 
 const config = parseConfig(readFileSync('docket.config.yaml', 'utf8'))
 const agent = (login: string) => config.agents.find((candidate) => candidate.login === login)!

@@ -9,7 +9,7 @@ import {
   type AgentPreferences,
 } from '../../lib/auth/preferences.ts'
 import { notificationRecipients } from '../../lib/mail/agent-notification.ts'
-import { parseConfig } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 import { DocketError } from '../../lib/platform/errors.ts'
 import { newTicketRecord } from '../../lib/ticket/ticket-rules.ts'
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 import { composeArticle } from '../../lib/ticket/compose-article.ts'
 import type { Article, TicketThread } from '../../lib/ticket/model.ts'
 import { newTicketRecord } from '../../lib/ticket/ticket-rules.ts'

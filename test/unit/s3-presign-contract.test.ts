@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { S3BlobStore } from '../../lib/blobs/adapters/s3-blob-store.ts'
 import type { AgentIdentity } from '../../lib/auth/auth-service.ts'
-import { parseConfig } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 import { attachmentDownloadUrl, createUploadSlot } from '../../lib/ticket/attachment-uploads.ts'
 
 /**

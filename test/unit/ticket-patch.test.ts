@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from '../../lib/platform/config.ts'
+import { parseConfig } from '../../lib/platform/config-file.ts'
 import { DocketError } from '../../lib/platform/errors.ts'
 import { plainTextLine } from '../../lib/platform/plain-text.ts'
 import { assignableAgents, lockAfterMove, planTicketPatch } from '../../lib/ticket/ticket-patch.ts'

@@ -1,5 +1,5 @@
 import { isSystemAddress } from '../../platform/config.ts'
-import { parseAddressList, type MailAddress } from '../parse-mail.ts'
+import { parseAddressList, type MailAddress } from '../mail-address.ts'
 import type { PostmasterFilter, SenderSource } from './pipeline.ts'
 
 /**

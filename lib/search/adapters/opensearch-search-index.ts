@@ -5,6 +5,7 @@ import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3'
 import { textFields, type SearchTerm, type TextField } from '../../../schemas/search.ts'
 import { DocketError, invalidRequest, searchTimedOut } from '../../platform/errors.ts'
 import { boundSearchTerms } from '../query-limits.ts'
+import type { RuntimeSettings } from '../../platform/runtime-settings.ts'
 import type { EngineQuery, EngineStatistics, IndexRebuild, IndexWriter, SearchHit, SearchIndex, SearchResult, StatisticsQuery, TicketDocument } from '../ports.ts'
 
 /**
@@ -718,4 +719,15 @@ export interface OpenSearchClientOptions {
 export function createOpenSearchClient(options: OpenSearchClientOptions): Client {
   const signer = options.region ? AwsSigv4Signer({ region: options.region, service: 'es', getCredentials: options.credentials ?? defaultProvider() }) : {}
   return new Client({ node: options.endpoint, ...signer, maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 10_000 })
+}
+
+/** The index of a Lambda function given the domain (DOCKET_OPENSEARCH_ENDPOINT): SigV4 with the function's role. */
+export function openSearchIndexFor(settings: RuntimeSettings): OpenSearchSearchIndex {
+  if (!settings.opensearchEndpoint) throw new Error('DOCKET_OPENSEARCH_ENDPOINT is not set')
+  return new OpenSearchSearchIndex({
+    client: createOpenSearchClient({ endpoint: settings.opensearchEndpoint, region: settings.region }),
+    alias: settings.opensearchAlias,
+    readerRoleArns: settings.opensearchReaderRoleArns,
+    searchTimeoutMs: settings.searchTimeoutMs,
+  })
 }

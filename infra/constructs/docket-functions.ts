@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import { functionCatalog, type FunctionName } from '../../functions/catalog.ts'
+import { jobsTimeoutSeconds } from '../../schemas/jobs.ts'
 import { acknowledgeNag } from '../nag.ts'
 
 /** Where the bundled config lives inside every function (Lambda unpacks the bundle to /var/task). */
@@ -30,7 +31,7 @@ export const functionSettings: Partial<Record<FunctionName, Partial<FunctionSett
   api: { description: 'Agent REST API behind the HTTP API', memorySize: 1024 },
   'search-indexer': { description: 'Feeds table changes (DynamoDB stream) into OpenSearch' },
   'outbox-relay': { description: 'Transactional outbox: puts committed outgoing mail on the outbound queue (DynamoDB stream → SQS)' },
-  jobs: { description: 'Runs the scheduled jobs (EventBridge constant input {"job": name})' },
+  jobs: { description: 'Runs the scheduled jobs in slices (jobs queue: {"job", "time", "cursor"})', timeout: Duration.seconds(jobsTimeoutSeconds) },
 }
 
 /** Stable construct id of a catalog entry (logical ids derive from it: never change the rule). */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { OutboundMessage } from '../../schemas/messages.ts'
+import { jobsMaxReceiveCount, type ScheduledJobEvent } from '../../schemas/jobs.ts'
 import { DynamoAgentStore } from '../auth/adapters/dynamodb-agent-store.ts'
 import type { AuthDeps } from '../auth/auth-service.ts'
 import { DynamoAuditTrail } from '../audit/adapters/dynamodb-audit-trail.ts'
@@ -52,6 +53,8 @@ export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleD
   logger: DocketLogger
   /** Producers put outgoing mail on it; mail-send, its consumer, may delay a failed send's retry. */
   outbound: WorkQueue<OutboundMessage> & RetryableQueue
+  /** Scheduled job runs and the later slices of long ones (the jobs function puts its continuations here). */
+  jobQueue: WorkQueue<ScheduledJobEvent>
 }
 
 export interface BuildOptions {
@@ -97,12 +100,21 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   if (settings.runtime === 'aws') {
     const s3 = new S3Client({ region: settings.region })
     if (!settings.outboundQueueUrl) throw new Error('DOCKET_OUTBOUND_QUEUE_URL is not set')
+    const sqs = new SQSClient({ region: settings.region })
+    const jobsQueueUrl = settings.jobsQueueUrl
     return {
       ...common,
       rawMail: new S3BlobStore(s3, settings.rawMailBucket),
       attachments: new S3BlobStore(s3, settings.attachmentsBucket),
       auditArchive: new S3BlobStore(s3, settings.auditBucket),
-      outbound: new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl),
+      outbound: new SqsWorkQueue<OutboundMessage>(sqs, settings.outboundQueueUrl),
+      jobQueue: jobsQueueUrl
+        ? new SqsWorkQueue<ScheduledJobEvent>(sqs, jobsQueueUrl)
+        : {
+            send: async () => {
+              throw new Error('DOCKET_JOBS_QUEUE_URL is not set (the Schedules construct sets it on the jobs function)')
+            },
+          },
       mailSender: new SesMailSender(new SESv2Client({ region: settings.region, maxAttempts: 1 }), settings.sesConfigurationSet),
       // Only the API signs and checks tokens (and only it may read the secret): read on first use.
       search: await awsSearchIndex(settings),
@@ -113,6 +125,8 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
 
   const outbound = new FsWorkQueue<OutboundMessage>(localQueueDir(settings, 'outbound'), 'outbound', { maxReceiveCount: 5 })
   await outbound.init()
+  const jobQueue = new FsWorkQueue<ScheduledJobEvent>(localQueueDir(settings, 'jobs'), 'jobs', { maxReceiveCount: jobsMaxReceiveCount })
+  await jobQueue.init()
   const blobRoot = join(settings.dataDir, 'blobs')
   // The local server signs its own blob URLs (S3's presigned URLs in AWS), with a key of the data dir.
   const blobUrls = new LocalUrlSigner(memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'blob-url-key.json'), 'blobUrlKey')), clock)
@@ -122,6 +136,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
     attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket, blobUrls),
     auditArchive: new FsBlobStore(blobRoot, settings.auditBucket),
     outbound,
+    jobQueue,
     mailSender: config.mail.relay ? new SmtpRelayMailSender(config.mail.relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
     jwtSecret: memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'secrets.json'), 'jwtSecret')),
     // A file of its own: losing it makes every TOTP secret unreadable (agents then need an admin's reset).
@@ -161,7 +176,7 @@ function memoize<T>(load: () => Promise<T>): () => Promise<T> {
 /** The blob stores whose presigned URLs the local server answers (lib/local/blob-routes.ts). */
 export const localBlobStores = (deps: Pick<Dependencies, 'attachments'>): FsBlobStore[] => (deps.attachments instanceof FsBlobStore ? [deps.attachments] : [])
 
-export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound') => join(settings.dataDir, 'queues', name)
+export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound' | 'jobs') => join(settings.dataDir, 'queues', name)
 
 async function readAwsSecret(settings: RuntimeSettings, arn: string | undefined, variable: string): Promise<Uint8Array> {
   if (!arn) throw new Error(`${variable} is not set`)

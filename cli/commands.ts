@@ -30,6 +30,7 @@ import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
 import { jobCatalog, nextRun } from '../lib/jobs/catalog.ts'
 import { runJob } from '../lib/jobs/run-job.ts'
 import { reindex } from '../lib/search/reindex.ts'
+import { checkIndex } from '../lib/search/check-index.ts'
 import { exportCsv, importCsv } from '../lib/customers/import-export.ts'
 import { reindexCustomerUsers } from '../lib/customers/customer-directory.ts'
 import type { CsvRecordKind } from '../lib/customers/csv-columns.ts'
@@ -395,6 +396,19 @@ const searchReindex: Command = {
   },
 }
 
+/** `docket search check [--repair]`: one JSON line of counts (examples on stderr); exit 1 when drift is left unrepaired. */
+const searchCheck: Command = {
+  async run(_positionals, values) {
+    const repair = values.repair === true
+    return withLocalDependencies(async (deps) => {
+      const result = await checkIndex(deps, { repair })
+      for (const kind of ['missing', 'stale', 'orphaned'] as const) if (result[kind].length > 0) console.error(`${kind}: ${result[kind].slice(0, 20).join(' ')}${result[kind].length > 20 ? ' …' : ''}`)
+      print({ tickets: result.tickets, indexed: result.indexed, missing: result.missing.length, stale: result.stale.length, orphaned: result.orphaned.length, repaired: repair, seconds: Number(result.seconds.toFixed(1)) })
+      return !repair && result.missing.length + result.stale.length + result.orphaned.length > 0 ? 1 : 0
+    })
+  },
+}
+
 /**
  * `docket customers|companies import FILE.csv` (OTRS's CSV export columns or the API's names; ends
  * with one JSON line {imported, updated, failed: [{line, error}]}; exit 1 when a row failed) and
@@ -436,9 +450,11 @@ export const commands: Record<string, Command> = {
   customers: directoryCommand('customers'),
   companies: directoryCommand('companies'),
   search: {
+    options: { repair: { type: 'boolean' }, stage: { type: 'string' }, region: { type: 'string' } },
     async run(positionals, values) {
       if (positionals[0] === 'reindex') return searchReindex.run(positionals.slice(1), values)
-      throw new Error('usage: docket search reindex')
+      if (positionals[0] === 'check') return searchCheck.run(positionals.slice(1), values)
+      throw new Error('usage: docket search reindex [--stage S]  |  docket search check [--repair] [--stage S]')
     },
   },
   job: {

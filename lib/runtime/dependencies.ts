@@ -151,7 +151,11 @@ async function awsSearchIndex(settings: RuntimeSettings): Promise<SearchIndex> {
     const unavailable = async (): Promise<never> => {
       throw new DocketError('unavailable', 'search is not available in this function: DOCKET_OPENSEARCH_ENDPOINT is not set (the Search construct sets it on the functions it grants access)')
     }
-    return { upsert: unavailable, remove: unavailable, search: unavailable, statistics: unavailable, beginRebuild: unavailable, count: unavailable }
+    // eslint-disable-next-line require-yield
+    const versions = async function* (): AsyncGenerator<never> {
+      await unavailable()
+    }
+    return { upsert: unavailable, remove: unavailable, search: unavailable, statistics: unavailable, beginRebuild: unavailable, count: unavailable, versions }
   }
   // Loaded only here: the OpenSearch client and the credential chain add half a second to every local start and CLI command.
   const { createOpenSearchClient, OpenSearchSearchIndex } = await import('../search/adapters/opensearch-search-index.ts')

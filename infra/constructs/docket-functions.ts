@@ -16,6 +16,8 @@ export interface FunctionSettings {
   description: string
   memorySize: number
   timeout: Duration
+  /** Run with the execution role of this (earlier) catalog function instead of one of its own. */
+  roleOf?: FunctionName
 }
 
 /** What a catalog entry gets unless `functionSettings` says otherwise. */
@@ -31,6 +33,8 @@ export const functionSettings: Partial<Record<FunctionName, Partial<FunctionSett
   api: { description: 'Agent REST API behind the HTTP API', memorySize: 1024 },
   'search-indexer': { description: 'Feeds table changes (DynamoDB stream) into OpenSearch' },
   'outbox-relay': { description: 'Transactional outbox: puts committed outgoing mail on the outbound queue (DynamoDB stream → SQS)' },
+  // The indexer's role: the OpenSearch domain's master user, the only one that may create indexes and move the alias.
+  'search-maintenance': { description: 'Search drift check (weekly, repairs) and reindex on demand (docket search check|reindex --stage)', memorySize: 1024, timeout: Duration.minutes(15), roleOf: 'search-indexer' },
   jobs: { description: 'Runs the scheduled jobs in slices (jobs queue: {"job", "time", "cursor"})', timeout: Duration.seconds(jobsTimeoutSeconds) },
 }
 
@@ -68,7 +72,8 @@ export class DocketFunctions extends Construct {
   constructor(scope: Construct, id: string, props: DocketFunctionsProps) {
     super(scope, id)
     const names = Object.keys(functionCatalog) as FunctionName[]
-    this.functions = Object.fromEntries(names.map((name) => [name, this.createFunction(name, props)])) as Record<FunctionName, NodejsFunction>
+    this.functions = {} as Record<FunctionName, NodejsFunction>
+    for (const name of names) this.functions[name] = this.createFunction(name, props)
   }
 
   /** The function built from the catalog entry `name`. */
@@ -106,7 +111,9 @@ export class DocketFunctions extends Construct {
     const id = functionConstructId(name)
     const configPath = props.configPath
     const logGroup = new LogGroup(this, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH })
-    const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Docket ${name} function` })
+    const shared = settings.roleOf ? this.functions[settings.roleOf]?.role : undefined
+    if (settings.roleOf && !shared) throw new Error(`DocketFunctions: ${name} runs with the role of ${settings.roleOf}, which must come before it in functions/catalog.ts`)
+    const role = shared ?? new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Docket ${name} function` })
     logGroup.grantWrite(role)
     const fn = new NodejsFunction(this, id, {
       description: settings.description,

@@ -46,6 +46,49 @@ describe('search', () => {
   })
 })
 
+describe('search maintenance (issue 15.6)', () => {
+  it('a maintenance function with the indexer\'s role (the master user) and the domain endpoint; its name is a stack output for the CLI', () => {
+    const maintenance = docket.service.functions.get('search-maintenance')
+    expect(roleLogicalId(maintenance)).toBe(roleLogicalId(docket.service.functions.get('search-indexer')))
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleLogicalId(maintenance), 'Arn'] },
+      Timeout: 900,
+      Environment: {
+        Variables: Match.objectLike({
+          DOCKET_OPENSEARCH_ENDPOINT: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(docket.service.search.domain), 'DomainEndpoint'] }]] },
+          DOCKET_OPENSEARCH_READER_ROLE_ARNS: { 'Fn::GetAtt': [roleLogicalId(docket.service.functions.get('api')), 'Arn'] },
+        }),
+      },
+    })
+    const actions = actionsOf(docket.serviceTemplate, maintenance)
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem', 's3:GetObject', 'es:ESHttpPost', 'es:ESHttpPut', 'es:ESHttpDelete']))
+    expect(actions.filter((action) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:PutObject'].includes(action))).toEqual([])
+    docket.serviceTemplate.hasOutput('SearchMaintenanceFunction', { Value: { Ref: logicalIdOf(maintenance) } })
+  })
+
+  it('a weekly drift check with repair; failed runs go to a dead-letter queue, which is alarmed, as is any drift found', () => {
+    const maintenance = docket.service.functions.get('search-maintenance')
+    const dlq = docket.service.search.maintenanceDeadLetterQueue!
+    docket.serviceTemplate.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 3 ? * SUN *)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(maintenance), 'Arn'] }, Input: '{"action":"check","repair":true}' })],
+    })
+    docket.serviceTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(maintenance) },
+      MaximumRetryAttempts: 1,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(dlq), 'Arn'] } } },
+    })
+    expect(permissionsOf(docket.serviceTemplate, maintenance)).toContainEqual({ action: 'sqs:SendMessage', resource: JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(dlq), 'Arn'] }) })
+    docket.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(dlq), 'QueueName'] } }],
+      Threshold: 1,
+    })
+    docket.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Docket', MetricName: 'SearchDrift', Statistic: 'Maximum', Period: 86400, Threshold: 1 })
+  })
+})
+
 describe('search access', () => {
   const endpoint = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(docket.service.search.domain), 'DomainEndpoint'] }]] })
 
@@ -97,8 +140,8 @@ describe('schedules', () => {
   const queueArn = () => ({ 'Fn::GetAtt': [logicalIdOf(docket.service.schedules.queue.queue), 'Arn'] })
 
   it('one rule per scheduled job, in UTC, from the config, putting {"job": name, "time": <firing time>} on the jobs queue', () => {
-    const rules = Object.values(docket.serviceTemplate.findResources('AWS::Events::Rule'))
-    expect(rules).toHaveLength(builtInJobs.length)
+    const rules = Object.values(docket.serviceTemplate.findResources('AWS::Events::Rule')) as { Properties: { Targets: { Arn: unknown }[] } }[]
+    expect(rules.filter((rule) => JSON.stringify(rule.Properties.Targets[0]!.Arn) === JSON.stringify(queueArn()))).toHaveLength(builtInJobs.length)
     for (const job of builtInJobs) {
       docket.serviceTemplate.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: expectedCron[job],
@@ -116,7 +159,7 @@ describe('schedules', () => {
   })
 
   it('EventBridge may send to the jobs queue and to the schedules DLQ; nothing invokes the jobs function directly', () => {
-    docket.serviceTemplate.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', Action: 'lambda:InvokeFunction' }, 0)
+    docket.serviceTemplate.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [logicalIdOf(docket.service.functions.get('jobs')), 'Arn'] } }, 0)
     for (const [queue, action] of [
       [docket.service.schedules.queue.queue, Match.arrayWith(['sqs:SendMessage'])],
       [docket.service.schedules.deadLetterQueue, 'sqs:SendMessage'],

@@ -352,7 +352,7 @@ describe('job slices', () => {
   })
 
   it('a slice that keeps failing is retried, then dead-lettered with its error (the jobs queue DLQ in AWS)', async () => {
-    const deps = await testDependencies()
+    const deps = await testDependencies({}, { logger: createLogger('SILENT') })
     const queue = jobQueue(deps)
     const handler = createJobsHandler(deps)
     const worker = startQueueWorker(queue, async (event) => (await handler(event, contextWith(30_000))) as SQSBatchResponse, createLogger('SILENT'), { batchSize: 1, pollMs: 20 })

@@ -31,6 +31,7 @@ import { functionCatalog, type FunctionName } from '../functions/catalog.ts'
 import { jobCatalog, nextRun } from '../lib/jobs/catalog.ts'
 import { runJob } from '../lib/jobs/run-job.ts'
 import { reindex } from '../lib/search/reindex.ts'
+import { checkIndex } from '../lib/search/check-index.ts'
 import { exportCsv, importCsv } from '../lib/customers/import-export.ts'
 import { reindexCustomerUsers } from '../lib/customers/customer-directory.ts'
 import type { CsvRecordKind } from '../lib/customers/csv-columns.ts'
@@ -382,7 +383,12 @@ const jobRun: Command = {
 }
 
 const searchReindex: Command = {
-  async run() {
+  async run(_positionals, values) {
+    const stage = stageOf(values)
+    if (stage) {
+      print({ stage, ...(await invokeDeployedMaintenance(stage, regionOf(values), { action: 'reindex' })) })
+      return 0
+    }
     return withLocalDependencies(async (deps) => {
       const width = 30
       const result = await reindex(deps, (progress) => {
@@ -392,6 +398,66 @@ const searchReindex: Command = {
       })
       if (process.stderr.isTTY) process.stderr.write('\n')
       print({ tickets: result.tickets, caughtUp: result.caughtUp, seconds: Number(result.seconds.toFixed(1)), perSecond: Math.round(result.perSecond), live: await deps.search.count() })
+    })
+  },
+}
+
+/**
+ * `--stage <stage>`: runs the search maintenance in the deployed Docket, by invoking its
+ * search-maintenance function (named by the service stack's SearchMaintenanceFunction output) with
+ * the AWS CLI and the caller's credentials. Only that function may rebuild the index: it runs with
+ * the OpenSearch master user's role, which an admin's own credentials are not mapped to.
+ */
+async function invokeDeployedMaintenance(stage: string, region: string | undefined, payload: object): Promise<Record<string, unknown>> {
+  const { execFileSync } = await import('node:child_process')
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const regionArgs = region ? ['--region', region] : []
+  const aws = (args: string[], outfile: string[] = []) => {
+    try {
+      return execFileSync('aws', [...args, ...regionArgs, ...outfile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 })
+    } catch (error) {
+      const failure = error as { code?: string; stderr?: string }
+      if (failure.code === 'ENOENT') throw new Error('--stage needs the AWS CLI (`aws`) with credentials for the account Docket is deployed in', { cause: error })
+      throw new Error(`aws ${args.slice(0, 2).join(' ')} failed: ${(failure.stderr ?? String(error)).trim()}`, { cause: error })
+    }
+  }
+  const stack = `Docket-${stage}-Service`
+  const name = aws(['cloudformation', 'describe-stacks', '--stack-name', stack, '--query', "Stacks[0].Outputs[?OutputKey=='SearchMaintenanceFunction'].OutputValue", '--output', 'text']).trim()
+  if (!name || name === 'None') throw new Error(`${stack} has no SearchMaintenanceFunction output: deploy this version first (npx cdk deploy --all -c stage=${stage})`)
+  const dir = mkdtempSync(join(tmpdir(), 'docket-invoke-'))
+  try {
+    const out = join(dir, 'result.json')
+    // Synchronous, up to the function's 15 minutes: no read timeout on the CLI's side.
+    const status = JSON.parse(aws(['lambda', 'invoke', '--function-name', name, '--cli-binary-format', 'raw-in-base64-out', '--cli-read-timeout', '0', '--payload', JSON.stringify(payload)], [out])) as { FunctionError?: string }
+    const result = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>
+    if (status.FunctionError) throw new Error(`${name} failed: ${String(result.errorMessage ?? JSON.stringify(result))}`)
+    return result
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const stageOf = (values: Record<string, string | boolean | undefined>) => (typeof values.stage === 'string' ? values.stage : undefined)
+const regionOf = (values: Record<string, string | boolean | undefined>) => (typeof values.region === 'string' ? values.region : undefined)
+
+/** `docket search check [--repair]`: one JSON line of counts (examples on stderr); exit 1 when drift is left unrepaired. */
+const searchCheck: Command = {
+  async run(_positionals, values) {
+    const repair = values.repair === true
+    const stage = stageOf(values)
+    if (stage) {
+      const result = await invokeDeployedMaintenance(stage, regionOf(values), { action: 'check', repair })
+      const { examples, ...counts } = result as { examples?: string[] } & Record<string, unknown>
+      if (examples?.length) console.error(`drift: ${examples.join(' ')}`)
+      print({ stage, ...counts })
+      return !repair && Number(counts.missing) + Number(counts.stale) + Number(counts.orphaned) > 0 ? 1 : 0
+    }
+    return withLocalDependencies(async (deps) => {
+      const result = await checkIndex(deps, { repair })
+      for (const kind of ['missing', 'stale', 'orphaned'] as const) if (result[kind].length > 0) console.error(`${kind}: ${result[kind].slice(0, 20).join(' ')}${result[kind].length > 20 ? ' …' : ''}`)
+      print({ tickets: result.tickets, indexed: result.indexed, missing: result.missing.length, stale: result.stale.length, orphaned: result.orphaned.length, repaired: repair, seconds: Number(result.seconds.toFixed(1)) })
+      return !repair && result.missing.length + result.stale.length + result.orphaned.length > 0 ? 1 : 0
     })
   },
 }
@@ -437,9 +503,11 @@ export const commands: Record<string, Command> = {
   customers: directoryCommand('customers'),
   companies: directoryCommand('companies'),
   search: {
+    options: { repair: { type: 'boolean' }, stage: { type: 'string' }, region: { type: 'string' } },
     async run(positionals, values) {
       if (positionals[0] === 'reindex') return searchReindex.run(positionals.slice(1), values)
-      throw new Error('usage: docket search reindex')
+      if (positionals[0] === 'check') return searchCheck.run(positionals.slice(1), values)
+      throw new Error('usage: docket search reindex [--stage S]  |  docket search check [--repair] [--stage S]')
     },
   },
   job: {

@@ -13,7 +13,11 @@ const usage = `docket: Docket's command line (local data dir, or the running ser
   docket job list                           the timed jobs with their next run
   docket job run <name> [--now ISO] [--dry-run]
                                             run one (GenericAgent jobs by their name)
-  docket search reindex                     rebuild the search index from the store, no downtime
+  docket search reindex [--stage S]         rebuild the search index from the store, no downtime
+                                            (--stage: in the deployed Docket, via its search-maintenance
+                                            function and the AWS CLI; --region R)
+  docket search check [--repair] [--stage S]
+                                            index drift: tickets missing, stale or orphaned in the index
   docket agent password <login> [--password P]
                                             set an agent's password (generated when omitted)
   docket agent password <login> --table NAME [--region R]

@@ -12,6 +12,7 @@ export const functionCatalog = {
   'search-indexer': { entry: 'functions/search-indexer.ts', load: async () => (await import('./search-indexer.ts')).createSearchIndexerHandler as HandlerFactory },
   'outbox-relay': { entry: 'functions/outbox-relay.ts', load: async () => (await import('./outbox-relay.ts')).createOutboxRelayHandler as HandlerFactory },
   jobs: { entry: 'functions/jobs.ts', load: async () => (await import('./jobs.ts')).createJobsHandler as HandlerFactory },
+  'search-maintenance': { entry: 'functions/search-maintenance.ts', load: async () => (await import('./search-maintenance.ts')).createSearchMaintenanceHandler as HandlerFactory },
 } satisfies Record<string, { entry: string; load: () => Promise<HandlerFactory> }>
 
 export type FunctionName = keyof typeof functionCatalog

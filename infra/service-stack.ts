@@ -115,7 +115,7 @@ export class DocketServiceStack extends Stack {
       customDomain: props.webDomain,
       logRetention,
     })
-    this.search = new Search(this, 'Search', { table, indexer, instanceType: props.searchInstanceType, dataNodes: props.searchDataNodes, volumeSizeGiB: props.searchVolumeGiB, logRetention })
+    this.search = new Search(this, 'Search', { table, indexer, maintenance: this.functions.get('search-maintenance'), instanceType: props.searchInstanceType, dataNodes: props.searchDataNodes, volumeSizeGiB: props.searchVolumeGiB, logRetention })
     this.search.grantSearch(api)
     this.schedules = new Schedules(this, 'Schedules', { handler: jobs, jobs: jobCatalog(props.config) })
 
@@ -174,6 +174,10 @@ export class DocketServiceStack extends Stack {
         description: `Point ${props.apiDomain.domainName} at this name (CNAME, or a Route 53 alias)`,
       })
     }
+    new CfnOutput(this, 'SearchMaintenanceFunction', {
+      value: this.functions.get('search-maintenance').functionName,
+      description: 'Search drift check and reindex: `docket search check|reindex --stage <stage>` invokes it',
+    })
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Alarms are published here (subscribe more endpoints if you like)' })
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName, description: 'CloudWatch dashboard' })
     for (const domain of inboundMailDomains(props.config)) {

@@ -9,6 +9,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import { functionCatalog, type FunctionName } from '../../functions/catalog.ts'
 import type { DocketConfig } from '../../lib/platform/config.ts'
+import { jobsTimeoutSeconds } from '../../schemas/jobs.ts'
 import { acknowledgeNag } from '../nag.ts'
 
 /**
@@ -22,6 +23,8 @@ export interface FunctionSettings {
   description: string
   memorySize: number
   timeout: Duration
+  /** Run with the execution role of this (earlier) catalog function instead of one of its own. */
+  roleOf?: FunctionName
 }
 
 /** What a catalog entry gets unless `functionSettings` says otherwise. */
@@ -37,7 +40,9 @@ export const functionSettings: Partial<Record<FunctionName, Partial<FunctionSett
   api: { description: 'Agent REST API behind the HTTP API', memorySize: 1024 },
   'search-indexer': { description: 'Feeds table changes (DynamoDB stream) into OpenSearch' },
   'outbox-relay': { description: 'Transactional outbox: puts committed outgoing mail on the outbound queue (DynamoDB stream → SQS)' },
-  jobs: { description: 'Runs the scheduled jobs (EventBridge constant input {"job": name})' },
+  // The indexer's role: the OpenSearch domain's master user, the only one that may create indexes and move the alias.
+  'search-maintenance': { description: 'Search drift check (weekly, repairs) and reindex on demand (docket search check|reindex --stage)', memorySize: 1024, timeout: Duration.minutes(15), roleOf: 'search-indexer' },
+  jobs: { description: 'Runs the scheduled jobs in slices (jobs queue: {"job", "time", "cursor"})', timeout: Duration.seconds(jobsTimeoutSeconds) },
 }
 
 /** Stable construct id of a catalog entry (logical ids derive from it: never change the rule). */
@@ -77,7 +82,9 @@ export class DocketFunctions extends Construct {
     // One file for every bundle; the asset hashes cover the bundle's output, this file included.
     const configJson = join(mkdtempSync(join(tmpdir(), 'docket-config-')), 'docket.config.json')
     writeFileSync(configJson, `${JSON.stringify(props.config)}\n`)
-    this.functions = Object.fromEntries(names.map((name) => [name, this.createFunction(name, props, configJson)])) as Record<FunctionName, NodejsFunction>
+    // In catalog order: a function that runs with another's role (roleOf) finds it already built.
+    this.functions = {} as Record<FunctionName, NodejsFunction>
+    for (const name of names) this.functions[name] = this.createFunction(name, props, configJson)
   }
 
   /** The function built from the catalog entry `name`. */
@@ -114,7 +121,9 @@ export class DocketFunctions extends Construct {
     const settings: FunctionSettings = { description: `Docket ${name}`, ...defaultFunctionSettings, ...functionSettings[name] }
     const id = functionConstructId(name)
     const logGroup = new LogGroup(this, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH })
-    const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Docket ${name} function` })
+    const shared = settings.roleOf ? this.functions[settings.roleOf]?.role : undefined
+    if (settings.roleOf && !shared) throw new Error(`DocketFunctions: ${name} runs with the role of ${settings.roleOf}, which must come before it in functions/catalog.ts`)
+    const role = shared ?? new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Docket ${name} function` })
     logGroup.grantWrite(role)
     const fn = new NodejsFunction(this, id, {
       description: settings.description,

@@ -24,6 +24,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions'
 import { Queue } from 'aws-cdk-lib/aws-sqs'
 import { Construct, type IConstruct } from 'constructs'
 import { acknowledgeNag } from '../nag.ts'
+import { searchDriftMetric } from '../../schemas/search-maintenance.ts'
 
 /**
  * Thresholds, named so a reader of an alarm finds why it fires. SES places an account under review
@@ -145,6 +146,12 @@ export class Operations extends Construct {
       const domain = props.searchDomain
       this.alarm('SearchClusterRed', domain.metricClusterStatusRed({ period: Duration.minutes(1), statistic: 'Maximum' }), 1, 'An OpenSearch primary shard is unassigned: searches fail or miss tickets. `docket search reindex` rebuilds the index from the table.')
       this.alarm('SearchWritesBlocked', domain.metricClusterIndexWritesBlocked({ period: fiveMinutes, statistic: 'Maximum' }), 1, 'OpenSearch blocks writes (usually a full disk): the index falls behind. Grow -c searchVolumeGiB.')
+      this.alarm(
+        'SearchDrift',
+        new Metric({ namespace: searchDriftMetric.namespace, metricName: searchDriftMetric.name, statistic: 'Maximum', period: Duration.days(1) }),
+        1,
+        'The weekly search drift check found tickets missing from the index, stale or orphaned (and repaired them). Drift means the indexer lost changes: check its errors, its dead-letter queue and the IteratorAge alarm.',
+      )
       const freeStorageMiB = (props.searchVolumeGiB ?? 10) * 1024 * alarmThresholds.searchFreeStorageShare
       this.alarm('SearchFreeStorage', domain.metricFreeStorageSpace({ period: fiveMinutes, statistic: 'Minimum' }), freeStorageMiB, 'An OpenSearch node has less than 20 % of its volume free. Grow -c searchVolumeGiB before writes are blocked.', ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD)
     }

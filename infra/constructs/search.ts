@@ -1,11 +1,14 @@
-import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events'
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets'
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations'
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
 import { EbsDeviceVolumeType } from 'aws-cdk-lib/aws-ec2'
 import { Grant, type IRole } from 'aws-cdk-lib/aws-iam'
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { Domain, EngineVersion, TLSSecurityPolicy, type CfnDomain } from 'aws-cdk-lib/aws-opensearchservice'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
-import type { Queue } from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
 import { acknowledgeNag } from '../nag.ts'
 import { TableStreamSubscription } from './table-stream-subscription.ts'
@@ -29,6 +32,13 @@ export interface SearchProps {
   readonly retryAttempts?: number
   /** Retention of the slow search and indexing logs. @default one month */
   readonly logRetention?: RetentionDays
+  /**
+   * The search-maintenance function (drift check and reindex). It must run with the indexer's
+   * role (the master user): only the master may create an index and move the alias.
+   */
+  readonly maintenance?: LambdaFunction
+  /** When the drift check runs (with repair). @default Sundays 03:00 UTC */
+  readonly checkSchedule?: Schedule
 }
 
 /** The alias searches go through (the runtime's default DOCKET_OPENSEARCH_ALIAS). */
@@ -54,6 +64,10 @@ export const searchAlias = 'docket-tickets'
 export class Search extends Construct {
   readonly domain: Domain
   readonly deadLetterQueue: Queue
+  /** The weekly drift check (with repair), when there is a maintenance function. */
+  readonly checkRule?: Rule
+  /** Maintenance runs that failed every try (the weekly check, a reindex started by the CLI). */
+  readonly maintenanceDeadLetterQueue?: Queue
   private readonly readers: IRole[] = []
 
   constructor(scope: Construct, id: string, props: SearchProps) {
@@ -111,6 +125,22 @@ export class Search extends Construct {
     }
     props.indexer.addEnvironment('DOCKET_OPENSEARCH_ENDPOINT', this.endpoint)
     props.indexer.addEnvironment('DOCKET_OPENSEARCH_READER_ROLE_ARNS', Lazy.string({ produce: () => this.readers.map((role) => role.roleArn).join(',') }))
+
+    if (props.maintenance) {
+      const maintenance = props.maintenance
+      if (maintenance.role !== indexerRole) throw new Error('Search: the maintenance function must run with the indexer\'s role (the domain\'s master user)')
+      maintenance.addEnvironment('DOCKET_OPENSEARCH_ENDPOINT', this.endpoint)
+      maintenance.addEnvironment('DOCKET_OPENSEARCH_READER_ROLE_ARNS', Lazy.string({ produce: () => this.readers.map((role) => role.roleArn).join(',') }))
+      this.maintenanceDeadLetterQueue = new Queue(this, 'MaintenanceDeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) })
+      acknowledgeNag(this.maintenanceDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the on-failure destination of the search-maintenance function\'s asynchronous invocations; nothing consumes it but an operator.')
+      // Asynchronous runs (the schedule's) that fail twice land in the DLQ, which Operations alarms on.
+      maintenance.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.maintenanceDeadLetterQueue) })
+      this.checkRule = new Rule(this, 'DriftCheck', {
+        description: 'Docket search drift check: ticket versions in the table against the index; missing, stale and orphaned documents repaired',
+        schedule: props.checkSchedule ?? Schedule.cron({ minute: '0', hour: '3', weekDay: 'SUN' }),
+        targets: [new LambdaTarget(maintenance, { event: RuleTargetInput.fromObject({ action: 'check', repair: true }), retryAttempts: 2 })],
+      })
+    }
 
     const subscription = new TableStreamSubscription(this, 'Indexing', { table: props.table, handler: props.indexer, batchSize: props.batchSize, retryAttempts: props.retryAttempts })
     this.deadLetterQueue = subscription.deadLetterQueue

@@ -1,10 +1,10 @@
 import { mailedAgents, prepareAgentMail } from '../mail/agent-mail.ts'
 import { escalationMessage } from '../mail/agent-notification.ts'
 import { escalationNames, escalationPolicyFor, reachedDeadlines } from '../ticket/escalation.ts'
-import type { HistoryEntry, Ticket } from '../ticket/model.ts'
+import type { HistoryEntry } from '../ticket/model.ts'
 import { describeChanges, historyEntry, nextVersion } from '../ticket/ticket-rules.ts'
 import { changeTicket } from '../ticket/ticket-service.ts'
-import { forEachLimited, type Job } from './job.ts'
+import { handleDueInPages, readAll, type Job } from './job.ts'
 import { ownerOrQueueWatchers } from './notification-recipients.ts'
 
 /**
@@ -19,21 +19,16 @@ export function escalationsJob(schedule: string): Job {
     name: 'escalations',
     schedule,
     description: 'SLA escalations: notify the owner or the queue agents (and raise the priority) when a deadline is reached',
-    async run(deps, { now, dryRun }) {
+    async run(deps, run) {
+      const { now, dryRun } = run
       const until = now.toISOString()
-      const due: Ticket[] = []
-      let cursor: string | undefined
-      do {
-        const page = await deps.tickets.listByIndex([{ by: 'escalation-due', until }], { order: 'asc', limit: 500, cursor })
-        due.push(...page.items)
-        cursor = page.next ?? undefined
-      } while (cursor)
+      const read = (cursor: string | undefined, limit: number) => deps.tickets.listByIndex([{ by: 'escalation-due', until }], { order: 'asc', limit, cursor })
       if (dryRun) {
+        const due = await readAll(read)
         return { job: 'escalations', selected: due.length, changed: 0, dryRun, details: due.map((ticket) => `${ticket.number} ${reachedDeadlines(ticket.escalation, until).map(({ kind, due }) => `${escalationNames[kind].label} due ${due}`).join(', ')}`) }
       }
-      let changed = 0
-      await forEachLimited(due, 8, async (selected) => {
-        const acted = await changeTicket(deps, selected.number, async (ticket, at) => {
+      const outcome = await handleDueInPages(run, read, (selected) =>
+        changeTicket(deps, selected.number, async (ticket, at) => {
           const reached = reachedDeadlines(ticket.escalation, until)
           if (reached.length === 0 || !ticket.escalation) return { change: null, result: false }
           const raise = escalationPolicyFor(deps.config, ticket.queue)?.sla.raisePriority === true && ticket.priority < 5
@@ -48,10 +43,8 @@ export function escalationsJob(schedule: string): Job {
             ...describeChanges(ticket, updated, 'system', at),
           ]
           return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mails }, result: true }
-        })
-        if (acted) changed++
-      })
-      return { job: 'escalations', selected: due.length, changed, dryRun }
+        }), 8)
+      return { job: 'escalations', dryRun, ...outcome }
     },
   }
 }

@@ -96,7 +96,8 @@ export function genericAgentJob(job: GenericAgentConfig): Job {
     name: job.name,
     schedule: job.enabled ? job.schedule : null,
     description: `GenericAgent${job.enabled ? '' : ' (disabled)'}: ${Object.keys(job.actions).filter((key) => job.actions[key as keyof typeof job.actions] !== undefined && !(key === 'delete' && !job.actions.delete)).join(', ')}`,
-    async run(deps, { now, dryRun }): Promise<JobResult> {
+    async run(deps, run): Promise<JobResult> {
+      const { now, dryRun } = run
       const needsThread = !!(job.select.subject || job.select.body || job.select.from)
       const selected: Ticket[] = []
       for (const { queue, stateType } of partitions(deps.config, job.select)) {
@@ -130,9 +131,16 @@ export function genericAgentJob(job: GenericAgentConfig): Job {
       const hasPatch = Object.values(patch).some((value) => value !== undefined)
       let changed = 0
       const problems: string[] = []
+      // A later slice selects again (as of the same `now`) and goes on after the last ticket number
+      // an earlier slice handled: a ticket the job moved into another selected partition is not handled twice.
+      const remaining = selected.filter((ticket) => run.cursor === undefined || ticket.number > run.cursor).sort((a, b) => a.number.localeCompare(b.number))
       // Batch by batch (batchLimit tickets), each ticket on its own: one failure does not stop the run.
-      for (let start = 0; start < selected.length; start += job.batchLimit) {
-        for (const ticket of selected.slice(start, start + job.batchLimit)) {
+      for (let start = 0; start < remaining.length; start += job.batchLimit) {
+        if (start > 0 && run.timeLeftMs && run.timeLeftMs() <= 0) {
+          const next = remaining[start - 1]!.number
+          return { job: job.name, selected: start, changed, dryRun, next, ...(problems.length > 0 ? { details: problems.slice(0, 100) } : {}) }
+        }
+        for (const ticket of remaining.slice(start, start + job.batchLimit)) {
           try {
             if (actions.delete) {
               if (await purgeTicket(deps, ticket.number, ticket.version, { by: `GenericAgent ${job.name}`, reason: `deleted by GenericAgent job "${job.name}"`, at: deps.clock.now() })) changed++
@@ -146,7 +154,7 @@ export function genericAgentJob(job: GenericAgentConfig): Job {
           }
         }
       }
-      return { job: job.name, selected: selected.length, changed, dryRun, ...(problems.length > 0 ? { details: problems.slice(0, 100) } : {}) }
+      return { job: job.name, selected: remaining.length, changed, dryRun, ...(problems.length > 0 ? { details: problems.slice(0, 100) } : {}) }
     },
   }
 }

@@ -1,9 +1,8 @@
 import { mailedAgents, prepareAgentMail } from '../mail/agent-mail.ts'
 import { pendingReminderMessage } from '../mail/agent-notification.ts'
-import type { Ticket } from '../ticket/model.ts'
 import { historyEntry, nextVersion, pendingDueAt, pendingReminderRepeatMs, resolveState } from '../ticket/ticket-rules.ts'
 import { changeTicket } from '../ticket/ticket-service.ts'
-import { forEachLimited, type Job } from './job.ts'
+import { handleDueInPages, readAll, type Job } from './job.ts'
 import { ownerOrQueueWatchers } from './notification-recipients.ts'
 
 /**
@@ -18,18 +17,15 @@ export function pendingJob(schedule: string): Job {
     name: 'pending',
     schedule,
     description: 'Pending reminders (every 24 h until handled) and pending auto close±, within a minute of the pending time',
-    async run(deps, { now, dryRun }) {
-      const due: Ticket[] = []
-      let cursor: string | undefined
-      do {
-        const page = await deps.tickets.listByIndex([{ by: 'pending-due', until: now.toISOString() }], { order: 'asc', limit: 500, cursor })
-        due.push(...page.items)
-        cursor = page.next ?? undefined
-      } while (cursor)
-      if (dryRun) return { job: 'pending', selected: due.length, changed: 0, dryRun, details: due.map((ticket) => `${ticket.number} ${ticket.state} due ${pendingDueAt(ticket)}`) }
-      let changed = 0
-      await forEachLimited(due, 8, async (selected) => {
-        const acted = await changeTicket(deps, selected.number, async (ticket, at) => {
+    async run(deps, run) {
+      const { now, dryRun } = run
+      const read = (cursor: string | undefined, limit: number) => deps.tickets.listByIndex([{ by: 'pending-due', until: now.toISOString() }], { order: 'asc', limit, cursor })
+      if (dryRun) {
+        const due = await readAll(read)
+        return { job: 'pending', selected: due.length, changed: 0, dryRun, details: due.map((ticket) => `${ticket.number} ${ticket.state} due ${pendingDueAt(ticket)}`) }
+      }
+      const outcome = await handleDueInPages(run, read, (selected) =>
+        changeTicket(deps, selected.number, async (ticket, at) => {
           const dueAt = pendingDueAt(ticket)
           if (!dueAt || dueAt > now.toISOString()) return { change: null, result: false }
           if (ticket.stateType === 'pending auto') {
@@ -47,10 +43,8 @@ export function pendingJob(schedule: string): Job {
           const sent = mails.length > 0 ? `Pending reminder ${count} sent to ${mailedAgents(mails)}` : `Pending reminder ${count} due, but no agent is available to be reminded`
           const history = [historyEntry('SendAgentNotification', 'system', at, sent)]
           return { change: { ticket: updated, expectedVersion: ticket.version, newArticles: [], history, messageIds: [], outboundMails: mails }, result: true }
-        })
-        if (acted) changed++
-      })
-      return { job: 'pending', selected: due.length, changed, dryRun }
+        }), 8)
+      return { job: 'pending', dryRun, ...outcome }
     },
   }
 }

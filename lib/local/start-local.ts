@@ -24,7 +24,8 @@ import { startQueueWorker } from './queue-worker.ts'
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import { startSmtpServer } from './smtp-inbound.ts'
 import { startStreamPoller } from './stream-poller.ts'
-import type { Context } from 'aws-lambda'
+import type { Context, SQSBatchResponse } from 'aws-lambda'
+import { jobsTimeoutSeconds } from '../../schemas/jobs.ts'
 
 export interface LocalRuntime {
   deps: Dependencies
@@ -52,7 +53,8 @@ const intakeGraceMs = 2000
 export const webRoot = resolve(fileURLToPath(new URL('../../web/dist', import.meta.url)))
 
 /** Lambda handlers want a context; locally there is no Lambda, so they get a plain one. */
-export function localLambdaContext(functionName: string): Context {
+export function localLambdaContext(functionName: string, timeoutMs = 900_000): Context {
+  const deadline = Date.now() + timeoutMs
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -62,7 +64,7 @@ export function localLambdaContext(functionName: string): Context {
     awsRequestId: crypto.randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
+    getRemainingTimeInMillis: () => deadline - Date.now(),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -148,9 +150,15 @@ export async function startLocalRuntime(settings: RuntimeSettings, options: Loca
     })
     onStop('consumers', 'outbox relay stream poller', () => relayPoller.stop())
 
+    // The jobs queue is worked also without the scheduler: later slices of a run started by hand go there.
+    const jobQueue = deps.jobQueue as FsWorkQueue<unknown>
+    await jobQueue.recoverInflight()
+    const jobs = createJobsHandler(deps)
+    // One slice per invocation, with the Lambda function's time limit, as the jobs queue's event source in AWS.
+    const jobsWorker = startQueueWorker(jobQueue, async (event) => (await jobs(event, localLambdaContext('jobs', jobsTimeoutSeconds * 1000))) as SQSBatchResponse, logger, { batchSize: 1, concurrency: 2 })
+    onStop('consumers', 'jobs worker', () => jobsWorker.stop())
     if (options.scheduler !== false) {
-      const jobs = createJobsHandler(deps)
-      const scheduler = startScheduler(jobCatalog(deps.config), (event, context) => jobs(event, context), localLambdaContext, logger)
+      const scheduler = startScheduler(jobCatalog(deps.config), deps.jobQueue, logger)
       onStop('consumers', 'scheduler', () => scheduler.stop())
     }
 

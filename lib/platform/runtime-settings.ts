@@ -26,6 +26,8 @@ const SettingsSchema = z.object({
   /** The audit archive (daily JSON lines of the history); locally a folder under the data dir's blobs. */
   DOCKET_AUDIT_BUCKET: z.string().default('docket-audit'),
   DOCKET_OUTBOUND_QUEUE_URL: z.string().optional(),
+  /** AWS, jobs function only: the jobs queue (scheduled runs and the later slices of long runs). */
+  DOCKET_JOBS_QUEUE_URL: z.string().optional(),
   DOCKET_SES_CONFIGURATION_SET: z.string().optional(),
   DOCKET_JWT_SECRET_ARN: z.string().optional(),
   /** AWS: the secret whose value encrypts agents' TOTP secrets at rest (the api function reads it). */
@@ -58,6 +60,7 @@ export interface RuntimeSettings {
   attachmentsBucket: string
   auditBucket: string
   outboundQueueUrl: string | undefined
+  jobsQueueUrl: string | undefined
   sesConfigurationSet: string | undefined
   jwtSecretArn: string | undefined
   totpKeySecretArn: string | undefined
@@ -91,6 +94,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     attachmentsBucket: value.DOCKET_ATTACHMENTS_BUCKET,
     auditBucket: value.DOCKET_AUDIT_BUCKET,
     outboundQueueUrl: value.DOCKET_OUTBOUND_QUEUE_URL,
+    jobsQueueUrl: value.DOCKET_JOBS_QUEUE_URL,
     sesConfigurationSet: value.DOCKET_SES_CONFIGURATION_SET,
     jwtSecretArn: value.DOCKET_JWT_SECRET_ARN,
     totpKeySecretArn: value.DOCKET_TOTP_KEY_SECRET_ARN,

@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3'
 import { SESv2Client } from '@aws-sdk/client-sesv2'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import type { OutboundMessage } from '../../schemas/messages.ts'
+import type { ScheduledJobEvent } from '../../schemas/jobs.ts'
 import { S3BlobStore } from '../blobs/adapters/s3-blob-store.ts'
 import { SesMailSender } from '../mail/adapters/ses-mail-sender.ts'
 import type { RuntimeSettings } from '../platform/runtime-settings.ts'
@@ -17,6 +18,7 @@ import { memoize, type RuntimeAdapters } from './shared-dependencies.ts'
 export interface AwsAdapterFactories {
   blobs?: (settings: RuntimeSettings) => Pick<RuntimeAdapters, 'rawMail' | 'attachments' | 'auditArchive'>
   outbound?: (settings: RuntimeSettings) => RuntimeAdapters['outbound']
+  jobQueue?: (settings: RuntimeSettings) => RuntimeAdapters['jobQueue']
   mailSender?: (settings: RuntimeSettings) => RuntimeAdapters['mailSender']
   /** Async: the OpenSearch client is loaded on first build (see functions/api.ts). */
   search?: (settings: RuntimeSettings) => Promise<RuntimeAdapters['search']>
@@ -36,6 +38,12 @@ export function s3BlobStores(settings: RuntimeSettings): Pick<RuntimeAdapters, '
 export function sqsOutboundQueue(settings: RuntimeSettings): RuntimeAdapters['outbound'] {
   if (!settings.outboundQueueUrl) throw new Error('DOCKET_OUTBOUND_QUEUE_URL is not set')
   return new SqsWorkQueue<OutboundMessage>(new SQSClient({ region: settings.region }), settings.outboundQueueUrl)
+}
+
+/** The jobs queue: the jobs function queues a long run's next slice there (the Schedules construct sets its URL). */
+export function sqsJobQueue(settings: RuntimeSettings): RuntimeAdapters['jobQueue'] {
+  if (!settings.jobsQueueUrl) throw new Error('DOCKET_JOBS_QUEUE_URL is not set (the Schedules construct sets it on the jobs function)')
+  return new SqsWorkQueue<ScheduledJobEvent>(new SQSClient({ region: settings.region }), settings.jobsQueueUrl)
 }
 
 export function sesMailSender(settings: RuntimeSettings): RuntimeAdapters['mailSender'] {

@@ -23,6 +23,7 @@ export async function buildAwsDependencies(settings: RuntimeSettings, factories:
       auditArchive: unwired('the audit archive', 'blobs'),
     }),
     outbound: factories.outbound?.(settings) ?? unwired('the outbound queue', 'outbound'),
+    jobQueue: factories.jobQueue?.(settings) ?? unwired('the jobs queue', 'jobQueue'),
     mailSender: factories.mailSender?.(settings) ?? unwired('sending mail', 'mailSender'),
     ...(factories.secrets?.(settings) ?? { jwtSecret: unwiredSecret('the JWT key'), totpKey: unwiredSecret('the TOTP key') }),
     search: await awsSearchIndex(settings, factories.search),
@@ -47,7 +48,11 @@ async function awsSearchIndex(settings: RuntimeSettings, factory: AwsAdapterFact
     const unavailable = async (): Promise<never> => {
       throw new DocketError('unavailable', `search is not available in this function: ${why}`)
     }
-    return { upsert: unavailable, remove: unavailable, search: unavailable, statistics: unavailable, beginRebuild: unavailable, count: unavailable }
+    // eslint-disable-next-line require-yield
+    const versions = async function* (): AsyncGenerator<never> {
+      await unavailable()
+    }
+    return { upsert: unavailable, remove: unavailable, search: unavailable, statistics: unavailable, beginRebuild: unavailable, count: unavailable, versions }
   }
   return factory(settings)
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { OutboundMessage } from '../../schemas/messages.ts'
+import type { ScheduledJobEvent } from '../../schemas/jobs.ts'
 import type { AuthDeps } from '../auth/auth-service.ts'
 import type { AuditExportDeps } from '../audit/export-audit-day.ts'
 import { FsBlobStore } from '../blobs/adapters/fs-blob-store.ts'
@@ -27,6 +28,8 @@ export interface Dependencies extends IngestDeps, AgentArticleDeps, SendArticleD
   logger: DocketLogger
   /** Producers put outgoing mail on it; mail-send, its consumer, may delay a failed send's retry. */
   outbound: WorkQueue<OutboundMessage> & RetryableQueue
+  /** Scheduled job runs and the later slices of long ones (the jobs function puts its continuations here). */
+  jobQueue: WorkQueue<ScheduledJobEvent>
 }
 
 export interface BuildOptions {
@@ -52,6 +55,7 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
   const factories = {
     blobs: adapters.s3BlobStores,
     outbound: adapters.sqsOutboundQueue,
+    jobQueue: adapters.sqsJobQueue,
     mailSender: adapters.sesMailSender,
     secrets: adapters.secretsManagerKeys,
     search: openSearchIndex,
@@ -62,4 +66,4 @@ export async function buildDependencies(settings: RuntimeSettings, options: Buil
 /** The blob stores whose presigned URLs the local server answers (lib/local/blob-routes.ts). */
 export const localBlobStores = (deps: Pick<Dependencies, 'attachments'>): FsBlobStore[] => (deps.attachments instanceof FsBlobStore ? [deps.attachments] : [])
 
-export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound') => join(settings.dataDir, 'queues', name)
+export const localQueueDir = (settings: RuntimeSettings, name: 'inbound' | 'outbound' | 'jobs') => join(settings.dataDir, 'queues', name)

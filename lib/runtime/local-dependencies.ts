@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { OutboundMessage } from '../../schemas/messages.ts'
+import { jobsMaxReceiveCount, type ScheduledJobEvent } from '../../schemas/jobs.ts'
 import { FsBlobStore } from '../blobs/adapters/fs-blob-store.ts'
 import { LocalUrlSigner } from '../blobs/local-url-signer.ts'
 import { OutboxMailSender } from '../mail/adapters/outbox-mail-sender.ts'
@@ -21,6 +22,8 @@ export async function buildLocalDependencies(settings: RuntimeSettings, options:
   const shared = buildSharedDependencies(settings, options.config ?? loadConfigFile(settings.configPath), options)
   const outbound = new FsWorkQueue<OutboundMessage>(localQueueDir(settings, 'outbound'), 'outbound', { maxReceiveCount: 5 })
   await outbound.init()
+  const jobQueue = new FsWorkQueue<ScheduledJobEvent>(localQueueDir(settings, 'jobs'), 'jobs', { maxReceiveCount: jobsMaxReceiveCount })
+  await jobQueue.init()
   const blobRoot = join(settings.dataDir, 'blobs')
   const relay = shared.config.mail.relay
   // The local server signs its own blob URLs (S3's presigned URLs in AWS), with a key of the data dir.
@@ -31,6 +34,7 @@ export async function buildLocalDependencies(settings: RuntimeSettings, options:
     attachments: new FsBlobStore(blobRoot, settings.attachmentsBucket, blobUrls),
     auditArchive: new FsBlobStore(blobRoot, settings.auditBucket),
     outbound,
+    jobQueue,
     mailSender: relay ? new SmtpRelayMailSender(relay) : new OutboxMailSender(join(settings.dataDir, 'outbox')),
     jwtSecret: memoize(() => readOrCreateLocalSecret(join(settings.dataDir, 'secrets.json'), 'jwtSecret')),
     // A file of its own: losing it makes every TOTP secret unreadable (agents then need an admin's reset).

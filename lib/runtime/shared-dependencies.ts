@@ -1,4 +1,5 @@
 import type { OutboundMessage } from '../../schemas/messages.ts'
+import type { ScheduledJobEvent } from '../../schemas/jobs.ts'
 import { DynamoAgentStore } from '../auth/adapters/dynamodb-agent-store.ts'
 import { DynamoAuditTrail } from '../audit/adapters/dynamodb-audit-trail.ts'
 import { passwordHashParametersForCost } from '../auth/passwords.ts'
@@ -26,6 +27,8 @@ export interface RuntimeAdapters {
   attachments: BlobStore
   auditArchive: BlobStore
   outbound: WorkQueue<OutboundMessage> & RetryableQueue
+  /** Where a schedule puts a job run and a long run its next slice. */
+  jobQueue: WorkQueue<ScheduledJobEvent>
   mailSender: MailSender
   search: SearchIndex
   jwtSecret: () => Promise<Uint8Array>

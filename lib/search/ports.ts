@@ -107,6 +107,8 @@ export interface SearchIndex extends IndexWriter {
   beginRebuild(): Promise<IndexRebuild>
   /** Documents in the live index (deleted ones not counted). */
   count(): Promise<number>
+  /** Number and version of every document in the live index, page by page in number order (the drift check). */
+  versions(): AsyncIterable<{ number: string; version: number }[]>
 }
 
 export interface IndexRebuild extends IndexWriter {

@@ -25,7 +25,11 @@ const catchUpBatch = 50
  * caught up, the new index is swapped in atomically (an alias), and changes made during the swap
  * are caught up once more on the live index. Versions make every write idempotent.
  */
-export async function reindex(deps: { tickets: TicketStore; attachments: BlobStore; search: SearchIndex }, onProgress: (progress: ReindexProgress) => void = () => undefined): Promise<ReindexProgress> {
+export async function reindex(
+  deps: { tickets: TicketStore; attachments: BlobStore; search: SearchIndex },
+  onProgress: (progress: ReindexProgress) => void = () => undefined,
+  options: { timeLeftMs?: () => number } = {},
+): Promise<ReindexProgress> {
   // Wall time (not an injected clock): the catch-up reads the audit index, keyed by the store's write time.
   const started = new Date()
   const startedMs = started.getTime()
@@ -51,6 +55,8 @@ export async function reindex(deps: { tickets: TicketStore; attachments: BlobSto
           tickets += batch.length
           batch = []
           report('build')
+          // In a function with a time limit: stop cleanly (the new index is dropped, the live one stays) rather than be cut off.
+          if (options.timeLeftMs && options.timeLeftMs() <= 0) throw new Error(`the reindex did not finish within the time it had (${tickets} tickets copied); the live index is unchanged`)
         }
         for await (const scanned of deps.tickets.scanThreads({ segment, totalSegments: segments })) {
           batch.push(await documentOf(scanned))

@@ -133,6 +133,13 @@ export interface Page<T> {
 export const ticketListItemFields = ['number', 'title', 'queue', 'state', 'stateType', 'priority', 'lock', 'owner', 'responsible', 'customer', 'customerId', 'createdAt', 'changedAt', 'pendingUntil', 'escalation'] as const satisfies readonly (keyof Ticket)[]
 export type TicketListItem = Pick<Ticket, (typeof ticketListItemFields)[number]>
 
+/** What the search drift check compares: the version of a ticket in the table. */
+export interface TicketVersion {
+  number: string
+  version: number
+  changedAt: string
+}
+
 /** Persistence of tickets and everything hanging off them (one DynamoDB table, in AWS and locally). */
 export interface TicketStore {
   /** Reserves `count` values of the per-day ticket counter (atomic); returns the last of them. */
@@ -173,6 +180,8 @@ export interface TicketStore {
    * path). Threads of tickets with merged tickets hold only their own articles: read those with getThread.
    */
   scanThreads(options: { segment: number; totalSegments: number }): AsyncIterable<TicketThread>
+  /** Every ticket's number, version and change time, page by page, from a parallel scan reading only those (the search drift check). */
+  scanTicketVersions(options: { segment: number; totalSegments: number }): AsyncIterable<TicketVersion[]>
   /**
    * Numbers of the tickets changed or deleted since then (a reindex catches them up), from the
    * audit index: every change writes a history item, every purge a tombstone.

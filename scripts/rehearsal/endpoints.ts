@@ -518,7 +518,8 @@ export async function startOpenSearch(options: { log: CallLog; domainArn: () => 
         const words = queryTexts(json()).flatMap((query) => query.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter(Boolean)
         const hits = [...documents.entries()]
           .filter(([, document]) => words.every((word) => JSON.stringify(document.source).toLowerCase().includes(word)))
-          .map(([id, document]) => ({ _index: resolveIndex(name), _id: id, _score: 1, _source: document.source }))
+          // `version: true` (the drift check's listing) asks for each hit's version.
+          .map(([id, document]) => ({ _index: resolveIndex(name), _id: id, _score: 1, _source: document.source, ...((json() as { version?: boolean }).version ? { _version: document.version } : {}) }))
         return answer(200, { took: 1, timed_out: false, hits: { total: { value: hits.length, relation: 'eq' }, max_score: 1, hits }, aggregations: {} })
       }
       if (operation === '_count') return answer(documents ? 200 : 404, { count: documents?.size ?? 0 })

@@ -371,6 +371,20 @@ export class LocalCloud {
     })
   }
 
+  /** Schedules whose target is an SQS queue (the jobs queue): EventBridge sends the target's input as the message body. */
+  queueSchedules(): { stack: Stack; ruleId: string; ruleArn: string; expression: string; queueArn: string; target: Record<string, unknown> }[] {
+    return this.assembly.resources('AWS::Events::Rule').flatMap(({ stack, id, resource }) => {
+      const properties = resource.Properties ?? {}
+      if (!properties.ScheduleExpression || properties.State === 'DISABLED') return []
+      return ((properties.Targets ?? []) as Record<string, Json>[]).flatMap((target) => {
+        const arn = String(this.assembly.resolve(stack, target.Arn))
+        return this.sqs.byArn(arn)
+          ? [{ stack, ruleId: id, ruleArn: this.assembly.attribute(stack, id, 'Arn'), expression: String(properties.ScheduleExpression), queueArn: arn, target: this.assembly.resolve(stack, target) as Record<string, unknown> }]
+          : []
+      })
+    })
+  }
+
   /** May `principal` invoke the function for `sourceArn`? (AWS::Lambda::Permission, as Lambda's resource policy checks it.) */
   private invokePermitted(fn: RehearsedFunction, principal: string, sourceArn: string): boolean {
     return this.assembly.resources('AWS::Lambda::Permission').some(({ stack, resource }) => {
@@ -581,6 +595,13 @@ export class LocalCloud {
       const event = scheduledEvent({ ruleArn: schedule.ruleArn, account: schedule.stack.account, region: schedule.stack.region, time, target: schedule.target })
       const result = await this.invoke(schedule.fn, event, `schedule ${schedule.ruleId} (${schedule.expression})`)
       results.push({ rule: schedule.ruleId, expression: schedule.expression, ok: result.ok, value: result.ok ? result.value : result.error.message })
+    }
+    for (const schedule of this.queueSchedules()) {
+      const queue = this.sqs.byArn(schedule.queueArn)!
+      this.checkDelivery({ service: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: queue.arn, context: { 'aws:SourceArn': schedule.ruleArn } }, { queueUrl: queue.url }, `rule ${schedule.ruleId} → queue`)
+      const event = scheduledEvent({ ruleArn: schedule.ruleArn, account: schedule.stack.account, region: schedule.stack.region, time, target: schedule.target })
+      this.sqs.enqueue(queue, typeof event === 'string' ? event : JSON.stringify(event), 'AIDAEVENTBRIDGE')
+      results.push({ rule: schedule.ruleId, expression: schedule.expression, ok: true, value: 'queued' })
     }
     return results
   }

@@ -18,6 +18,7 @@ describe('functions', () => {
       api: { memory: 1024, timeout: 30 },
       'search-indexer': { memory: 512, timeout: 30 },
       jobs: { memory: 512, timeout: 30 },
+      'search-maintenance': { memory: 1024, timeout: 900 },
     }
     const docketFunctions = docket.serviceTemplate.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { DOCKET_RUNTIME: 'aws' } } } })
     expect(Object.keys(docketFunctions)).toHaveLength(names.length)
@@ -101,6 +102,8 @@ describe('functions', () => {
     expect(access('jobs')).toEqual({ ...none, tableWrite: true, rawMail: true, attachmentsRead: true, attachmentsWrite: true })
     expect(access('search-indexer')).toEqual({ ...none, streamRead: true, search: true, attachmentsRead: true })
     expect(access('outbox-relay')).toEqual({ ...none, streamRead: true, enqueue: true })
+    // The indexer's own role (the OpenSearch master user): the same access, nothing more.
+    expect(access('search-maintenance')).toEqual(access('search-indexer'))
   })
 
   it('the TOTP key (data stack) is readable by the api only, which gets its ARN', () => {
@@ -131,19 +134,22 @@ describe('functions', () => {
     })
   })
 
-  it('each function has a role of its own, without managed policies, that may write logs only to its own log group', () => {
+  it('each function has a role of its own (search-maintenance: the indexer\'s), without managed policies, that may write logs only to the log groups of its functions', () => {
     const roles = docket.serviceTemplate.findResources('AWS::IAM::Role')
+    const logGroupOf = (name: FunctionName) =>
+      (docket.serviceTemplate.findResources('AWS::Lambda::Function')[logicalIdOf(docket.service.functions.get(name))]!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref
     for (const name of names) {
       const fn = docket.service.functions.get(name)
       const role = roles[roleLogicalId(fn)]!
       expect(role.Properties.ManagedPolicyArns, name).toBeUndefined()
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }])
-      const logGroupId = (docket.serviceTemplate.findResources('AWS::Lambda::Function')[logicalIdOf(fn)]!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref
+      const sharing = names.filter((other) => roleLogicalId(docket.service.functions.get(other)) === roleLogicalId(fn))
       const logs = permissionsOf(docket.serviceTemplate, fn).filter((permission) => permission.action.startsWith('logs:'))
-      expect(logs.map((permission) => permission.action).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents'])
-      for (const permission of logs) expect(permission.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [logGroupId, 'Arn'] }))
+      expect(logs.map((permission) => permission.action).sort(), name).toEqual(sharing.flatMap(() => ['logs:CreateLogStream', 'logs:PutLogEvents']).sort())
+      expect(new Set(logs.map((permission) => permission.resource)), name).toEqual(new Set(sharing.map((other) => JSON.stringify({ 'Fn::GetAtt': [logGroupOf(other), 'Arn'] }))))
     }
-    expect(new Set(names.map((name) => roleLogicalId(docket.service.functions.get(name)))).size).toBe(names.length)
+    expect(new Set(names.map((name) => roleLogicalId(docket.service.functions.get(name)))).size).toBe(names.length - 1)
+    expect(roleLogicalId(docket.service.functions.get('search-maintenance'))).toBe(roleLogicalId(docket.service.functions.get('search-indexer')))
   })
 
   it('table access names the table and each declared index, never index/*', () => {

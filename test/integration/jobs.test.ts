@@ -5,6 +5,12 @@ import { findJob } from '../../lib/jobs/catalog.ts'
 import { runJob } from '../../lib/jobs/run-job.ts'
 import type { JobResult } from '../../lib/jobs/job.ts'
 import { startScheduler } from '../../lib/local/scheduler.ts'
+import { startQueueWorker } from '../../lib/local/queue-worker.ts'
+import { sqsEventFrom } from '../../lib/local/aws-events.ts'
+import type { FsWorkQueue } from '../../lib/queue/adapters/fs-work-queue.ts'
+import { createJobsHandler } from '../../functions/jobs.ts'
+import { jobsMaxReceiveCount, type ScheduledJobEvent } from '../../schemas/jobs.ts'
+import type { SQSBatchResponse } from 'aws-lambda'
 import { localLambdaContext } from '../../lib/local/start-local.ts'
 import { createLogger } from '../../lib/platform/logger.ts'
 import type { Clock } from '../../lib/platform/clock.ts'
@@ -240,12 +246,125 @@ describe('running jobs', () => {
     expect(list.stdout).toMatch(/^junk-purge\s+0 0 \* \* 0\s+next 20\d\d-\d\d-\d\dT00:00:00\.000Z/m)
   })
 
-  it('the local scheduler fires the jobs handler with the event EventBridge sends', async () => {
-    const events: { job: string; time: string }[] = []
-    const scheduler = startScheduler([{ name: 'every-second', schedule: '* * * * * *', description: 'test', run: async () => ({ job: 'every-second', selected: 0, changed: 0, dryRun: false }) }], async (event) => events.push(event), localLambdaContext, createLogger('SILENT'))
+  it('the local scheduler puts the message EventBridge puts on the jobs queue', async () => {
+    const events: ScheduledJobEvent[] = []
+    const queue = { send: async (event: ScheduledJobEvent) => void events.push(event) }
+    const scheduler = startScheduler([{ name: 'every-second', schedule: '* * * * * *', description: 'test', run: async () => ({ job: 'every-second', selected: 0, changed: 0, dryRun: false }) }], queue, createLogger('SILENT'))
     await new Promise((resolve) => setTimeout(resolve, 2200))
     await scheduler.stop()
     expect(events.length).toBeGreaterThanOrEqual(1)
     expect(events[0]).toMatchObject({ job: 'every-second', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/) })
+  })
+})
+
+/**
+ * Issue 15.7: a run longer than the function (1,000 due tickets took 32–50 s against a 30 s limit)
+ * goes on in slices through the jobs queue, each within the time the function has; a slice that
+ * keeps failing ends in the dead-letter place. Locally and in AWS the same handler does it.
+ */
+describe('job slices', () => {
+  const dueTickets = async (deps: Dependencies, count: number) => {
+    const numbers: string[] = []
+    for (let index = 0; index < count; index++) numbers.push((await ingestRaw(deps, mail({ subject: `slice ${index}`, messageId: `<slice-${index}-${randomUUID()}@customer.example>` }))).ticketNumber!)
+    await Promise.all(numbers.map((number, index) => setTicket(deps, number, { state: 'pending auto close+', stateType: 'pending auto', pendingUntil: new Date(Date.parse('2026-11-23T12:00:00.000Z') + index * 1000).toISOString() })))
+    return numbers
+  }
+  const jobQueue = (deps: Dependencies) => deps.jobQueue as FsWorkQueue<ScheduledJobEvent>
+  /** A Lambda context with `ms` left (middy stops the handler just before that). */
+  const contextWith = (ms: number) => localLambdaContext('jobs', ms)
+  /** A margin as large as the time left: no time beyond the first page, so every slice handles one page. */
+  const noTimeToSpare = 60_000
+
+  it('a run with more due tickets than one slice handles goes on slice after slice: every ticket closed once, none skipped', async () => {
+    const deps = await testDependencies()
+    const numbers = await dueTickets(deps, 45)
+    const handler = createJobsHandler(deps, { marginMs: noTimeToSpare, pageSize: 10 })
+    const queue = jobQueue(deps)
+    await queue.send({ job: 'pending', time: '2026-11-23T12:05:00.000Z', dryRun: false })
+    const slices: ScheduledJobEvent[] = []
+    for (let round = 0; round < 20; round++) {
+      const messages = await queue.receive(1)
+      if (messages.length === 0) break
+      slices.push(JSON.parse(messages[0]!.body) as ScheduledJobEvent)
+      const response = (await handler(sqsEventFrom('jobs', messages), contextWith(noTimeToSpare))) as SQSBatchResponse
+      expect(response.batchItemFailures).toEqual([])
+      await queue.complete(messages[0]!)
+    }
+    expect(slices.map((slice) => slice.slice ?? 1)).toEqual([1, 2, 3, 4, 5])
+    expect(new Set(slices.map((slice) => slice.time))).toEqual(new Set(['2026-11-23T12:05:00.000Z']))
+    expect(slices.slice(1).every((slice) => typeof slice.cursor === 'string')).toBe(true)
+    for (const number of numbers) {
+      expect((await deps.tickets.get(number))!.state, number).toBe('closed successful')
+      expect((await historyOf(deps, number)).filter((entry) => entry.type === 'StateUpdate' && entry.message.startsWith('Pending time')), number).toHaveLength(1)
+    }
+    expect(await queue.depth()).toEqual({ ready: 0, inflight: 0, dead: 0 })
+  })
+
+  it('slices overlapping with the next firing change nothing twice; with time to spare one slice does it all', async () => {
+    const deps = await testDependencies()
+    const numbers = await dueTickets(deps, 12)
+    const tight = createJobsHandler(deps, { marginMs: noTimeToSpare, pageSize: 5 })
+    const roomy = createJobsHandler(deps, { pageSize: 5 })
+    const queue = jobQueue(deps)
+    await queue.send({ job: 'pending', time: '2026-11-23T12:05:00.000Z', dryRun: false })
+    const [first] = await queue.receive(1)
+    await tight(sqsEventFrom('jobs', [first!]), contextWith(noTimeToSpare))
+    await queue.complete(first!)
+    // The next minute fires while the rest of the first run waits on the queue: both run, at once.
+    await queue.send({ job: 'pending', time: '2026-11-23T12:06:00.000Z', dryRun: false })
+    const waiting = await queue.receive(2)
+    expect(waiting).toHaveLength(2)
+    await Promise.all(waiting.map((message) => roomy(sqsEventFrom('jobs', [message]), contextWith(900_000))))
+    for (const message of waiting) await queue.complete(message)
+    expect(await queue.depth()).toEqual({ ready: 0, inflight: 0, dead: 0 })
+    for (const number of numbers) expect((await historyOf(deps, number)).filter((entry) => entry.type === 'StateUpdate'), number).toHaveLength(1)
+  })
+
+  it('GenericAgent jobs go on after the last ticket number handled, also when the job moved tickets between the partitions it reads', async () => {
+    const deps = await testDependenciesWithConfig((config) =>
+      config.replace('genericAgent: []', `genericAgent:
+  - name: Lift all
+    schedule: "0 3 * * *"
+    batchLimit: 4
+    select:
+      title: "ga *"
+    actions:
+      priority: 4
+      state: open
+`),
+    )
+    const numbers: string[] = []
+    for (let index = 0; index < 10; index++) numbers.push((await ingestRaw(deps, mail({ subject: `ga ${index}` }))).ticketNumber!)
+    let calls = 0
+    const slices: JobResult[] = []
+    let cursor: string | undefined
+    do {
+      const result = await runJob(deps, { job: 'Lift all', time: '2026-11-23T03:00:00.000Z', dryRun: false, ...(cursor ? { cursor } : {}) }, { timeLeftMs: () => (calls++ % 2 === 0 ? 1 : 0) })
+      slices.push(result)
+      cursor = result.next
+    } while (cursor)
+    expect(slices.map((slice) => [slice.selected, slice.changed])).toEqual([[8, 8], [2, 2]])
+    expect(slices.reduce((sum, slice) => sum + slice.changed, 0)).toBe(numbers.length)
+    for (const number of numbers) {
+      expect(await deps.tickets.get(number)).toMatchObject({ state: 'open', priority: 4 })
+      expect((await historyOf(deps, number)).filter((entry) => entry.type === 'PriorityUpdate'), number).toHaveLength(1)
+    }
+  })
+
+  it('a slice that keeps failing is retried, then dead-lettered with its error (the jobs queue DLQ in AWS)', async () => {
+    const deps = await testDependencies({}, { logger: createLogger('SILENT') })
+    const queue = jobQueue(deps)
+    const handler = createJobsHandler(deps)
+    const worker = startQueueWorker(queue, async (event) => (await handler(event, contextWith(30_000))) as SQSBatchResponse, createLogger('SILENT'), { batchSize: 1, pollMs: 20 })
+    try {
+      await queue.send({ job: 'no such job', time: '2026-11-23T12:05:00.000Z', dryRun: false })
+      const deadline = Date.now() + 20_000
+      while ((await queue.depth()).dead === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+    } finally {
+      await worker.stop()
+    }
+    const [dead] = await queue.listDead()
+    expect(dead!.receiveCount).toBe(jobsMaxReceiveCount)
+    expect(dead!.errors.at(-1)).toContain('job "no such job"')
   })
 })

@@ -12,6 +12,8 @@ import {
   searchResultFrom,
   sortClauses,
   ticketIndexMapping,
+  versionsPageSize,
+  versionsRequestBody,
   type OpenSearchSearchIndexOptions,
 } from '../../lib/search/adapters/opensearch-search-index.ts'
 import type { EngineQuery, TicketDocument } from '../../lib/search/ports.ts'
@@ -585,5 +587,45 @@ describe('OpenSearch contract: statistics', () => {
     expect(fake.lines()).toEqual(['POST /docket-tickets/_search'])
     expect(fake.requests[0]!.body).toEqual(statisticsRequestBody(query))
     expect(statistics).toMatchObject({ perDay: [], openByState: [], slaBreaches: [], firstResponse: { tickets: 0, averageMinutes: null } })
+  })
+})
+
+describe('OpenSearch contract: the drift check\'s listing (issue 15.6)', () => {
+  it('lists number and _version of every live document: no source, sorted by number, paged with search_after (never from), until a short page', async () => {
+    const numbers = Array.from({ length: versionsPageSize + 2 }, (_, index) => `2026112342${String(index).padStart(6, '0')}`)
+    const fake = await fakeOpenSearch((request) => {
+      const body = request.body as { size: number; search_after?: [string] }
+      const start = body.search_after ? numbers.indexOf(body.search_after[0]) + 1 : 0
+      return ok({ timed_out: false, hits: { hits: numbers.slice(start, start + body.size).map((number, index) => ({ _index: 'docket-tickets-initial', _id: number, _version: index + 1, _score: null, sort: [number] })) } })
+    })
+    const pages: { number: string; version: number }[][] = []
+    for await (const page of fake.adapter().versions()) pages.push(page)
+
+    expect(fake.lines()).toEqual(['POST /docket-tickets/_search', 'POST /docket-tickets/_search'])
+    expect(fake.requests[0]!.body).toEqual({ size: 5000, _source: false, version: true, track_total_hits: false, query: { match_all: {} }, sort: [{ number: { order: 'asc' } }] })
+    expect(fake.requests[1]!.body).toEqual({ ...versionsRequestBody(undefined), search_after: [numbers[versionsPageSize - 1]] })
+    expect(pages.map((page) => page.length)).toEqual([versionsPageSize, 2])
+    expect(pages[0]![0]).toEqual({ number: numbers[0], version: 1 })
+    expect(pages.flat().map((entry) => entry.number)).toEqual(numbers)
+  })
+
+  it('no index yet lists nothing; a refused role is the clear 503', async () => {
+    const none = await fakeOpenSearch(() => notFound())
+    for await (const page of none.adapter().versions()) expect.unreachable(`no page expected, got ${page.length}`)
+    const refused = await fakeOpenSearch(() => ({ status: 403, body: { error: { type: 'security_exception', reason: 'no permissions' }, status: 403 } }))
+    const listing = async () => {
+      for await (const page of refused.adapter().versions()) void page
+    }
+    await expect(listing()).rejects.toBeInstanceOf(DocketError)
+  })
+
+  it('the repair writes as the indexer does: documents with the ticket version as external version, orphans removed with a version no late update beats', async () => {
+    const fake = await fakeOpenSearch((request) => (request.path === '/_alias/docket-tickets' ? ok({ 'docket-tickets-initial': { aliases: { 'docket-tickets': {} } } }) : request.path.endsWith('/_bulk') ? bulkAnswer(request) : ok()))
+    const index = fake.adapter()
+    await index.upsert([ticket({ version: 9 })])
+    await index.remove([{ number: '2026010142000099', version: Number.MAX_SAFE_INTEGER }])
+    expect(fake.lines()).toEqual(['GET /_alias/docket-tickets', 'POST /docket-tickets/_bulk', 'POST /docket-tickets/_bulk'])
+    expect((fake.requests[1]!.body as unknown[])[0]).toEqual({ index: { _id: '2026112342000001', version: 9, version_type: 'external' } })
+    expect(fake.requests[2]!.body).toEqual([{ delete: { _id: '2026010142000099', version: Number.MAX_SAFE_INTEGER, version_type: 'external_gte' } }])
   })
 })

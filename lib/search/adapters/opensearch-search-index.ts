@@ -381,6 +381,22 @@ export function statisticsFrom(body: StatisticsResponseBody): EngineStatistics {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The drift check's listing
+// ---------------------------------------------------------------------------------------------
+
+/** Documents per page of the version listing (within the default max_result_window; `from` stays 0). */
+export const versionsPageSize = 5_000
+
+/**
+ * The `_search` body of one page of the version listing: no source, each hit's `_version` (the
+ * ticket version we wrote as external version), ordered by number and paged with `search_after`
+ * on it (never `from`, so the listing is not bounded by the result window).
+ */
+export function versionsRequestBody(after: string | undefined, size = versionsPageSize): Record<string, unknown> {
+  return { size, _source: false, version: true, track_total_hits: false, query: { match_all: {} }, sort: [{ number: { order: 'asc' } }], ...(after !== undefined ? { search_after: [after] } : {}) }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writes
 // ---------------------------------------------------------------------------------------------
 
@@ -541,6 +557,22 @@ export class OpenSearchSearchIndex implements SearchIndex {
     } catch (error) {
       if (statusOf(error) === 404) return 0
       throw this.explain(error)
+    }
+  }
+
+  async *versions(): AsyncIterable<{ number: string; version: number }[]> {
+    let after: string | undefined
+    for (;;) {
+      let hits: { _id: string; _version: number }[]
+      try {
+        hits = (await this.request<{ hits: { hits: { _id: string; _version: number }[] } }>('POST', `/${this.alias}/_search`, versionsRequestBody(after))).body.hits.hits
+      } catch (error) {
+        if (statusOf(error) === 404) return // nothing indexed yet
+        throw this.explain(error)
+      }
+      if (hits.length > 0) yield hits.map((hit) => ({ number: hit._id, version: hit._version }))
+      if (hits.length < versionsPageSize) return
+      after = hits.at(-1)!._id
     }
   }
 

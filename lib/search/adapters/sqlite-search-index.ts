@@ -161,6 +161,10 @@ class IndexFile {
     return { perDay: [...perDay.values()], openByState, firstResponse: durations('first_response_at', 'first_response_minutes'), solution: durations('solved_at', 'solution_minutes'), slaBreaches }
   }
 
+  versionsAfter(number: string, limit: number): { number: string; version: number }[] {
+    return (this.prepare('SELECT number, version FROM tickets WHERE deleted = 0 AND number > ? ORDER BY number LIMIT ?').all(number, limit) as { number: string; version: number }[]).map((row) => ({ number: row.number, version: Number(row.version) }))
+  }
+
   count(): number {
     return Number((this.prepare('SELECT COUNT(*) AS n FROM tickets WHERE deleted = 0').get() as { n: number }).n)
   }
@@ -225,6 +229,16 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async statistics(query: StatisticsQuery): Promise<EngineStatistics> {
     return this.file().statistics(query)
+  }
+
+  async *versions(): AsyncIterable<{ number: string; version: number }[]> {
+    let after = ''
+    for (;;) {
+      const page = this.file().versionsAfter(after, 5_000)
+      if (page.length === 0) return
+      yield page
+      after = page.at(-1)!.number
+    }
   }
 
   async beginRebuild(): Promise<IndexRebuild> {

@@ -33,6 +33,7 @@ import type {
   TicketListItem,
   TicketListQuery,
   TicketStore,
+  TicketVersion,
   Tombstone,
 } from '../ports.ts'
 import { ticketListItemFields } from '../ports.ts'
@@ -609,6 +610,27 @@ export class DynamoTicketStore implements TicketStore {
     } while (startKey)
     const last = flush()
     if (last) yield last
+  }
+
+  async *scanTicketVersions(options: { segment: number; totalSegments: number }): AsyncIterable<TicketVersion[]> {
+    let startKey: Record<string, unknown> | undefined
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          Segment: options.segment,
+          TotalSegments: options.totalSegments,
+          FilterExpression: 'begins_with(pk, :ticket) AND #entity = :t',
+          ProjectionExpression: '#number, #version, changedAt',
+          ExpressionAttributeNames: { '#entity': 'entity', '#number': 'number', '#version': 'version' },
+          ExpressionAttributeValues: { ':ticket': 'TICKET#', ':t': 'ticket' },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      const versions = (page.Items ?? []).map((item) => ({ number: String(item.number), version: Number(item.version), changedAt: String(item.changedAt) }))
+      if (versions.length > 0) yield versions
+      startKey = page.LastEvaluatedKey
+    } while (startKey)
   }
 
   async changedSince(since: Date): Promise<string[]> {

@@ -5,7 +5,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
 import { createHash } from 'node:crypto'
-import { eventBridgeCron } from '../../lib/jobs/catalog.ts'
+import { eventBridgeCron } from '../../lib/jobs/event-bridge-cron.ts'
 import { acknowledgeNag } from '../nag.ts'
 import type { Job } from '../../lib/jobs/job.ts'
 

@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
 import type { Node } from 'constructs'
 import { z } from 'zod'
 
@@ -58,8 +59,11 @@ export interface DeploymentSettings {
   region: string
   /** docket.config.yaml, absolute: context `config`, else DOCKET_CONFIG, else ./docket.config.yaml. */
   configPath: string
-  /** Built web client, deployed when it exists. Context `webAssets`, default web/dist. */
-  webAssetsPath: string
+  /**
+   * A web client built elsewhere, deployed as it is (context `webAssets`, a folder with index.html).
+   * Unset (the default): synth builds the client from web/ itself.
+   */
+  webAssetsPath: string | undefined
   /** DOCKET_LOG_LEVEL of every function. Context `logLevel`, default INFO. */
   logLevel: LogLevel
   /** OpenSearch data node type. Context `searchInstanceType`, default t3.small.search (the smallest). */
@@ -177,7 +181,7 @@ export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): Depl
     account: env.CDK_DEFAULT_ACCOUNT || placeholderAccount,
     region,
     configPath: fromRoot(context.config ?? (env.DOCKET_CONFIG || 'docket.config.yaml')),
-    webAssetsPath: fromRoot(context.webAssets ?? 'web/dist'),
+    webAssetsPath: context.webAssets === undefined ? undefined : builtClientAt(fromRoot(context.webAssets)),
     logLevel: context.logLevel,
     searchInstanceType: context.searchInstanceType,
     searchDataNodes: context.searchDataNodes,
@@ -189,6 +193,16 @@ export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): Depl
     apiDomain: context.apiDomain && context.apiCertificateArn ? { domainName: context.apiDomain, certificateArn: context.apiCertificateArn } : undefined,
     profile,
   }
+}
+
+/** A `webAssets` folder must hold a built client: an empty bucket behind CloudFront serves nothing but errors. */
+function builtClientAt(path: string): string {
+  if (!existsSync(join(path, 'index.html'))) {
+    throw new DeploymentSettingsError(
+      `CDK context is not valid:\n  - context "webAssets" is ${JSON.stringify(path)}: no built client there (no index.html). Build one with \`npm run build:web\` (writes web/dist, then -c webAssets=web/dist), or leave webAssets unset: synth then builds the client itself.`,
+    )
+  }
+  return path
 }
 
 function fromRoot(path: string): string {

@@ -37,7 +37,7 @@ export interface DocketServiceStackProps extends StackProps {
   readonly searchDataNodes?: number
   /** gp3 volume per OpenSearch node, GiB. @default 10 */
   readonly searchVolumeGiB?: number
-  /** Built web client; deployed when it exists. @default not deployed */
+  /** A web client built elsewhere. @default built from `<projectRoot>/web` at synth */
   readonly webAssetsPath?: string
   /** Retention of every log group. @default one month */
   readonly logRetention?: RetentionDays
@@ -114,6 +114,7 @@ export class DocketServiceStack extends Stack {
       apiDomainName: this.agentApi.endpointHost,
       uploadOrigins: [`https://${attachmentsBucket.bucketRegionalDomainName}`],
       assetsPath: props.webAssetsPath,
+      projectRoot: props.projectRoot,
       customDomain: props.webDomain,
       logRetention,
     })

@@ -41,5 +41,11 @@ describe('cdk synth (the real CLI, with bundling)', () => {
       expect(existsSync(join(bundle, 'index.mjs.map'))).toBe(true)
       expect(readFileSync(join(bundle, 'docket.config.yaml'), 'utf8')).toBe(shippedConfig)
     }
+    // The web client is built at synth (issue 15.1): its asset holds the production build.
+    const deployments = Object.values(service.Resources).filter((resource) => resource.Type === 'Custom::CDKBucketDeployment')
+    expect(deployments).toHaveLength(1)
+    const [clientKey] = (deployments[0]!.Properties as unknown as { SourceObjectKeys: string[] }).SourceObjectKeys
+    const clientAsset = join(outDir, `asset.${clientKey!.replace(/\.zip$/, '')}`)
+    expect(readFileSync(join(clientAsset, 'index.html'), 'utf8')).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/)
   }, 120_000)
 })

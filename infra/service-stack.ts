@@ -123,7 +123,11 @@ export class DocketServiceStack extends Stack {
     this.schedules = new Schedules(this, 'Schedules', { handler: jobs, jobs: jobCatalog(props.config) })
 
     // Data access, least privilege: who reads and writes what (exact actions: infra/data-access.ts).
-    for (const fn of [api, mailReceived, mailSend, jobs]) grantTableData(table, fn, 'readWrite')
+    // The DynamoDB calls reachable from each handler (lib/*/adapters/dynamodb-*.ts): agents and jobs
+    // delete (drafts, watchers, links, sessions; the purge); mail-received creates and updates
+    // tickets, customers and counters; mail-send reads what it sends and records how it went.
+    for (const fn of [api, jobs]) grantTableData(table, fn, { read: true, write: true, delete: true })
+    for (const fn of [mailReceived, mailSend]) grantTableData(table, fn, { read: true, write: true })
     // Reads every attachment (presigned downloads act with its rights); writes the MIME and files
     // of agents' articles, and signs uploads (presigned POSTs) under uploads/, which it deletes once used.
     grantObjectAccess(attachmentsBucket, api, { read: true })
@@ -138,7 +142,7 @@ export class DocketServiceStack extends Stack {
     // The daily audit export: reads the day's object to merge, writes it; never deletes (the
     // bucket is versioned, and with Object Lock nothing could).
     grantObjectAccess(auditBucket, jobs, { read: true, write: true }, 'audit/*')
-    grantTableData(table, indexer, 'read') // re-reads each changed ticket (and its tombstone) from the store
+    grantTableData(table, indexer, { read: true }) // re-reads each changed ticket (and its tombstone) from the store
     grantObjectAccess(attachmentsBucket, indexer, { read: true }) // indexes the text of text attachments
     // The TOTP key: only the API logs agents in and enrols them.
     totpKey.grantRead(api)
@@ -177,6 +181,8 @@ export class DocketServiceStack extends Stack {
         description: `Point ${props.apiDomain.domainName} at this name (CNAME, or a Route 53 alias)`,
       })
     }
+    new CfnOutput(this, 'JwtSigningKeyArn', { value: this.agentApi.signingKey.secretArn, description: 'Secret that signs agent sessions (replace its value to sign everyone out; see the README)' })
+    new CfnOutput(this, 'ApiFunctionName', { value: api.functionName, description: 'The api function (recycle it after replacing the JWT signing key)' })
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Alarms are published here (subscribe more endpoints if you like)' })
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName, description: 'CloudWatch dashboard' })
     for (const domain of inboundMailDomains(props.config)) {

@@ -47,7 +47,8 @@ export class AgentApi extends Construct {
     const origins = props.corsAllowOrigins ?? []
     this.customDomainName = props.customDomain?.domainName
 
-    // Losing the key only signs every agent out; the sessions themselves live in the table.
+    // A new value only signs every agent out (sessions live in the table); the function reads the key
+    // once per execution environment, so a replaced value takes effect as environments are recycled.
     this.signingKey = new Secret(this, 'JwtSigningKey', {
       description: 'Docket: key that signs agent sessions (JWT, HS256)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -58,7 +59,7 @@ export class AgentApi extends Construct {
     acknowledgeNag(
       this.signingKey,
       'AwsSolutions-SMG4',
-      'Tokens are checked against this one key (no key ids), so a rotation would sign every agent out at a random moment; replace it deliberately instead (delete the secret and deploy: everyone logs in again).',
+      'Tokens are checked against this one key (no key ids), so an automatic rotation would sign every agent out at a random moment. Replace it deliberately instead: put a new value into this same secret, then recycle the api function (README, "Replacing the JWT signing key"); deleting the secret would leave the api pointing at a secret that no longer exists.',
     )
 
     this.httpApi = new HttpApi(this, 'HttpApi', {

@@ -88,7 +88,37 @@ export interface DeploymentSettings {
   apiDomain: CustomDomain | undefined
   /** The stage's defaults (see stageProfiles), with context overrides applied above. */
   profile: StageProfile
+  /** How many Lambda executions may run at once: see `ConcurrencySettings`. */
+  concurrency: ConcurrencySettings
 }
+
+/**
+ * Lambda concurrency (issue 15.8). A new account may run only 10 executions at once, all functions
+ * together, and AWS keeps at least 10 unreserved: there, nothing can be reserved, so the queue
+ * consumers are capped instead (SQS maximum concurrency, at least 2) and leave the rest to the API.
+ * With a raised quota (Service Quotas → Lambda → Concurrent executions) reserve the API's share.
+ */
+export interface ConcurrencySettings {
+  /** The account's concurrent executions quota in the region. Context `lambdaConcurrencyLimit`, default 10 (a new account). */
+  accountLimit: number
+  /** Most mail-received executions (intake queue). Context `mailReceivedConcurrency`, default 2. */
+  mailReceived: number
+  /** Most mail-send executions (outbound queue). Context `mailSendConcurrency`, default 2. */
+  mailSend: number
+  /** Most ses-feedback executions (feedback queue): 2, the SQS minimum. */
+  sesFeedback: number
+  /**
+   * Executions reserved for (and the most of) the api function. Context `apiReservedConcurrency`;
+   * default none while the quota is below 100, else 30 (the README's traffic model: ~95 requests/s
+   * at peak × ~0.3 s). At most `accountLimit` − 10 (AWS keeps 10 unreserved).
+   */
+  apiReserved: number | undefined
+}
+
+/** SQS event sources take a maximum concurrency from 2 to 1000. */
+export const sqsMaxConcurrency = { min: 2, max: 1000 } as const
+/** AWS refuses a reservation that leaves fewer unreserved executions than this. */
+export const minimumUnreservedConcurrency = 10
 
 /** Used when CDK_DEFAULT_ACCOUNT is absent (no credentials): fine for synth, never deployable. */
 export const placeholderAccount = '123456789012'
@@ -136,6 +166,10 @@ const ContextSchema = z
     webCertificateArn: certificateArn.refine((arn) => arn.split(':')[3] === 'us-east-1', 'CloudFront only takes certificates from us-east-1: request or import it there').optional(),
     apiDomain: domainName.optional(),
     apiCertificateArn: certificateArn.optional(),
+    lambdaConcurrencyLimit: wholeNumber(10, 100_000).default(10),
+    mailReceivedConcurrency: wholeNumber(sqsMaxConcurrency.min, sqsMaxConcurrency.max).default(2),
+    mailSendConcurrency: wholeNumber(sqsMaxConcurrency.min, sqsMaxConcurrency.max).default(2),
+    apiReservedConcurrency: wholeNumber(1, 100_000).optional(),
   })
   .superRefine((context, issues) => {
     const pairs = [
@@ -147,6 +181,17 @@ const ContextSchema = z
         const missing = context[domain] === undefined ? domain : certificate
         issues.addIssue({ code: 'custom', path: [missing], message: `is needed together with ${missing === domain ? certificate : domain}` })
       }
+    }
+    const reservable = context.lambdaConcurrencyLimit - minimumUnreservedConcurrency
+    if (context.apiReservedConcurrency !== undefined && context.apiReservedConcurrency > reservable) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['apiReservedConcurrency'],
+        message:
+          reservable === 0
+            ? `cannot be reserved with a concurrency quota of ${context.lambdaConcurrencyLimit} (AWS keeps ${minimumUnreservedConcurrency} unreserved): raise the quota (Service Quotas → AWS Lambda → Concurrent executions), then set -c lambdaConcurrencyLimit=<new quota>`
+            : `must be at most ${reservable}: the quota (lambdaConcurrencyLimit ${context.lambdaConcurrencyLimit}) minus the ${minimumUnreservedConcurrency} AWS keeps unreserved`,
+      })
     }
     if (context.auditObjectLockMode !== undefined && context.auditObjectLockDays === undefined) {
       issues.addIssue({ code: 'custom', path: ['auditObjectLockDays'], message: 'is needed when auditObjectLockMode is set (e.g. -c auditObjectLockDays=365)' })
@@ -192,6 +237,13 @@ export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): Depl
     webDomain: context.webDomain && context.webCertificateArn ? { domainName: context.webDomain, certificateArn: context.webCertificateArn } : undefined,
     apiDomain: context.apiDomain && context.apiCertificateArn ? { domainName: context.apiDomain, certificateArn: context.apiCertificateArn } : undefined,
     profile,
+    concurrency: {
+      accountLimit: context.lambdaConcurrencyLimit,
+      mailReceived: context.mailReceivedConcurrency,
+      mailSend: context.mailSendConcurrency,
+      sesFeedback: sqsMaxConcurrency.min,
+      apiReserved: context.apiReservedConcurrency ?? (context.lambdaConcurrencyLimit >= 100 ? 30 : undefined),
+    },
   }
 }
 

@@ -73,6 +73,7 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
     dashboardName: `Docket-${settings.stage}`,
     webDomain: settings.webDomain,
     apiDomain: settings.apiDomain,
+    concurrency: settings.concurrency,
   })
   if (profile.expectsAlarmEmail && !settings.alarmEmail) {
     Annotations.of(service).addWarningV2('docket:no-alarm-email', `Stage ${settings.stage} has no alarm email: alarms only show in CloudWatch. Add -c alarmEmail=ops@example.com (or set it in cdk.json).`)

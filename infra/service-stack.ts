@@ -1,10 +1,11 @@
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda'
 import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import type { DocketConfig } from '../lib/platform/config.ts'
 import { grantObjectAccess, grantTableData } from './data-access.ts'
 import { uploadsPrefix, type DocketDataResources } from './data-stack.ts'
-import type { CustomDomain, LogLevel } from './deployment-settings.ts'
+import type { ConcurrencySettings, CustomDomain, LogLevel } from './deployment-settings.ts'
 import { domainIdPart, inboundMailDomains, receiptRecipients, senderIdentities } from './mail-identities.ts'
 import { acknowledgeCdkHandlers } from './nag.ts'
 import { AgentApi } from './constructs/agent-api.ts'
@@ -49,6 +50,8 @@ export interface DocketServiceStackProps extends StackProps {
   readonly webDomain?: CustomDomain
   /** The API on a domain of your own. */
   readonly apiDomain?: CustomDomain
+  /** Queue consumers' maximum and the api's reserved concurrency. @default 2 per queue consumer, nothing reserved */
+  readonly concurrency?: Pick<ConcurrencySettings, 'mailReceived' | 'mailSend' | 'sesFeedback' | 'apiReserved'>
 }
 
 /**
@@ -95,6 +98,8 @@ export class DocketServiceStack extends Stack {
       sender: mailSend,
       feedbackHandler: this.functions.get('ses-feedback'),
       senderIdentities: senderIdentities(props.config),
+      senderConcurrency: props.concurrency?.mailSend,
+      feedbackConcurrency: props.concurrency?.sesFeedback,
     })
     // Every process builds its dependencies (the outbound queue among them) at start, so every
     // function knows the URL; only the outbox relay may send to it.
@@ -106,8 +111,11 @@ export class DocketServiceStack extends Stack {
       handler: mailReceived,
       recipients: receiptRecipients(props.config),
       receiptRuleSetName: props.receiptRuleSetName,
+      maxConcurrency: props.concurrency?.mailReceived,
       logRetention,
     })
+    // The API keeps its share of the account's executions whatever the queues do (when the quota allows a reservation).
+    if (props.concurrency?.apiReserved !== undefined) (api.node.defaultChild as CfnFunction).reservedConcurrentExecutions = props.concurrency.apiReserved
 
     this.agentApi = new AgentApi(this, 'AgentApi', { handler: api, accessLogRetention: logRetention, customDomain: props.apiDomain })
     this.webClient = new WebClient(this, 'WebClient', {

@@ -25,6 +25,10 @@ export interface MailSendingProps {
   readonly senderIdentities: string[]
   /** Messages per invocation. @default 10 */
   readonly batchSize?: number
+  /** Most concurrent mail-send executions (SQS maximum concurrency, 2–1000). @default 2 */
+  readonly senderConcurrency?: number
+  /** Most concurrent ses-feedback executions. @default 2 */
+  readonly feedbackConcurrency?: number
   /** Deliveries before an outbound message is dead-lettered. @default 5 */
   readonly maxReceiveCount?: number
 }
@@ -66,7 +70,7 @@ export class MailSending extends Construct {
     this.outbox = new TableStreamSubscription(this, 'Outbox', { table: props.table, handler: props.relay })
     this.grantEnqueue(props.relay)
 
-    props.sender.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }))
+    props.sender.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: props.senderConcurrency ?? 2 }))
     props.sender.addEnvironment('DOCKET_SES_CONFIGURATION_SET', this.configurationSet.configurationSetName)
     const stack = Stack.of(this)
     props.sender.addToRolePolicy(
@@ -121,7 +125,7 @@ export class MailSending extends Construct {
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
     })
     this.feedbackTopic.addSubscription(new SqsSubscription(this.feedbackQueue.queue))
-    props.feedbackHandler.addEventSource(new SqsEventSource(this.feedbackQueue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }))
+    props.feedbackHandler.addEventSource(new SqsEventSource(this.feedbackQueue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: props.feedbackConcurrency ?? 2 }))
     Grant.addToPrincipal({ grantee: props.feedbackHandler, actions: feedbackTableActions, resourceArns: [props.table.tableArn] })
   }
 

@@ -90,6 +90,20 @@ export interface DeploymentSettings {
   profile: StageProfile
   /** How many Lambda executions may run at once: see `ConcurrencySettings`. */
   concurrency: ConcurrencySettings
+  /**
+   * The web ACL on CloudFront (per-client rate limits of the API): an existing one (context
+   * `webAclArn`, scope CLOUDFRONT, in us-east-1), else Docket's own in the `Docket-<stage>-Edge`
+   * stack in us-east-1 with the limits below.
+   */
+  webAclArn: string | undefined
+  /** Requests per client IP in 5 minutes: context `apiRateLimit` (default 3000) and `apiAnonymousRateLimit` (default 300). */
+  apiRateLimits: { perClient: number; anonymousPerClient: number }
+  /**
+   * The HTTP API stage's throttle, for all clients together. Context `apiThrottleRate` (default 100
+   * requests/s) and `apiThrottleBurst` (default 200): the README's traffic model at 100,000 tickets a
+   * month peaks at ~95 requests/s.
+   */
+  apiThrottle: { rateLimit: number; burstLimit: number }
 }
 
 /**
@@ -166,6 +180,15 @@ const ContextSchema = z
     webCertificateArn: certificateArn.refine((arn) => arn.split(':')[3] === 'us-east-1', 'CloudFront only takes certificates from us-east-1: request or import it there').optional(),
     apiDomain: domainName.optional(),
     apiCertificateArn: certificateArn.optional(),
+    webAclArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[0-9a-f-]+$/, 'must be the ARN of a web ACL for CloudFront (scope CLOUDFRONT, us-east-1: arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)')
+      .optional(),
+    // WAF rate-based rules count from 10 requests per window.
+    apiRateLimit: wholeNumber(10, 2_000_000_000).default(3000),
+    apiAnonymousRateLimit: wholeNumber(10, 2_000_000_000).default(300),
+    apiThrottleRate: wholeNumber(1, 10_000).default(100),
+    apiThrottleBurst: wholeNumber(1, 5_000).default(200),
     lambdaConcurrencyLimit: wholeNumber(10, 100_000).default(10),
     mailReceivedConcurrency: wholeNumber(sqsMaxConcurrency.min, sqsMaxConcurrency.max).default(2),
     mailSendConcurrency: wholeNumber(sqsMaxConcurrency.min, sqsMaxConcurrency.max).default(2),
@@ -237,6 +260,9 @@ export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): Depl
     webDomain: context.webDomain && context.webCertificateArn ? { domainName: context.webDomain, certificateArn: context.webCertificateArn } : undefined,
     apiDomain: context.apiDomain && context.apiCertificateArn ? { domainName: context.apiDomain, certificateArn: context.apiCertificateArn } : undefined,
     profile,
+    webAclArn: context.webAclArn,
+    apiRateLimits: { perClient: context.apiRateLimit, anonymousPerClient: context.apiAnonymousRateLimit },
+    apiThrottle: { rateLimit: context.apiThrottleRate, burstLimit: context.apiThrottleBurst },
     concurrency: {
       accountLimit: context.lambdaConcurrencyLimit,
       mailReceived: context.mailReceivedConcurrency,

@@ -50,6 +50,10 @@ export interface DocketServiceStackProps extends StackProps {
   readonly webDomain?: CustomDomain
   /** The API on a domain of your own. */
   readonly apiDomain?: CustomDomain
+  /** Web ACL (us-east-1, scope CLOUDFRONT) on the distribution: per-client rate limits of the API. @default none */
+  readonly webAclArn?: string
+  /** The API stage's throttle for all clients together. @default 100 requests/s, burst 200 */
+  readonly apiThrottle?: { rateLimit: number; burstLimit: number }
   /** Queue consumers' maximum and the api's reserved concurrency. @default 2 per queue consumer, nothing reserved */
   readonly concurrency?: Pick<ConcurrencySettings, 'mailReceived' | 'mailSend' | 'sesFeedback' | 'apiReserved'>
 }
@@ -117,9 +121,11 @@ export class DocketServiceStack extends Stack {
     // The API keeps its share of the account's executions whatever the queues do (when the quota allows a reservation).
     if (props.concurrency?.apiReserved !== undefined) (api.node.defaultChild as CfnFunction).reservedConcurrentExecutions = props.concurrency.apiReserved
 
-    this.agentApi = new AgentApi(this, 'AgentApi', { handler: api, accessLogRetention: logRetention, customDomain: props.apiDomain })
+    this.agentApi = new AgentApi(this, 'AgentApi', { handler: api, accessLogRetention: logRetention, customDomain: props.apiDomain, throttle: props.apiThrottle })
     this.webClient = new WebClient(this, 'WebClient', {
-      apiDomainName: this.agentApi.endpointHost,
+      apiDomainName: props.apiDomain?.domainName ?? this.agentApi.endpointHost,
+      apiOriginHeaders: this.agentApi.originHeaders,
+      webAclArn: props.webAclArn,
       uploadOrigins: [`https://${attachmentsBucket.bucketRegionalDomainName}`],
       assetsPath: props.webAssetsPath,
       projectRoot: props.projectRoot,

@@ -35,6 +35,10 @@ export interface WebClientProps {
   readonly uploadOrigins?: string[]
   /** Host name of the agent API; `/api/*` is forwarded to it so the client calls its own origin. @default no API behaviour */
   readonly apiDomainName?: string
+  /** Headers added to every request forwarded to the API (the origin proof it checks). */
+  readonly apiOriginHeaders?: Record<string, string>
+  /** A web ACL (us-east-1, scope CLOUDFRONT) on the distribution: the API's per-client rate limits. @default none */
+  readonly webAclArn?: string
   /**
    * A client built elsewhere (a folder with index.html and assets), deployed as it is.
    * @default the client is built from `<projectRoot>/web` at synth (scripts/build-web.ts), like the functions' bundles
@@ -124,7 +128,11 @@ export class WebClient extends Construct {
     const additionalBehaviors: Record<string, BehaviorOptions> = {}
     if (props.apiDomainName) {
       additionalBehaviors['/api/*'] = {
-        origin: new HttpOrigin(props.apiDomainName, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY, originSslProtocols: [OriginSslPolicy.TLS_V1_2] }),
+        origin: new HttpOrigin(props.apiDomainName, {
+          protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+          originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+          ...(props.apiOriginHeaders ? { customHeaders: props.apiOriginHeaders } : {}),
+        }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_ALL,
         cachePolicy: CachePolicy.CACHING_DISABLED,
@@ -146,6 +154,7 @@ export class WebClient extends Construct {
       },
       additionalBehaviors,
       httpVersion: HttpVersion.HTTP2_AND_3,
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       ...(props.customDomain
         ? {
@@ -163,11 +172,9 @@ export class WebClient extends Construct {
       )
     }
     acknowledgeNag(this.distribution, 'AwsSolutions-CFR1', 'Agents work from anywhere; a geo restriction would be a per-organization choice, not a default.')
-    acknowledgeNag(
-      this.distribution,
-      'AwsSolutions-CFR2',
-      'No WAF by default (a web ACL costs a fixed monthly fee per rule): the API has its own throttling, login lockout and authorization, and the static client needs none. Attach a web ACL per organization if wanted.',
-    )
+    if (!props.webAclArn) {
+      acknowledgeNag(this.distribution, 'AwsSolutions-CFR2', 'Only without an API behind it (a bare client for tests): Docket always attaches its web ACL (infra/edge-stack.ts) or the one given with -c webAclArn.')
+    }
     acknowledgeNag(
       this.distribution,
       'AwsSolutions-CFR3',

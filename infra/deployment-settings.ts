@@ -221,7 +221,7 @@ const ContextSchema = z
     }
   })
 
-const contextKeys = Object.keys(ContextSchema.shape) as (keyof typeof ContextSchema.shape)[]
+export const contextKeys = Object.keys(ContextSchema.shape) as (keyof typeof ContextSchema.shape)[]
 
 export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): DeploymentSettings {
   const raw: Record<string, unknown> = {}

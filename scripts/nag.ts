@@ -86,7 +86,7 @@ export function unusedAcknowledgements(context: Record<string, string>): NagAckn
         const { app } = buildDocketApp({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context }, env: {}, outdir })
         return { findings: nagFindingsOf(app, outdir), acknowledgements: acknowledgementsOf(app) }
       }
-      return acknowledge ? build() : withoutAcknowledgements(build)
+      return acknowledge ? build() : quietly(() => withoutAcknowledgements(build))
     } finally {
       rmSync(outdir, { recursive: true, force: true })
     }
@@ -98,6 +98,20 @@ export function unusedAcknowledgements(context: Record<string, string>): NagAckn
     (acknowledgement) =>
       !findings.some((finding) => finding.rule === acknowledgement.rule && finding.paths.some((path) => path === acknowledgement.path || path.startsWith(`${acknowledgement.path}/`))),
   )
+}
+
+/** Runs `work` without the validation report CDK prints (the findings are read from its file). */
+function quietly<T>(work: () => T): T {
+  const { error, warn, log } = console
+  const write = process.stderr.write.bind(process.stderr)
+  console.error = console.warn = console.log = () => {}
+  process.stderr.write = () => true
+  try {
+    return work()
+  } finally {
+    Object.assign(console, { error, warn, log })
+    process.stderr.write = write
+  }
 }
 
 /**

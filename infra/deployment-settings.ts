@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
 import type { Node } from 'constructs'
 import { z } from 'zod'
 
@@ -58,8 +59,11 @@ export interface DeploymentSettings {
   region: string
   /** docket.config.yaml, absolute: context `config`, else DOCKET_CONFIG, else ./docket.config.yaml. */
   configPath: string
-  /** Built web client, deployed when it exists. Context `webAssets`, default web/dist. */
-  webAssetsPath: string
+  /**
+   * A web client built elsewhere, deployed as it is (context `webAssets`, a folder with index.html).
+   * Unset (the default): synth builds the client from web/ itself.
+   */
+  webAssetsPath: string | undefined
   /** DOCKET_LOG_LEVEL of every function. Context `logLevel`, default INFO. */
   logLevel: LogLevel
   /** OpenSearch data node type. Context `searchInstanceType`, default t3.small.search (the smallest). */
@@ -84,7 +88,51 @@ export interface DeploymentSettings {
   apiDomain: CustomDomain | undefined
   /** The stage's defaults (see stageProfiles), with context overrides applied above. */
   profile: StageProfile
+  /** How many Lambda executions may run at once: see `ConcurrencySettings`. */
+  concurrency: ConcurrencySettings
+  /**
+   * The web ACL on CloudFront (per-client rate limits of the API): an existing one (context
+   * `webAclArn`, scope CLOUDFRONT, in us-east-1), else Docket's own in the `Docket-<stage>-Edge`
+   * stack in us-east-1 with the limits below.
+   */
+  webAclArn: string | undefined
+  /** Requests per client IP in 5 minutes: context `apiRateLimit` (default 3000) and `apiAnonymousRateLimit` (default 300). */
+  apiRateLimits: { perClient: number; anonymousPerClient: number }
+  /**
+   * The HTTP API stage's throttle, for all clients together. Context `apiThrottleRate` (default 100
+   * requests/s) and `apiThrottleBurst` (default 200): the README's traffic model at 100,000 tickets a
+   * month peaks at ~95 requests/s.
+   */
+  apiThrottle: { rateLimit: number; burstLimit: number }
 }
+
+/**
+ * Lambda concurrency (issue 15.8). A new account may run only 10 executions at once, all functions
+ * together, and AWS keeps at least 10 unreserved: there, nothing can be reserved, so the queue
+ * consumers are capped instead (SQS maximum concurrency, at least 2) and leave the rest to the API.
+ * With a raised quota (Service Quotas → Lambda → Concurrent executions) reserve the API's share.
+ */
+export interface ConcurrencySettings {
+  /** The account's concurrent executions quota in the region. Context `lambdaConcurrencyLimit`, default 10 (a new account). */
+  accountLimit: number
+  /** Most mail-received executions (intake queue). Context `mailReceivedConcurrency`, default 2. */
+  mailReceived: number
+  /** Most mail-send executions (outbound queue). Context `mailSendConcurrency`, default 2. */
+  mailSend: number
+  /** Most ses-feedback executions (feedback queue): 2, the SQS minimum. */
+  sesFeedback: number
+  /**
+   * Executions reserved for (and the most of) the api function. Context `apiReservedConcurrency`;
+   * default none while the quota is below 100, else 30 (the README's traffic model: ~95 requests/s
+   * at peak × ~0.3 s). At most `accountLimit` − 10 (AWS keeps 10 unreserved).
+   */
+  apiReserved: number | undefined
+}
+
+/** SQS event sources take a maximum concurrency from 2 to 1000. */
+export const sqsMaxConcurrency = { min: 2, max: 1000 } as const
+/** AWS refuses a reservation that leaves fewer unreserved executions than this. */
+export const minimumUnreservedConcurrency = 10
 
 /** Used when CDK_DEFAULT_ACCOUNT is absent (no credentials): fine for synth, never deployable. */
 export const placeholderAccount = '123456789012'
@@ -132,6 +180,19 @@ const ContextSchema = z
     webCertificateArn: certificateArn.refine((arn) => arn.split(':')[3] === 'us-east-1', 'CloudFront only takes certificates from us-east-1: request or import it there').optional(),
     apiDomain: domainName.optional(),
     apiCertificateArn: certificateArn.optional(),
+    webAclArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[0-9a-f-]+$/, 'must be the ARN of a web ACL for CloudFront (scope CLOUDFRONT, us-east-1: arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)')
+      .optional(),
+    // WAF rate-based rules count from 10 requests per window.
+    apiRateLimit: wholeNumber(10, 2_000_000_000).default(3000),
+    apiAnonymousRateLimit: wholeNumber(10, 2_000_000_000).default(300),
+    apiThrottleRate: wholeNumber(1, 10_000).default(100),
+    apiThrottleBurst: wholeNumber(1, 5_000).default(200),
+    lambdaConcurrencyLimit: wholeNumber(10, 100_000).default(10),
+    mailReceivedConcurrency: wholeNumber(sqsMaxConcurrency.min, sqsMaxConcurrency.max).default(2),
+    mailSendConcurrency: wholeNumber(sqsMaxConcurrency.min, sqsMaxConcurrency.max).default(2),
+    apiReservedConcurrency: wholeNumber(1, 100_000).optional(),
   })
   .superRefine((context, issues) => {
     const pairs = [
@@ -144,12 +205,23 @@ const ContextSchema = z
         issues.addIssue({ code: 'custom', path: [missing], message: `is needed together with ${missing === domain ? certificate : domain}` })
       }
     }
+    const reservable = context.lambdaConcurrencyLimit - minimumUnreservedConcurrency
+    if (context.apiReservedConcurrency !== undefined && context.apiReservedConcurrency > reservable) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['apiReservedConcurrency'],
+        message:
+          reservable === 0
+            ? `cannot be reserved with a concurrency quota of ${context.lambdaConcurrencyLimit} (AWS keeps ${minimumUnreservedConcurrency} unreserved): raise the quota (Service Quotas → AWS Lambda → Concurrent executions), then set -c lambdaConcurrencyLimit=<new quota>`
+            : `must be at most ${reservable}: the quota (lambdaConcurrencyLimit ${context.lambdaConcurrencyLimit}) minus the ${minimumUnreservedConcurrency} AWS keeps unreserved`,
+      })
+    }
     if (context.auditObjectLockMode !== undefined && context.auditObjectLockDays === undefined) {
       issues.addIssue({ code: 'custom', path: ['auditObjectLockDays'], message: 'is needed when auditObjectLockMode is set (e.g. -c auditObjectLockDays=365)' })
     }
   })
 
-const contextKeys = Object.keys(ContextSchema.shape) as (keyof typeof ContextSchema.shape)[]
+export const contextKeys = Object.keys(ContextSchema.shape) as (keyof typeof ContextSchema.shape)[]
 
 export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): DeploymentSettings {
   const raw: Record<string, unknown> = {}
@@ -177,7 +249,7 @@ export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): Depl
     account: env.CDK_DEFAULT_ACCOUNT || placeholderAccount,
     region,
     configPath: fromRoot(context.config ?? (env.DOCKET_CONFIG || 'docket.config.yaml')),
-    webAssetsPath: fromRoot(context.webAssets ?? 'web/dist'),
+    webAssetsPath: context.webAssets === undefined ? undefined : builtClientAt(fromRoot(context.webAssets)),
     logLevel: context.logLevel,
     searchInstanceType: context.searchInstanceType,
     searchDataNodes: context.searchDataNodes,
@@ -188,7 +260,27 @@ export function readDeploymentSettings(node: Node, env: NodeJS.ProcessEnv): Depl
     webDomain: context.webDomain && context.webCertificateArn ? { domainName: context.webDomain, certificateArn: context.webCertificateArn } : undefined,
     apiDomain: context.apiDomain && context.apiCertificateArn ? { domainName: context.apiDomain, certificateArn: context.apiCertificateArn } : undefined,
     profile,
+    webAclArn: context.webAclArn,
+    apiRateLimits: { perClient: context.apiRateLimit, anonymousPerClient: context.apiAnonymousRateLimit },
+    apiThrottle: { rateLimit: context.apiThrottleRate, burstLimit: context.apiThrottleBurst },
+    concurrency: {
+      accountLimit: context.lambdaConcurrencyLimit,
+      mailReceived: context.mailReceivedConcurrency,
+      mailSend: context.mailSendConcurrency,
+      sesFeedback: sqsMaxConcurrency.min,
+      apiReserved: context.apiReservedConcurrency ?? (context.lambdaConcurrencyLimit >= 100 ? 30 : undefined),
+    },
   }
+}
+
+/** A `webAssets` folder must hold a built client: an empty bucket behind CloudFront serves nothing but errors. */
+function builtClientAt(path: string): string {
+  if (!existsSync(join(path, 'index.html'))) {
+    throw new DeploymentSettingsError(
+      `CDK context is not valid:\n  - context "webAssets" is ${JSON.stringify(path)}: no built client there (no index.html). Build one with \`npm run build:web\` (writes web/dist, then -c webAssets=web/dist), or leave webAssets unset: synth then builds the client itself.`,
+    )
+  }
+  return path
 }
 
 function fromRoot(path: string): string {

@@ -3,6 +3,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { DocketConfig } from '../lib/platform/config.ts'
 import { loadConfigFile } from '../lib/platform/config-file.ts'
 import { DocketDataStack } from './data-stack.ts'
+import { DocketEdgeStack } from './edge-stack.ts'
 import { projectRoot, readDeploymentSettings, sesReceivingRegions, type DeploymentSettings } from './deployment-settings.ts'
 import { mailDomains } from './mail-identities.ts'
 import { DocketServiceStack } from './service-stack.ts'
@@ -24,6 +25,8 @@ export interface DocketApp {
   readonly config: DocketConfig
   readonly data: DocketDataStack
   readonly service: DocketServiceStack
+  /** The us-east-1 stack of CloudFront's web ACL; absent with -c webAclArn (an existing one). */
+  readonly edge: DocketEdgeStack | undefined
 }
 
 /**
@@ -54,8 +57,19 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
     auditObjectLock: settings.auditObjectLock,
     webOrigins: settings.webDomain ? [`https://${settings.webDomain.domainName}`, 'https://*.cloudfront.net'] : undefined,
   })
+  // CloudFront takes web ACLs from us-east-1 only: Docket's own lives there in a small stack.
+  const edge = settings.webAclArn
+    ? undefined
+    : new DocketEdgeStack(app, `${stackPrefix}-Edge`, {
+        env: { account: settings.account, region: 'us-east-1' },
+        description: `Docket ${settings.stage}: web ACL of the CloudFront distribution (per-client rate limits of the API), in us-east-1 as CloudFront requires`,
+        terminationProtection: profile.terminationProtection,
+        rateLimits: settings.apiRateLimits,
+      })
   const service = new DocketServiceStack(app, `${stackPrefix}-Service`, {
     env,
+    webAclArn: settings.webAclArn ?? edge!.webAcl.attrArn,
+    apiThrottle: settings.apiThrottle,
     description: `Docket ${settings.stage}: functions, mail intake and sending, API, web client, search, schedules, alarms`,
     terminationProtection: profile.terminationProtection,
     data,
@@ -73,6 +87,7 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
     dashboardName: `Docket-${settings.stage}`,
     webDomain: settings.webDomain,
     apiDomain: settings.apiDomain,
+    concurrency: settings.concurrency,
   })
   if (profile.expectsAlarmEmail && !settings.alarmEmail) {
     Annotations.of(service).addWarningV2('docket:no-alarm-email', `Stage ${settings.stage} has no alarm email: alarms only show in CloudWatch. Add -c alarmEmail=ops@example.com (or set it in cdk.json).`)
@@ -86,5 +101,5 @@ export function buildDocketApp(options: BuildDocketAppOptions = {}): DocketApp {
 
   Tags.of(app).add('app', 'docket')
   Tags.of(app).add('docket:stage', settings.stage)
-  return { app, settings, config, data, service }
+  return { app, settings, config, data, service, edge }
 }

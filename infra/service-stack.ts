@@ -1,10 +1,11 @@
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda'
 import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import type { DocketConfig } from '../lib/platform/config.ts'
 import { grantObjectAccess, grantTableData } from './data-access.ts'
 import { uploadsPrefix, type DocketDataResources } from './data-stack.ts'
-import type { CustomDomain, LogLevel } from './deployment-settings.ts'
+import type { ConcurrencySettings, CustomDomain, LogLevel } from './deployment-settings.ts'
 import { domainIdPart, inboundMailDomains, receiptRecipients, senderIdentities } from './mail-identities.ts'
 import { acknowledgeCdkHandlers } from './nag.ts'
 import { AgentApi } from './constructs/agent-api.ts'
@@ -35,7 +36,7 @@ export interface DocketServiceStackProps extends StackProps {
   readonly searchDataNodes?: number
   /** gp3 volume per OpenSearch node, GiB. @default 10 */
   readonly searchVolumeGiB?: number
-  /** Built web client; deployed when it exists. @default not deployed */
+  /** A web client built elsewhere. @default built from `<projectRoot>/web` at synth */
   readonly webAssetsPath?: string
   /** Retention of every log group. @default one month */
   readonly logRetention?: RetentionDays
@@ -47,6 +48,12 @@ export interface DocketServiceStackProps extends StackProps {
   readonly webDomain?: CustomDomain
   /** The API on a domain of your own. */
   readonly apiDomain?: CustomDomain
+  /** Web ACL (us-east-1, scope CLOUDFRONT) on the distribution: per-client rate limits of the API. @default none */
+  readonly webAclArn?: string
+  /** The API stage's throttle for all clients together. @default 100 requests/s, burst 200 */
+  readonly apiThrottle?: { rateLimit: number; burstLimit: number }
+  /** Queue consumers' maximum and the api's reserved concurrency. @default 2 per queue consumer, nothing reserved */
+  readonly concurrency?: Pick<ConcurrencySettings, 'mailReceived' | 'mailSend' | 'sesFeedback' | 'apiReserved'>
 }
 
 /**
@@ -93,6 +100,8 @@ export class DocketServiceStack extends Stack {
       sender: mailSend,
       feedbackHandler: this.functions.get('ses-feedback'),
       senderIdentities: senderIdentities(props.config),
+      senderConcurrency: props.concurrency?.mailSend,
+      feedbackConcurrency: props.concurrency?.sesFeedback,
     })
     // Every process builds its dependencies (the outbound queue among them) at start, so every
     // function knows the URL; only the outbox relay may send to it.
@@ -104,14 +113,20 @@ export class DocketServiceStack extends Stack {
       handler: mailReceived,
       recipients: receiptRecipients(props.config),
       receiptRuleSetName: props.receiptRuleSetName,
+      maxConcurrency: props.concurrency?.mailReceived,
       logRetention,
     })
+    // The API keeps its share of the account's executions whatever the queues do (when the quota allows a reservation).
+    if (props.concurrency?.apiReserved !== undefined) (api.node.defaultChild as CfnFunction).reservedConcurrentExecutions = props.concurrency.apiReserved
 
-    this.agentApi = new AgentApi(this, 'AgentApi', { handler: api, accessLogRetention: logRetention, customDomain: props.apiDomain })
+    this.agentApi = new AgentApi(this, 'AgentApi', { handler: api, accessLogRetention: logRetention, customDomain: props.apiDomain, throttle: props.apiThrottle })
     this.webClient = new WebClient(this, 'WebClient', {
-      apiDomainName: this.agentApi.endpointHost,
+      apiDomainName: props.apiDomain?.domainName ?? this.agentApi.endpointHost,
+      apiOriginHeaders: this.agentApi.originHeaders,
+      webAclArn: props.webAclArn,
       uploadOrigins: [`https://${attachmentsBucket.bucketRegionalDomainName}`],
       assetsPath: props.webAssetsPath,
+      projectRoot: props.projectRoot,
       customDomain: props.webDomain,
       logRetention,
     })
@@ -120,7 +135,11 @@ export class DocketServiceStack extends Stack {
     this.schedules = new Schedules(this, 'Schedules', { handler: jobs, jobs: jobCatalog(props.config) })
 
     // Data access, least privilege: who reads and writes what (exact actions: infra/data-access.ts).
-    for (const fn of [api, mailReceived, mailSend, jobs]) grantTableData(table, fn, 'readWrite')
+    // The DynamoDB calls reachable from each handler (lib/*/adapters/dynamodb-*.ts): agents and jobs
+    // delete (drafts, watchers, links, sessions; the purge); mail-received creates and updates
+    // tickets, customers and counters; mail-send reads what it sends and records how it went.
+    for (const fn of [api, jobs]) grantTableData(table, fn, { read: true, write: true, delete: true })
+    for (const fn of [mailReceived, mailSend]) grantTableData(table, fn, { read: true, write: true })
     // Reads every attachment (presigned downloads act with its rights); writes the MIME and files
     // of agents' articles, and signs uploads (presigned POSTs) under uploads/, which it deletes once used.
     grantObjectAccess(attachmentsBucket, api, { read: true })
@@ -135,7 +154,9 @@ export class DocketServiceStack extends Stack {
     // The daily audit export: reads the day's object to merge, writes it; never deletes (the
     // bucket is versioned, and with Object Lock nothing could).
     grantObjectAccess(auditBucket, jobs, { read: true, write: true }, 'audit/*')
-    grantTableData(table, indexer, 'read') // re-reads each changed ticket (and its tombstone) from the store
+    // Re-reads each changed ticket (and its tombstone) from the store; the role is also search-maintenance's,
+    // whose drift check and reindex read the whole table (Scan).
+    grantTableData(table, indexer, { read: true, scan: true })
     grantObjectAccess(attachmentsBucket, indexer, { read: true }) // indexes the text of text attachments
     // The TOTP key: only the API logs agents in and enrols them.
     totpKey.grantRead(api)
@@ -178,6 +199,8 @@ export class DocketServiceStack extends Stack {
       value: this.functions.get('search-maintenance').functionName,
       description: 'Search drift check and reindex: `docket search check|reindex --stage <stage>` invokes it',
     })
+    new CfnOutput(this, 'JwtSigningKeyArn', { value: this.agentApi.signingKey.secretArn, description: 'Secret that signs agent sessions (replace its value to sign everyone out; see the README)' })
+    new CfnOutput(this, 'ApiFunctionName', { value: api.functionName, description: 'The api function (recycle it after replacing the JWT signing key)' })
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Alarms are published here (subscribe more endpoints if you like)' })
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName, description: 'CloudWatch dashboard' })
     for (const domain of inboundMailDomains(props.config)) {

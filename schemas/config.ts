@@ -186,6 +186,21 @@ const cronExpression = z.string().refine((expression) => {
     return false
   }
 }, 'must be a cron expression with 5 fields (minute hour day-of-month month day-of-week), in UTC, e.g. "0 0 * * 0"')
+  .refine(
+    (expression) => !restrictedDayFields(expression),
+    'restricts both day-of-month and day-of-week: cron then runs on the days matching either, which EventBridge (the AWS scheduler) cannot express. Keep one of them "*" (two GenericAgent jobs can cover both)',
+  )
+
+/**
+ * Whether a 5-field cron restricts both day-of-month and day-of-week (neither is `*` or `?`):
+ * cron (and croner) then run on the days that match either field. EventBridge needs one of the
+ * two to be `?`, so Docket refuses such a schedule rather than deploy a different one.
+ */
+export function restrictedDayFields(expression: string): boolean {
+  const fields = expression.trim().split(/\s+/)
+  const any = (field: string | undefined) => field === undefined || field === '*' || field === '?'
+  return !any(fields[2]) && !any(fields[4])
+}
 
 /** "24 hours", "6 months", "3 years": how long ago, for GenericAgent time ranges. */
 export const durationText = z.string().regex(/^\d+\s*(minute|hour|day|week|month|year)s?$/i, 'must be a duration such as "24 hours", "6 months" or "3 years"')

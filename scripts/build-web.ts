@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 const builtMarker = 'web/dist/index.html'
 const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'package-lock.json']
@@ -25,12 +25,21 @@ export function webBuildIsCurrent(): boolean {
 export function buildWeb(force = false): void {
   if (!force && webBuildIsCurrent()) return
   console.log('Building the web client (web/dist)…')
+  buildWebInto('web/dist')
+}
+
+/**
+ * A production build of the client into `outDir` (relative to `root`, or absolute): web/dist for
+ * `npm start`, the asset folder CDK gives at synth (infra/constructs/web-client.ts).
+ */
+export function buildWebInto(outDir: string, root = process.cwd()): void {
   // Always a production build: vitest sets NODE_ENV=test, which would give React's development build.
-  const result = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', 'web', '--mode', 'production', '--logLevel', 'warn'], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'production' },
-  })
-  if (result.status !== 0) throw new Error(`building the web client failed (vite exit ${result.status})`)
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'web'), '--mode', 'production', '--outDir', resolve(root, outDir), '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: root, stdio: ['ignore', process.stderr, process.stderr], env: { ...process.env, NODE_ENV: 'production' } },
+  )
+  if (result.status !== 0) throw new Error(`building the web client failed (vite exit ${result.status ?? result.signal}): run \`npm run build:web\` to see why`)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

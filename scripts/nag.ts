@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { Validations, type App } from 'aws-cdk-lib'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import { buildDocketApp } from '../infra/docket-app.ts'
+import { withoutAcknowledgements } from '../infra/nag.ts'
 import { projectRoot } from '../infra/deployment-settings.ts'
 
 interface ValidationReport {
@@ -52,6 +53,64 @@ export function nagFindings(context: Record<string, string>): NagFinding[] {
     return nagFindingsOf(app, outdir)
   } finally {
     rmSync(outdir, { recursive: true, force: true })
+  }
+}
+
+export interface NagAcknowledgement {
+  /** The construct it was made on; it covers findings there and below. */
+  path: string
+  rule: string
+  reason: string
+}
+
+/** Every AwsSolutions acknowledgement of a synthesized app (those made during synthesis included). */
+export function acknowledgementsOf(app: App): NagAcknowledgement[] {
+  return app.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      .filter(([id]) => id.startsWith('AwsSolutions::'))
+      .map(([id, reason]) => ({ path: construct.node.path, rule: id.slice('AwsSolutions::'.length), reason })),
+  )
+}
+
+/**
+ * Acknowledgements of the app synthesized with `context` that hide no finding: the same app built
+ * without any acknowledgement reports nothing with their rule at or under their construct.
+ */
+export function unusedAcknowledgements(context: Record<string, string>): NagAcknowledgement[] {
+  const synthesize = (acknowledge: boolean) => {
+    const outdir = mkdtempSync(join(tmpdir(), 'docket-nag-'))
+    try {
+      const build = () => {
+        const { app } = buildDocketApp({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context }, env: {}, outdir })
+        return { findings: nagFindingsOf(app, outdir), acknowledgements: acknowledgementsOf(app) }
+      }
+      return acknowledge ? build() : quietly(() => withoutAcknowledgements(build))
+    } finally {
+      rmSync(outdir, { recursive: true, force: true })
+    }
+  }
+  const { acknowledgements } = synthesize(true)
+  const { findings } = synthesize(false)
+  const unique = new Map(acknowledgements.map((acknowledgement) => [`${acknowledgement.path} ${acknowledgement.rule}`, acknowledgement]))
+  return [...unique.values()].filter(
+    (acknowledgement) =>
+      !findings.some((finding) => finding.rule === acknowledgement.rule && finding.paths.some((path) => path === acknowledgement.path || path.startsWith(`${acknowledgement.path}/`))),
+  )
+}
+
+/** Runs `work` without the validation report CDK prints (the findings are read from its file). */
+function quietly<T>(work: () => T): T {
+  const { error, warn, log } = console
+  const write = process.stderr.write.bind(process.stderr)
+  console.error = console.warn = console.log = () => {}
+  process.stderr.write = () => true
+  try {
+    return work()
+  } finally {
+    Object.assign(console, { error, warn, log })
+    process.stderr.write = write
   }
 }
 
@@ -97,7 +156,10 @@ if (import.meta.main) {
     const started = performance.now()
     const findings = nagFindings(context)
     total += findings.length
-    console.log(`cdk-nag AwsSolutions, ${name}: ${findings.length} unacknowledged finding(s) (${((performance.now() - started) / 1000).toFixed(1)} s)`)
+    const unused = unusedAcknowledgements(context)
+    total += unused.length
+    console.log(`cdk-nag AwsSolutions, ${name}: ${findings.length} unacknowledged finding(s), ${unused.length} acknowledgement(s) matching nothing (${((performance.now() - started) / 1000).toFixed(1)} s)`)
+    for (const acknowledgement of unused) console.log(`  UNUSED ${acknowledgement.rule} at ${acknowledgement.path}: remove it ("${acknowledgement.reason.slice(0, 80)}…")`)
     for (const finding of findings) {
       console.log(`  ${finding.severity.toUpperCase()} ${finding.rule}: ${finding.description}`)
       for (const path of finding.paths) console.log(`    at ${path}`)

@@ -9,11 +9,17 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
 import { Construct } from 'constructs'
 import type { CustomDomain } from '../deployment-settings.ts'
 import { acknowledgeNag } from '../nag.ts'
+import { originVerifyHeader } from '../../lib/api/origin-verify.ts'
 
 export interface AgentApiProps {
   /** The api function: the Hono app behind every `/api` route. */
   readonly handler: LambdaFunction
-  /** Steady-state and burst limits of the stage. @default 50 requests/s, burst 100 */
+  /**
+   * Steady-state and burst limits of the stage, all clients together (per-client limits are the web
+   * ACL's on CloudFront). @default 100 requests/s, burst 200: the README's traffic model (100,000
+   * tickets a month, 200 API calls each in 8 working hours on 22 days) averages 32 requests/s and
+   * peaks at ~95
+   */
   readonly throttle?: ThrottleSettings
   /**
    * Browser origins allowed to call the API directly. The web client calls it same-origin through
@@ -40,6 +46,8 @@ export class AgentApi extends Construct {
   readonly signingKey: Secret
   /** The custom domain, when one is configured. */
   readonly domainName?: DomainName
+  /** The value CloudFront sends in `x-docket-origin-verify`; the api function refuses requests without it. */
+  readonly originVerifySecret: Secret
   private readonly customDomainName?: string
 
   constructor(scope: Construct, id: string, props: AgentApiProps) {
@@ -47,7 +55,8 @@ export class AgentApi extends Construct {
     const origins = props.corsAllowOrigins ?? []
     this.customDomainName = props.customDomain?.domainName
 
-    // Losing the key only signs every agent out; the sessions themselves live in the table.
+    // A new value only signs every agent out (sessions live in the table); the function reads the key
+    // once per execution environment, so a replaced value takes effect as environments are recycled.
     this.signingKey = new Secret(this, 'JwtSigningKey', {
       description: 'Docket: key that signs agent sessions (JWT, HS256)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -58,12 +67,29 @@ export class AgentApi extends Construct {
     acknowledgeNag(
       this.signingKey,
       'AwsSolutions-SMG4',
-      'Tokens are checked against this one key (no key ids), so a rotation would sign every agent out at a random moment; replace it deliberately instead (delete the secret and deploy: everyone logs in again).',
+      'Tokens are checked against this one key (no key ids), so an automatic rotation would sign every agent out at a random moment. Replace it deliberately instead: put a new value into this same secret, then recycle the api function (README, "Replacing the JWT signing key"); deleting the secret would leave the api pointing at a secret that no longer exists.',
+    )
+
+    // Calls must come through CloudFront, where the web ACL limits each client (issue 15.9): an
+    // HTTP API has no resource policy and takes no web ACL, so CloudFront proves itself with a
+    // header whose value only it and the function know (CloudFormation resolves the reference).
+    this.originVerifySecret = new Secret(this, 'OriginVerify', {
+      description: 'Docket: value CloudFront sends to the API in x-docket-origin-verify (calls without it are refused)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
+    props.handler.addEnvironment('DOCKET_ORIGIN_VERIFY', this.originVerifySecret.secretValue.unsafeUnwrap())
+    acknowledgeNag(
+      this.originVerifySecret,
+      'AwsSolutions-SMG4',
+      'Only proves that a request came through CloudFront; replacing it is a deploy after putting a new value (CloudFront and the function both resolve it at deploy), and an automatic rotation would refuse every API call until the next deploy.',
     )
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Docket agent API',
       createDefaultStage: false,
+      // With a custom domain CloudFront calls that name, and the execute-api endpoint is closed.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
       ...(origins.length > 0
         ? { corsPreflight: { allowOrigins: origins, allowMethods: [CorsHttpMethod.ANY], allowHeaders: ['authorization', 'content-type'], allowCredentials: false } }
         : {}),
@@ -72,7 +98,7 @@ export class AgentApi extends Construct {
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       autoDeploy: true,
-      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -112,6 +138,11 @@ export class AgentApi extends Construct {
   /** Base URL of the API (the routes start with /api): the custom domain when there is one. */
   get url(): string {
     return this.customDomainName ? `https://${this.customDomainName}/` : this.stage.url
+  }
+
+  /** The header CloudFront must add to every request it forwards here. */
+  get originHeaders(): Record<string, string> {
+    return { [originVerifyHeader]: this.originVerifySecret.secretValue.unsafeUnwrap() }
   }
 
   /** Host name of the API's execute-api endpoint, for an origin in front of it. */

@@ -33,6 +33,8 @@ export interface MailIntakeProps {
   readonly activateRuleSet?: boolean
   /** Messages per invocation. @default 10 */
   readonly batchSize?: number
+  /** Most concurrent mail-received executions (SQS maximum concurrency, 2–1000). @default 2 */
+  readonly maxConcurrency?: number
   /** Deliveries before a stored mail's notification is dead-lettered (replay: `docket mail replay`). @default 5 */
   readonly maxReceiveCount?: number
   /** Retention of the rule set activation's log group. @default one month */
@@ -88,7 +90,7 @@ export class MailIntake extends Construct {
     // notification after it, so that object is not taken for a customer's mail.
     rawMail.node.tryFindChild('Notifications')?.node.addDependency(rule)
 
-    props.handler.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }))
+    props.handler.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: props.maxConcurrency ?? 2 }))
     grantObjectAccess(props.rawMailBucket, props.handler, { read: true }, `${prefix}*`)
   }
 }

@@ -8,6 +8,7 @@ import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-l
 import { Topic } from 'aws-cdk-lib/aws-sns'
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions'
 import { Construct } from 'constructs'
+import { acknowledgeWildcardResource } from '../nag.ts'
 import { TableStreamSubscription } from './table-stream-subscription.ts'
 import { lambdaDefaultTimeout, WorkQueue } from './work-queue.ts'
 
@@ -24,6 +25,10 @@ export interface MailSendingProps {
   readonly senderIdentities: string[]
   /** Messages per invocation. @default 10 */
   readonly batchSize?: number
+  /** Most concurrent mail-send executions (SQS maximum concurrency, 2–1000). @default 2 */
+  readonly senderConcurrency?: number
+  /** Most concurrent ses-feedback executions. @default 2 */
+  readonly feedbackConcurrency?: number
   /** Deliveries before an outbound message is dead-lettered. @default 5 */
   readonly maxReceiveCount?: number
 }
@@ -58,14 +63,14 @@ export class MailSending extends Construct {
 
   constructor(scope: Construct, id: string, props: MailSendingProps) {
     super(scope, id)
-    if (props.senderIdentities.length === 0) throw new Error('MailSending needs at least one sender identity (mail.addresses in docket.config.yaml)')
+    if (!props.senderIdentities.some((identity) => identity.includes('@'))) throw new Error('MailSending needs at least one sender address (mail.addresses in docket.config.yaml)')
     this.queue = new WorkQueue(this, 'Outbound', { consumerTimeout: props.sender.timeout ?? lambdaDefaultTimeout, maxReceiveCount: props.maxReceiveCount })
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', { reputationMetrics: true, sendingEnabled: true })
 
     this.outbox = new TableStreamSubscription(this, 'Outbox', { table: props.table, handler: props.relay })
     this.grantEnqueue(props.relay)
 
-    props.sender.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }))
+    props.sender.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: props.senderConcurrency ?? 2 }))
     props.sender.addEnvironment('DOCKET_SES_CONFIGURATION_SET', this.configurationSet.configurationSetName)
     const stack = Stack.of(this)
     props.sender.addToRolePolicy(
@@ -77,6 +82,25 @@ export class MailSending extends Construct {
           stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
         ],
       }),
+    )
+    // In the SES sandbox SES also authorizes the send against each recipient's identity (a
+    // verified address or domain of this account): "not authorized to perform ses:SendRawEmail
+    // on resource identity/customer@example.org". Those identities are the admin's to verify and
+    // unknown at synth, so any identity of this account and region, but only for mail From one
+    // of Docket's own addresses (the condition holds for each resource SES checks).
+    const fromAddresses = props.senderIdentities.filter((identity) => identity.includes('@'))
+    const recipientIdentities = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })
+    props.sender.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [recipientIdentities],
+        conditions: { StringEqualsIgnoreCase: { 'ses:FromAddress': fromAddresses } },
+      }),
+    )
+    acknowledgeWildcardResource(
+      props.sender,
+      recipientIdentities,
+      `In the SES sandbox a send is also authorized against each recipient's verified identity, which the admin verifies after deploy; allowed only with ses:FromAddress one of Docket's addresses (${fromAddresses.join(', ')}).`,
     )
 
     this.feedbackQueue = new WorkQueue(this, 'Feedback', { consumerTimeout: props.feedbackHandler.timeout ?? lambdaDefaultTimeout, maxReceiveCount: props.maxReceiveCount })
@@ -101,7 +125,7 @@ export class MailSending extends Construct {
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
     })
     this.feedbackTopic.addSubscription(new SqsSubscription(this.feedbackQueue.queue))
-    props.feedbackHandler.addEventSource(new SqsEventSource(this.feedbackQueue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }))
+    props.feedbackHandler.addEventSource(new SqsEventSource(this.feedbackQueue.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: props.feedbackConcurrency ?? 2 }))
     Grant.addToPrincipal({ grantee: props.feedbackHandler, actions: feedbackTableActions, resourceArns: [props.table.tableArn] })
   }
 

@@ -23,7 +23,6 @@ import { Topic } from 'aws-cdk-lib/aws-sns'
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions'
 import { Queue } from 'aws-cdk-lib/aws-sqs'
 import { Construct, type IConstruct } from 'constructs'
-import { acknowledgeNag } from '../nag.ts'
 import { searchDriftMetric } from '../../schemas/search-maintenance.ts'
 
 /**
@@ -82,11 +81,8 @@ export class Operations extends Construct {
     Aspects.of(stack).add(new LogRetentionEverywhere(props.logRetention))
 
     this.topic = new Topic(this, 'AlarmTopic', { displayName: `Docket alarms (${stack.stackName})`, enforceSSL: true })
-    acknowledgeNag(
-      this.topic,
-      'AwsSolutions-SNS2',
-      'Alarm notifications carry alarm names and metric values, nothing from tickets. CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key would cost a monthly fee for that.',
-    )
+    // Not KMS-encrypted: alarm notifications carry alarm names and metric values, nothing from
+    // tickets, and CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key.
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail))
     this.action = new SnsAction(this.topic)
 

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { Duration, RemovalPolicy } from 'aws-cdk-lib'
+import { join } from 'node:path'
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib'
 import {
   AllowedMethods,
   CachePolicy,
@@ -26,6 +26,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3'
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment'
 import { Construct } from 'constructs'
+import { buildWebInto } from '../../scripts/build-web.ts'
 import type { CustomDomain } from '../deployment-settings.ts'
 import { acknowledgeNag } from '../nag.ts'
 
@@ -34,8 +35,17 @@ export interface WebClientProps {
   readonly uploadOrigins?: string[]
   /** Host name of the agent API; `/api/*` is forwarded to it so the client calls its own origin. @default no API behaviour */
   readonly apiDomainName?: string
-  /** The built client (index.html and assets). Deployed when the folder exists at synth. @default not deployed */
+  /** Headers added to every request forwarded to the API (the origin proof it checks). */
+  readonly apiOriginHeaders?: Record<string, string>
+  /** A web ACL (us-east-1, scope CLOUDFRONT) on the distribution: the API's per-client rate limits. @default none */
+  readonly webAclArn?: string
+  /**
+   * A client built elsewhere (a folder with index.html and assets), deployed as it is.
+   * @default the client is built from `<projectRoot>/web` at synth (scripts/build-web.ts), like the functions' bundles
+   */
   readonly assetsPath?: string
+  /** The project root whose web/ is built when no `assetsPath` is given. @default the repository this file is in */
+  readonly projectRoot?: string
   /** @default PriceClass.PRICE_CLASS_100 (North America and Europe edge locations) */
   readonly priceClass?: PriceClass
   /**
@@ -54,8 +64,8 @@ export interface WebClientProps {
 export class WebClient extends Construct {
   readonly bucket: Bucket
   readonly distribution: Distribution
-  /** Whether the built client was found and is deployed with the stack. */
-  readonly deploysAssets: boolean
+  /** Uploads the client into the bucket and invalidates the distribution with every deploy. */
+  readonly deployment: BucketDeployment
   private readonly customDomainName?: string
 
   constructor(scope: Construct, id: string, props: WebClientProps = {}) {
@@ -118,7 +128,11 @@ export class WebClient extends Construct {
     const additionalBehaviors: Record<string, BehaviorOptions> = {}
     if (props.apiDomainName) {
       additionalBehaviors['/api/*'] = {
-        origin: new HttpOrigin(props.apiDomainName, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY, originSslProtocols: [OriginSslPolicy.TLS_V1_2] }),
+        origin: new HttpOrigin(props.apiDomainName, {
+          protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+          originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+          ...(props.apiOriginHeaders ? { customHeaders: props.apiOriginHeaders } : {}),
+        }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_ALL,
         cachePolicy: CachePolicy.CACHING_DISABLED,
@@ -140,6 +154,7 @@ export class WebClient extends Construct {
       },
       additionalBehaviors,
       httpVersion: HttpVersion.HTTP2_AND_3,
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       ...(props.customDomain
         ? {
@@ -157,33 +172,51 @@ export class WebClient extends Construct {
       )
     }
     acknowledgeNag(this.distribution, 'AwsSolutions-CFR1', 'Agents work from anywhere; a geo restriction would be a per-organization choice, not a default.')
-    acknowledgeNag(
-      this.distribution,
-      'AwsSolutions-CFR2',
-      'No WAF by default (a web ACL costs a fixed monthly fee per rule): the API has its own throttling, login lockout and authorization, and the static client needs none. Attach a web ACL per organization if wanted.',
-    )
+    if (!props.webAclArn) {
+      acknowledgeNag(this.distribution, 'AwsSolutions-CFR2', 'Only without an API behind it (a bare client for tests): Docket always attaches its web ACL (infra/edge-stack.ts) or the one given with -c webAclArn.')
+    }
     acknowledgeNag(
       this.distribution,
       'AwsSolutions-CFR3',
       'Every API request is logged in the HTTP API access logs; CloudFront standard logs need an ACL-enabled bucket (object ownership not enforced), which the static assets do not justify.',
     )
 
-    // The client is built by a later step (web/dist); until then the stack deploys without it.
-    this.deploysAssets = props.assetsPath !== undefined && existsSync(props.assetsPath)
-    if (this.deploysAssets && props.assetsPath) {
-      new BucketDeployment(this, 'Deploy', {
-        sources: [Source.asset(props.assetsPath)],
-        destinationBucket: this.bucket,
-        distribution: this.distribution,
-        distributionPaths: ['/*'],
-        memoryLimit: 512,
-        logGroup: new LogGroup(this, 'DeployLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
-      })
-    }
+    // The client is always part of the stack: built at synth from web/ (a fresh clone has no
+    // web/dist), or a folder built elsewhere. `cdk synth` fails when the build fails.
+    this.deployment = new BucketDeployment(this, 'Deploy', {
+      sources: [props.assetsPath ? Source.asset(props.assetsPath) : builtClient(props.projectRoot ?? join(import.meta.dirname, '..', '..'))],
+      destinationBucket: this.bucket,
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+      memoryLimit: 512,
+      logGroup: new LogGroup(this, 'DeployLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
+    })
   }
 
   /** https URL of the client: the custom domain when there is one. */
   get url(): string {
     return `https://${this.customDomainName ?? this.distribution.distributionDomainName}`
   }
+}
+
+/**
+ * The client built from `<projectRoot>/web` into the asset folder CDK stages, by the same vite
+ * build as `npm run build:web` (never Docker: the image below is only a required placeholder).
+ * Like the functions' bundles it is skipped where bundling is (`aws:cdk:bundling-stacks`: tests,
+ * `npm run nag`), and hashed by its output, so an unchanged client uploads nothing.
+ */
+function builtClient(projectRoot: string) {
+  return Source.asset(join(projectRoot, 'web'), {
+    exclude: ['dist'],
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('docket-web-client-builds-locally'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          buildWebInto(outputDir, projectRoot)
+          return true
+        },
+      },
+    },
+  })
 }

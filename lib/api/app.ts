@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { AgentIdentity } from '../auth/auth-service.ts'
 import type { Dependencies } from '../runtime/dependencies.ts'
 import { handleApiError, validationHook, errorBody } from './errors.ts'
+import { requireCloudFrontOrigin } from './origin-verify.ts'
 import { registerAuthRoutes, registerLogoutRoute, requireAgent } from './routes/auth.ts'
 import { registerTicketRoutes } from './routes/tickets.ts'
 import { registerMeRoutes } from './routes/me.ts'
@@ -39,6 +40,7 @@ export function createApiApp(deps: Dependencies, options: ApiOptions = {}): ApiA
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook })
   app.onError(handleApiError(deps.logger))
   app.use('*', apiResponseHeaders)
+  app.use('*', requireCloudFrontOrigin(deps.settings.originVerify))
   app.notFound((c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404))
 
   app.get('/api/health', (c) =>

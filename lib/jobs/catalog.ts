@@ -36,11 +36,3 @@ export function nextRun(job: Job, after: Date): Date | null {
   if (!job.schedule) return null
   return new Cron(job.schedule, { timezone: 'UTC', paused: true }).nextRun(after)
 }
-
-/** EventBridge's cron: six fields, one of day-of-month/day-of-week must be "?", days of week 1–7 (SUN=1). */
-export function eventBridgeCron(expression: string): string {
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = expression.trim().split(/\s+/) as [string, string, string, string, string]
-  const weekday = dayOfWeek === '*' ? '?' : dayOfWeek.replace(/\d/g, (digit) => String((Number(digit) % 7) + 1))
-  const monthDay = weekday === '?' ? dayOfMonth : '?'
-  return `cron(${minute} ${hour} ${monthDay} ${month} ${weekday} *)`
-}

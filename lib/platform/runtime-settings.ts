@@ -30,6 +30,8 @@ const SettingsSchema = z.object({
   DOCKET_JOBS_QUEUE_URL: z.string().optional(),
   DOCKET_SES_CONFIGURATION_SET: z.string().optional(),
   DOCKET_JWT_SECRET_ARN: z.string().optional(),
+  /** AWS, api function: the value CloudFront sends in x-docket-origin-verify; requests without it are refused (lib/api/origin-verify.ts). */
+  DOCKET_ORIGIN_VERIFY: z.string().min(32).optional(),
   /** AWS: the secret whose value encrypts agents' TOTP secrets at rest (the api function reads it). */
   DOCKET_TOTP_KEY_SECRET_ARN: z.string().optional(),
   /** log2 of scrypt's N for new password hashes. Only tests lower it; production keeps the default (16). */
@@ -63,6 +65,8 @@ export interface RuntimeSettings {
   jobsQueueUrl: string | undefined
   sesConfigurationSet: string | undefined
   jwtSecretArn: string | undefined
+  /** AWS, api function: what CloudFront sends in x-docket-origin-verify. */
+  originVerify: string | undefined
   totpKeySecretArn: string | undefined
   passwordHashCost: number
   opensearchEndpoint: string | undefined
@@ -98,6 +102,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     sesConfigurationSet: value.DOCKET_SES_CONFIGURATION_SET,
     jwtSecretArn: value.DOCKET_JWT_SECRET_ARN,
     totpKeySecretArn: value.DOCKET_TOTP_KEY_SECRET_ARN,
+    originVerify: value.DOCKET_ORIGIN_VERIFY,
     passwordHashCost: value.DOCKET_PASSWORD_HASH_COST,
     opensearchEndpoint: value.DOCKET_OPENSEARCH_ENDPOINT,
     opensearchAlias: value.DOCKET_OPENSEARCH_ALIAS,

@@ -1,17 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Stack } from 'aws-cdk-lib'
+import { App, Stack } from 'aws-cdk-lib'
+import { Asset } from 'aws-cdk-lib/aws-s3-assets'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import type { Function as CloudFrontFunction } from 'aws-cdk-lib/aws-cloudfront'
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AgentApi } from '../../infra/constructs/agent-api.ts'
+import { WebClient } from '../../infra/constructs/web-client.ts'
+import { DeploymentSettingsError, projectRoot } from '../../infra/deployment-settings.ts'
 import { everyOptionContext, logicalIdOf, synthesizeDocket, synthesizeDocketOnce, type SynthesizedDocket } from './docket-template.ts'
 
 let docket: SynthesizedDocket
 beforeAll(() => {
-  docket = synthesizeDocket({ context: { webAssets: join(tmpdir(), 'docket-no-such-web-dist') } })
+  docket = synthesizeDocket()
 })
 
 describe('agent API', () => {
@@ -32,7 +35,7 @@ describe('agent API', () => {
     docket.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AgentApiAccessLogs'), 'Arn'] }, Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
     })
     docket.serviceTemplate.hasOutput('ApiUrl', Match.anyValue())
@@ -110,27 +113,50 @@ describe('web client', () => {
     docket.serviceTemplate.hasOutput('WebUrl', { Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.anyValue(), 'DomainName'] }]] } })
   })
 
-  describe('deploying the built client', () => {
+  describe('deploying the client (issue 15.1: a fresh clone has no web/dist)', () => {
     let webDist: string
+    let freshClone: string
     beforeAll(() => {
       webDist = mkdtempSync(join(tmpdir(), 'docket-web-dist-'))
       writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>Docket</title>')
+      freshClone = mkdtempSync(join(tmpdir(), 'docket-fresh-clone-'))
+      mkdirSync(join(freshClone, 'web', 'src'), { recursive: true })
+      writeFileSync(join(freshClone, 'web', 'index.html'), '<!doctype html><script type="module" src="/src/main.tsx"></script>')
     })
-    afterAll(() => rmSync(webDist, { recursive: true, force: true }))
-
-    it('is skipped while web/dist does not exist', () => {
-      expect(docket.service.webClient.deploysAssets).toBe(false)
-      docket.serviceTemplate.resourceCountIs('Custom::CDKBucketDeployment', 0)
+    afterAll(() => {
+      rmSync(webDist, { recursive: true, force: true })
+      rmSync(freshClone, { recursive: true, force: true })
     })
 
-    it('uploads the folder and invalidates the distribution when it exists', () => {
-      const withClient = synthesizeDocket({ context: { webAssets: webDist } })
-      expect(withClient.service.webClient.deploysAssets).toBe(true)
-      withClient.serviceTemplate.hasResourceProperties('Custom::CDKBucketDeployment', {
-        DestinationBucketName: { Ref: logicalIdOf(withClient.service.webClient.bucket) },
-        DistributionId: { Ref: logicalIdOf(withClient.service.webClient.distribution) },
+    it('is always in the stack: built from web/ at synth, uploaded, and the distribution invalidated', () => {
+      docket.serviceTemplate.resourceCountIs('Custom::CDKBucketDeployment', 1)
+      docket.serviceTemplate.hasResourceProperties('Custom::CDKBucketDeployment', {
+        DestinationBucketName: { Ref: logicalIdOf(docket.service.webClient.bucket) },
+        DistributionId: { Ref: logicalIdOf(docket.service.webClient.distribution) },
         DistributionPaths: ['/*'],
       })
+      const asset = docket.service.webClient.deployment.node.findAll().find((construct): construct is Asset => construct instanceof Asset && construct.node.id === 'Asset1')
+      expect(asset?.assetPath).toBe(join(projectRoot, 'web')) // the sources (bundling skipped here), not web/dist
+    })
+
+    it('a project without web/dist still gets the client deployment', () => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } })
+      const stack = new Stack(app, 'FreshClone')
+      const client = new WebClient(stack, 'WebClient', { projectRoot: freshClone })
+      expect(existsSync(join(freshClone, 'web', 'dist'))).toBe(false)
+      Template.fromStack(stack).hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketName: { Ref: logicalIdOf(client.bucket) }, DistributionPaths: ['/*'] })
+    })
+
+    it('-c webAssets deploys a client built elsewhere', () => {
+      const withClient = synthesizeDocket({ context: { webAssets: webDist } })
+      const asset = withClient.service.webClient.deployment.node.findAll().find((construct): construct is Asset => construct instanceof Asset && construct.node.id === 'Asset1')
+      expect(asset?.assetPath).toMatch(/^asset\.[0-9a-f]{64}$/) // staged copy of the folder
+      withClient.serviceTemplate.resourceCountIs('Custom::CDKBucketDeployment', 1)
+    })
+
+    it('-c webAssets without a built client refuses synth with the command that builds one', () => {
+      expect(() => synthesizeDocket({ context: { webAssets: join(tmpdir(), 'docket-no-such-web-dist') } })).toThrow(DeploymentSettingsError)
+      expect(() => synthesizeDocket({ context: { webAssets: join(tmpdir(), 'docket-no-such-web-dist') } })).toThrow(/no built client there.*`npm run build:web`/)
     })
   })
 })

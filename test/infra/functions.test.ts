@@ -152,6 +152,28 @@ describe('functions', () => {
     expect(roleLogicalId(docket.service.functions.get('search-maintenance'))).toBe(roleLogicalId(docket.service.functions.get('search-indexer')))
   })
 
+  it('DynamoDB: exactly the calls each handler’s code makes; indexes only queried; no Scan, DescribeTable or ConditionCheckItem (issue 15.13)', () => {
+    const onTable = (name: FunctionName) => {
+      const permissions = permissionsOf(docket.serviceTemplate, docket.service.functions.get(name)).filter((permission) => permission.action.startsWith('dynamodb:') && permission.resource.includes('Table') && !permission.resource.includes('Stream'))
+      const sorted = (list: string[]) => [...new Set(list)].sort()
+      return {
+        table: sorted(permissions.filter((permission) => !permission.resource.includes('/index/')).map((permission) => permission.action)),
+        indexes: sorted(permissions.filter((permission) => permission.resource.includes('/index/')).map((permission) => permission.action)),
+      }
+    }
+    const read = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']
+    const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem']
+    const remove = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']
+    const sorted = (...lists: string[][]) => lists.flat().sort()
+    expect(onTable('api')).toEqual({ table: sorted(read, write, remove), indexes: ['dynamodb:Query'] })
+    expect(onTable('jobs')).toEqual({ table: sorted(read, write, remove), indexes: ['dynamodb:Query'] })
+    expect(onTable('mail-received')).toEqual({ table: sorted(read, write), indexes: ['dynamodb:Query'] })
+    expect(onTable('mail-send')).toEqual({ table: sorted(read, write), indexes: ['dynamodb:Query'] })
+    expect(onTable('search-indexer')).toEqual({ table: read, indexes: ['dynamodb:Query'] })
+    expect(onTable('ses-feedback')).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], indexes: [] })
+    expect(onTable('outbox-relay')).toEqual({ table: [], indexes: [] })
+  })
+
   it('table access names the table and each declared index, never index/*', () => {
     for (const name of names) {
       const onTable = permissionsOf(docket.serviceTemplate, docket.service.functions.get(name)).filter((permission) => permission.action.startsWith('dynamodb:') && permission.resource.includes('Table'))

@@ -106,7 +106,7 @@ describe('mail sending', () => {
   it('sends only from Docket identities and with its configuration set', () => {
     docket.serviceTemplate.resourceCountIs('AWS::SES::ConfigurationSet', 1)
     const configurationSetId = logicalIdOf(docket.service.mailSending.configurationSet)
-    const send = statementsOf(docket.serviceTemplate, docket.service.functions.get('mail-send')).filter((statement) => [statement.Action].flat().includes('ses:SendEmail'))
+    const send = statementsOf(docket.serviceTemplate, docket.service.functions.get('mail-send')).filter((statement) => [statement.Action].flat().includes('ses:SendEmail') && !statement.Condition)
     expect(send).toHaveLength(1)
     expect(send[0]!.Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail'])
     const resources = send[0]!.Resource as unknown[]
@@ -119,6 +119,20 @@ describe('mail sending', () => {
       FunctionName: Match.absent(),
       Environment: { Variables: Match.objectLike({ DOCKET_SES_CONFIGURATION_SET: { Ref: configurationSetId } }) },
     })
+  })
+
+  it('in the SES sandbox may send to verified recipients: every identity of the account and region, only From Docket’s addresses (issue 15.11)', () => {
+    const conditioned = statementsOf(docket.serviceTemplate, docket.service.functions.get('mail-send')).filter((statement) => statement.Condition)
+    const addresses = senderIdentities(docket.config).filter((identity) => identity.includes('@'))
+    expect(addresses.length).toBeGreaterThan(0)
+    expect(conditioned).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+        Resource: 'arn:aws:ses:eu-west-1:123456789012:identity/*',
+        Condition: { StringEqualsIgnoreCase: { 'ses:FromAddress': addresses } },
+      },
+    ])
   })
 
   it('committed outgoing mail reaches the queue through the outbox relay, which reads the table stream', () => {

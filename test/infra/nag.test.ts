@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { App, Stack } from 'aws-cdk-lib'
@@ -7,7 +7,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { grantObjectAccess } from '../../infra/data-access.ts'
 import { acknowledgeNag } from '../../infra/nag.ts'
-import { nagFindingsOf } from '../../scripts/nag.ts'
+import { nagFindingsOf, nagVariants, unusedAcknowledgements } from '../../scripts/nag.ts'
 
 const outdir = mkdtempSync(join(tmpdir(), 'docket-nag-test-'))
 afterAll(() => rmSync(outdir, { recursive: true, force: true }))
@@ -45,5 +45,15 @@ describe('npm run nag', () => {
     const findings = iam5(nagFindingsOf(app, out))
     expect(findings).not.toContain('AwsSolutions-IAM5[Action::s3:List*]')
     expect(findings).toContain('AwsSolutions-IAM5[Action::s3:GetObject*]')
+  })
+
+  it.each(Object.entries(nagVariants))('every acknowledgement of the %s variant hides a finding (issue 15.13: 6 matched nothing)', (_name, context) => {
+    expect(unusedAcknowledgements(context).map((acknowledgement) => `${acknowledgement.rule} at ${acknowledgement.path}`)).toEqual([])
+  }, 300_000)
+
+  it('the JWT key acknowledgement gives a procedure that works (not "delete the secret and deploy")', () => {
+    const source = readFileSync('infra/constructs/agent-api.ts', 'utf8')
+    expect(source).not.toMatch(/delete the secret and deploy/)
+    expect(readFileSync('README.md', 'utf8')).toMatch(/put-secret-value --secret-id <JwtSigningKeyArn output>/)
   })
 })

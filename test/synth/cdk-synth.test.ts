@@ -44,6 +44,12 @@ describe('cdk synth (the real CLI, with bundling)', () => {
       // The config validated at synth, as JSON: no function parses YAML (issue 15.3).
       expect(JSON.parse(readFileSync(join(bundle, 'docket.config.json'), 'utf8'))).toEqual(shippedConfig)
     }
+    // The web client is built at synth (issue 15.1): its asset holds the production build.
+    const deployments = Object.values(service.Resources).filter((resource) => resource.Type === 'Custom::CDKBucketDeployment')
+    expect(deployments).toHaveLength(1)
+    const [clientKey] = (deployments[0]!.Properties as unknown as { SourceObjectKeys: string[] }).SourceObjectKeys
+    const clientAsset = join(outDir, `asset.${clientKey!.replace(/\.zip$/, '')}`)
+    expect(readFileSync(join(clientAsset, 'index.html'), 'utf8')).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/)
   }, 120_000)
 
   it('bundles only what each function uses: at most 1 MiB, no node:sqlite, and a cold start without warnings (issue 15.3)', async () => {

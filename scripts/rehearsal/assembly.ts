@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -178,7 +179,7 @@ export class Assembly {
         }
         case 'Fn::Join': {
           const [separator, parts] = argument as [string, Json[]]
-          return (this.resolve(stack, parts, variables) as Json[]).map(String).join(separator)
+          return resolveDynamicReferences((this.resolve(stack, parts, variables) as Json[]).map(String).join(separator))
         }
         case 'Fn::Select': {
           const [index, list] = argument as [Json, Json]
@@ -249,4 +250,16 @@ export class Assembly {
     if (Array.isArray(attribute)) return String(attribute[0])
     return undefined
   }
+}
+
+/**
+ * CloudFormation's dynamic references to Secrets Manager (`{{resolve:secretsmanager:<secret>:SecretString:…}}`)
+ * resolve at deploy time to the secret's value: here one stand-in value per secret, the same wherever the
+ * template uses it (a Lambda variable and a CloudFront origin header must agree).
+ */
+export function resolveDynamicReferences(text: string): string {
+  return text.replace(/\{\{resolve:secretsmanager:([^}]*)\}\}/g, (_, reference: string) => {
+    const secret = reference.split(':SecretString')[0]!
+    return `rehearsal-secret-${createHash('sha256').update(secret).digest('hex').slice(0, 40)}`
+  })
 }

@@ -606,6 +606,19 @@ export class LocalCloud {
     return results
   }
 
+  /**
+   * The headers CloudFront adds on its way to the API (the distribution's origin custom headers, such
+   * as the origin-verify secret): agents reach the API only through the web client's address.
+   */
+  private cloudFrontOriginHeaders(): Record<string, string> {
+    const headers: Record<string, string> = {}
+    for (const { stack, resource } of this.assembly.resources('AWS::CloudFront::Distribution')) {
+      const config = this.assembly.resolve(stack, (resource.Properties?.DistributionConfig ?? null) as Json) as { Origins?: { OriginCustomHeaders?: { HeaderName: string; HeaderValue: string }[] }[] } | null
+      for (const origin of config?.Origins ?? []) for (const header of origin.OriginCustomHeaders ?? []) headers[header.HeaderName.toLowerCase()] = header.HeaderValue
+    }
+    return headers
+  }
+
   /** One HTTP request to the HTTP API, through the route the template defines for it. */
   async api(method: string, path: string, init: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Response> {
     const url = new URL(path, 'https://api.rehearsal')
@@ -631,7 +644,7 @@ export class LocalCloud {
       routeKey: route.routeKey,
       method: method.toUpperCase(),
       url,
-      headers: { 'user-agent': 'docket-rehearsal', ...(body ? { 'content-length': String(body.length) } : {}), ...init.headers },
+      headers: { 'user-agent': 'docket-rehearsal', ...(body ? { 'content-length': String(body.length) } : {}), ...this.cloudFrontOriginHeaders(), ...init.headers },
       body,
       pathParameters: selected.pathParameters,
       sourceIp: '198.51.100.7',

@@ -92,7 +92,10 @@ export function localEnvironment(fn: BundledFunction, dynamodbEndpoint: string |
     if (key.endsWith('_ARN') || key.endsWith('_ARNS')) return 'arn:aws:iam::000000000000:role/bench'
     return 'bench'
   }
-  const environment = Object.fromEntries(Object.entries(fn.environment).map(([key, value]) => [key, typeof value === 'string' ? value : standIn(key)]))
+  // The origin-verify secret (CloudFront's header) is left out: the sample API event comes without it,
+  // and checking it is one string comparison.
+  const variables = Object.entries(fn.environment).filter(([key]) => key !== 'DOCKET_ORIGIN_VERIFY')
+  const environment = Object.fromEntries(variables.map(([key, value]) => [key, typeof value === 'string' ? value : standIn(key)]))
   return {
     ...environment,
     DOCKET_CONFIG: join(fn.bundleDir, basename(String(fn.environment.DOCKET_CONFIG ?? 'docket.config.json'))),

@@ -78,5 +78,7 @@ const aboveTarget: Partial<Record<FunctionName, { bytes: number; why: string }>>
   api: { bytes: 2_800_000, why: 'zod classic whole (@hono/zod-openapi imports its namespace), the OpenSearch client, sanitize-html and entities, MailComposer' },
   'mail-received': { bytes: 2_400_000, why: "mailparser and libmime with iconv-lite's charset tables and encoding-japanese (~0.9 MB)" },
   'search-indexer': { bytes: 1_200_000, why: 'the OpenSearch client with all its API namespaces (~270 KB)' },
+  'search-maintenance': { bytes: 1_200_000, why: 'the OpenSearch client with all its API namespaces (~270 KB), as the indexer' },
+  jobs: { bytes: 1_120_000, why: 'the S3 and SQS clients (the jobs queue for the next slice) beside MailComposer for reminder mails' },
 }
 

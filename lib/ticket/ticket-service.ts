@@ -16,8 +16,11 @@ export interface TicketServiceDeps {
 }
 
 // Many writers on one ticket (a busy thread, a bulk action) take turns: retries back off with
-// full jitter so they spread out instead of colliding again.
-const maxAttempts = 30
+// full jitter so they spread out instead of colliding again. Each round lets one writer through, so
+// the last of n writers needs about n attempts: 100 covers a burst of follow-ups to one ticket even
+// when the store answers slowly (a Lambda's or the API's own timeout ends a hopeless one sooner, and
+// a mail is then retried from its queue).
+const maxAttempts = 100
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 10 * 2 ** attempt)))
 
 /** Allocates the next ticket number of today (in the system's time zone). */

@@ -505,7 +505,7 @@ describe('an agent at work', () => {
     // Nothing wider than the screen: no sideways scrolling of the page.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
     await screenshot(page, 'phone-zoom', true)
-    await page.getByRole('button', { name: 'Menu' }).click()
+    await page.getByRole('button', { name: 'Menu', exact: true }).click()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Queues' }).click()
     await page.getByRole('heading', { name: 'Queues', level: 1 }).waitFor()
     await page.close()

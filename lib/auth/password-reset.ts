@@ -8,7 +8,7 @@ import type { Clock } from '../platform/clock.ts'
 import { systemAddressOf, webUrlOf } from '../platform/config.ts'
 import { invalidRequest } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
-import type { OutboundMailRecord } from '../ticket/model.ts'
+import { queuedMailRecord } from '../ticket/model.ts'
 import { findAgent } from './auth-service.ts'
 import { forgetLoginAttempts } from './login-throttle.ts'
 import { assertPasswordPolicy } from './password-policy.ts'
@@ -86,20 +86,18 @@ async function mailResetLink(deps: PasswordResetDeps, login: string): Promise<vo
   // Kept like every outbound mail; the link in it is useless once used or expired.
   const rawBlobKey = `outbound/password-reset/${id}.eml`
   await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
-  const mail: OutboundMailRecord = {
-    id,
-    kind: 'password-reset',
-    ticketNumber: null,
-    rawBlobKey,
-    sender: from.address,
-    recipients: [agent.email],
-    subject,
-    status: 'queued',
-    attempts: 0,
-    error: null,
-    createdAt: now.toISOString(),
-    changedAt: now.toISOString(),
-  }
+  const mail = queuedMailRecord(
+    {
+      id,
+      kind: 'password-reset',
+      ticketNumber: null,
+      rawBlobKey,
+      sender: from.address,
+      recipients: [agent.email],
+      subject,
+    },
+    now,
+  )
   await deps.agents.createPasswordReset({ tokenHash: tokenHash(token), login: agent.login, issuedAt: now.toISOString(), expiresAt: expiresAt.toISOString() }, mail)
 }
 

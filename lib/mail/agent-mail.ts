@@ -5,7 +5,7 @@ import { loadEffectivePreferences, type AgentPreferences } from '../auth/prefere
 import type { BlobStore } from '../blobs/ports.ts'
 import { systemAddressOf, webUrlOf, type DocketConfig } from '../platform/config.ts'
 import { newId } from '../platform/ids.ts'
-import type { OutboundMailRecord, Ticket } from '../ticket/model.ts'
+import { queuedMailRecord, type OutboundMailRecord, type Ticket } from '../ticket/model.ts'
 import { generatedMailHeaders } from './auto-response.ts'
 import { composeMail } from './compose-mail.ts'
 import { textsFor, type NotificationTexts } from './notification-texts.ts'
@@ -73,21 +73,18 @@ export async function prepareAgentMail(
       })
       const rawBlobKey = `outbound/${ticket.number}/${id}.notification.eml`
       await deps.attachments.put(rawBlobKey, raw, { contentType: 'message/rfc822' })
-      const record: OutboundMailRecord = {
-        id,
-        kind: 'notification',
-        ticketNumber: ticket.number,
-        rawBlobKey,
-        sender: from.address,
-        recipients: [agent.email],
-        subject,
-        status: 'queued',
-        attempts: 0,
-        error: null,
-        createdAt: at.toISOString(),
-        changedAt: at.toISOString(),
-      }
-      return record
+      return queuedMailRecord(
+        {
+          id,
+          kind: 'notification',
+          ticketNumber: ticket.number,
+          rawBlobKey,
+          sender: from.address,
+          recipients: [agent.email],
+          subject,
+        },
+        at,
+      )
     }),
   )
 }

@@ -1,7 +1,7 @@
 import type { BlobStore } from '../blobs/ports.ts'
 import { findQueue, systemAddressOf, type DocketConfig } from '../platform/config.ts'
 import { newId } from '../platform/ids.ts'
-import type { Article, OutboundMailRecord, Ticket } from '../ticket/model.ts'
+import { queuedMailRecord, type Article, type OutboundMailRecord, type Ticket } from '../ticket/model.ts'
 import { buildTicketSubject } from '../ticket/subject.ts'
 import { composeMail } from './compose-mail.ts'
 import type { MailStateStore } from './ports.ts'
@@ -184,18 +184,16 @@ export function autoResponseArticle(response: PreparedAutoResponse, ticketNumber
 
 /** A rejected follow-up changes no ticket: its answer is a mail of its own. */
 export function autoResponseMail(response: PreparedAutoResponse, ticketNumber: string, at: Date): OutboundMailRecord {
-  return {
-    id: response.rawBlobKey.split('/').pop()!.replace(/\.eml$/, ''),
-    kind: 'reject-response',
-    ticketNumber,
-    rawBlobKey: response.rawBlobKey,
-    sender: response.fromAddress,
-    recipients: [response.recipient],
-    subject: response.subject,
-    status: 'queued',
-    attempts: 0,
-    error: null,
-    createdAt: at.toISOString(),
-    changedAt: at.toISOString(),
-  }
+  return queuedMailRecord(
+    {
+      id: response.rawBlobKey.split('/').pop()!.replace(/\.eml$/, ''),
+      kind: 'reject-response',
+      ticketNumber,
+      rawBlobKey: response.rawBlobKey,
+      sender: response.fromAddress,
+      recipients: [response.recipient],
+      subject: response.subject,
+    },
+    at,
+  )
 }

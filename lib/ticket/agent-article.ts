@@ -9,7 +9,7 @@ import { conflict, forbidden, invalidRequest, notFound } from '../platform/error
 import { newId } from '../platform/ids.ts'
 import { assertRight } from './access.ts'
 import { baseArticle, composeArticle, isMailType } from './compose-article.ts'
-import type { AgentArticleType, Article, Attachment, HistoryEntry, OutboundMailRecord, Ticket, TicketThread } from './model.ts'
+import { queuedMailRecord, type AgentArticleType, type Article, type Attachment, type HistoryEntry, type OutboundMailRecord, type Ticket, type TicketThread } from './model.ts'
 import { describeChanges, historyEntry, nextVersion, resolveState, resolveStateChange } from './ticket-rules.ts'
 import { changeTicket, type TicketServiceDeps } from './ticket-service.ts'
 import { internalNote } from './ticket-actions.ts'
@@ -278,20 +278,18 @@ async function prepareBounce(deps: AgentArticleDeps, identity: AgentIdentity, th
   ].join('\r\n')
   const rawBlobKey = `outbound/${thread.ticket.number}/${id}.bounce.eml`
   await deps.attachments.put(rawBlobKey, Buffer.concat([Buffer.from(`${resent}\r\n`), original]), { contentType: 'message/rfc822' })
-  return {
-    id,
-    kind: 'bounce',
-    ticketNumber: thread.ticket.number,
-    rawBlobKey,
-    sender: from.address,
-    recipients: to.map((address) => address.address),
-    subject: base.subject,
-    status: 'queued',
-    attempts: 0,
-    error: null,
-    createdAt: at.toISOString(),
-    changedAt: at.toISOString(),
-  }
+  return queuedMailRecord(
+    {
+      id,
+      kind: 'bounce',
+      ticketNumber: thread.ticket.number,
+      rawBlobKey,
+      sender: from.address,
+      recipients: to.map((address) => address.address),
+      subject: base.subject,
+    },
+    at,
+  )
 }
 
 /** A failed outgoing mail, queued again (the outbox relay sends it once this is committed). */

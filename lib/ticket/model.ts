@@ -275,3 +275,8 @@ export interface OutboundMailRecord {
   /** As an article's transmission: the Message-ID the recipients got, where the provider replaced ours. */
   deliveredMessageId?: string | null
 }
+
+/** A mail record as it is first written: queued, not yet tried. */
+export function queuedMailRecord(mail: Pick<OutboundMailRecord, 'id' | 'kind' | 'ticketNumber' | 'rawBlobKey' | 'sender' | 'recipients' | 'subject'>, at: Date): OutboundMailRecord {
+  return { ...mail, status: 'queued', attempts: 0, error: null, createdAt: at.toISOString(), changedAt: at.toISOString() }
+}
